@@ -1,0 +1,210 @@
+/*
+ * spawnfault harness: the execution model.  A case says what to spawn,
+ * through which API path, under which faults; the harness runs it in
+ * isolation and returns an outcome saying what happened and what was left
+ * behind.
+ *
+ *   runner --fork--> supervisor (own process group, child subreaper,
+ *                    monotonic watchdog, private case folder)
+ *                      --exec--> agent (runs the case through the core,
+ *                                with the fault preload loaded)
+ *                                  --spawn--> child --> grandchildren...
+ *
+ * The agent and the supervisor exchange the case and the outcome as JSON
+ * over inherited fds (docs/harness.md).  The library never prints.
+ */
+#ifndef SPAWNFAULT_HARNESS_H
+#define SPAWNFAULT_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <spawnfault/faults.h>
+#include <spawnfault/spawn.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Owned bytes, NUL-terminated for convenience (data[len] == 0). */
+struct spf_bytes {
+    char *data; /* NULL: absent */
+    size_t len;
+};
+
+enum spf_api {
+    SPF_API_RUN = 0,     /* spf_run(): communicate, kill on timeout */
+    SPF_API_COMMUNICATE, /* popen + communicate(input, timeout) */
+    SPF_API_WAIT,        /* popen + wait(timeout), kill on timeout */
+};
+
+const char *spf_api_name(enum spf_api api);
+int spf_api_from_name(const char *name); /* -EINVAL if unknown */
+
+/* A file the supervisor creates in the case folder before the agent runs. */
+struct spf_case_file {
+    char *path; /* relative to the case folder */
+    struct spf_bytes content;
+    unsigned mode;
+    bool directory;
+};
+
+/* A libfiu failure point enabled in the agent for the whole case. */
+struct spf_fiu_point {
+    char *name;
+    struct spf_bytes data; /* handed to the point as failinfo */
+};
+
+/*
+ * One case.  Every string may contain the token "{case_dir}", replaced by
+ * the absolute path of the case's private folder when the case runs.
+ */
+struct spf_case {
+    char *id; /* unique in a run; keys the fault stream */
+
+    struct spf_bytes *argv;
+    size_t argc;
+    struct spf_bytes executable;
+    bool env_replace;
+    struct spf_bytes *env_names, *env_values;
+    size_t envc;
+    struct spf_bytes cwd;
+    struct spf_stdio std[3];
+    bool close_fds;
+    int *pass_fds;
+    size_t n_pass_fds;
+    bool start_new_session;
+    int process_group;
+    int umask;
+    bool restore_signals;
+    bool allow_vfork;
+
+    enum spf_api api;
+    struct spf_bytes input;
+    int64_t timeout_ns;        /* SPF_FOREVER: none */
+    bool resume;               /* communicate: call again after a timeout */
+    int64_t resume_timeout_ns; /* the second call's timeout */
+    bool check;                /* run: check the returncode */
+    unsigned repeat;           /* run the API path this many times (>= 1) */
+
+    struct spf_fault_plan faults; /* seed and stream set by the harness */
+    struct spf_fiu_point *fiu;
+    size_t n_fiu;
+
+    struct spf_case_file *files;
+    size_t n_files;
+
+    int64_t watchdog_ns; /* whole case, then SIGTERM, then SIGKILL */
+};
+
+void spf_case_init(struct spf_case *c); /* defaults, as spf_popen_opts */
+void spf_case_clear(struct spf_case *c);
+
+/* Output of one stream: the first SPF_CAPTURE_KEEP bytes, with the total
+ * length and the SHA-256 of everything. */
+#define SPF_CAPTURE_KEEP (1u << 20)
+struct spf_capture {
+    bool present; /* captured (run/communicate) or read at all (partial) */
+    struct spf_bytes data;
+    uint64_t total_len;
+    char sha256[65]; /* lower-case hex */
+};
+
+enum spf_result {
+    SPF_RESULT_EXITED = 0,  /* the child ran and was collected */
+    SPF_RESULT_SPAWN_ERROR, /* the spawn failed */
+    SPF_RESULT_TIMEOUT,     /* the API call's deadline passed */
+    SPF_RESULT_HARNESS,     /* the agent could not produce an outcome */
+};
+
+const char *spf_result_name(enum spf_result r);
+int spf_result_from_name(const char *name); /* -EINVAL if unknown */
+
+struct spf_outcome {
+    enum spf_result result;
+
+    /* SPF_RESULT_SPAWN_ERROR */
+    enum spf_stage stage;
+    int err;
+    struct spf_bytes filename; /* absent: no filename */
+    struct spf_bytes err_name; /* record's exception name, if any */
+    struct spf_bytes raw;      /* the record bytes */
+
+    /* The child's returncode once collected (after a kill on timeout). */
+    bool has_returncode;
+    int returncode;
+
+    /* SPF_RESULT_TIMEOUT: what had been read at the deadline. */
+    struct spf_capture partial_out, partial_err;
+
+    /* Final output (after a resumed communicate, everything). */
+    struct spf_capture out, err_out;
+
+    /* What the agent's own stdout and stderr received (inherited fds). */
+    struct spf_capture inherited_out, inherited_err;
+
+    int64_t elapsed_ns; /* the API path, first iteration */
+    unsigned iterations;
+
+    /* Census.  Each entry is a human-readable description. */
+    char **leaked_fds;
+    size_t n_leaked_fds;
+    char **zombies;
+    size_t n_zombies;
+    char **strays;
+    size_t n_strays;
+    int watchdog_signal; /* 0, SIGTERM or SIGKILL */
+
+    struct spf_fault_record *fired;
+    size_t n_fired;
+
+    char *harness_error; /* SPF_RESULT_HARNESS, or a census failure */
+};
+
+void spf_outcome_clear(struct spf_outcome *o);
+
+/* Where the agent and the preload live, and run-wide settings. */
+struct spf_harness_config {
+    const char *agent_path;   /* NULL: found next to the running program */
+    const char *preload_path; /* NULL: likewise */
+    const char *tmp_root;     /* NULL: $TMPDIR or /tmp */
+    uint64_t seed;
+};
+
+/* Fill paths left NULL.  Returns 0, or -ENOENT naming nothing found. */
+int spf_harness_locate(struct spf_harness_config *cfg);
+
+struct spf_harness_job;
+
+/*
+ * Start a case in its own supervisor process.  Returns 0 and a job whose
+ * spf_harness_job_fd() becomes readable when the outcome is ready, or
+ * -errno.  The caller must not have SIGCHLD ignored.
+ */
+int spf_harness_start(const struct spf_case *c,
+                      const struct spf_harness_config *cfg,
+                      struct spf_harness_job **ret_job);
+
+int spf_harness_job_fd(const struct spf_harness_job *job);
+
+/* Collect the outcome (blocking until the supervisor ends) and free the
+ * job.  Returns 0 or -errno; a failed case is still 0. */
+int spf_harness_finish(struct spf_harness_job *job,
+                       struct spf_outcome *ret_outcome);
+
+/* Stop every running job's whole process tree (for SIGINT in the runner):
+ * async-signal-safe. */
+void spf_harness_abort_all(void);
+
+/* Run one case and wait for it. */
+int spf_harness_run(const struct spf_case *c,
+                    const struct spf_harness_config *cfg,
+                    struct spf_outcome *ret_outcome);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

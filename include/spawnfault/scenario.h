@@ -1,0 +1,162 @@
+/*
+ * spawnfault scenarios: YAML files describing a case and what must come of
+ * it (docs/scenarios.md), their loader, the checker that turns an outcome
+ * into a verdict, and the runner that replays a set of scenarios through the
+ * harness.  The library never prints: the runner reports progress through a
+ * callback.
+ */
+#ifndef SPAWNFAULT_SCENARIO_H
+#define SPAWNFAULT_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <spawnfault/harness.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Where a loader error is, and what it is. */
+struct spf_diag {
+    char file[512];
+    unsigned line;   /* 1-based; 0 when unknown */
+    unsigned column; /* 1-based; 0 when unknown */
+    char field[128]; /* dotted path, e.g. "expect.spawn_error.errno" */
+    char message[512];
+};
+
+/* Expectations: each part is checked only when its has_ flag is set. */
+struct spf_expect {
+    bool has_result;
+    enum spf_result result; /* exited, spawn_error, timeout */
+
+    bool has_stage;
+    enum spf_stage stage;
+    bool has_errno;
+    int err;
+    bool has_filename; /* filename.data NULL: "no filename" expected */
+    struct spf_bytes filename;
+    bool has_raw;
+    struct spf_bytes raw;
+
+    bool has_returncode;
+    int returncode; /* exit code, or -signal */
+
+    struct spf_expect_stream {
+        bool has_data;
+        struct spf_bytes data;
+        bool has_len;
+        uint64_t len;
+        bool has_sha256;
+        char sha256[65];
+        bool has_absent; /* expect "not captured" / "nothing read" */
+    } out, err, partial_out, partial_err, inherited_out, inherited_err;
+
+    bool has_elapsed_max;
+    int64_t elapsed_max_ns;
+    bool has_elapsed_min;
+    int64_t elapsed_min_ns;
+
+    /* Faults that must have fired at least once, as "call" or
+     * "call@scope" strings. */
+    char **fired;
+    size_t n_fired;
+};
+
+struct spf_scenario {
+    char *name;     /* unique in a set */
+    char *file;     /* path as given to the loader */
+    unsigned line;  /* where the scenario starts */
+    char *folder;   /* the file's folder: one JUnit testsuite each */
+    char *ref;      /* reference row id (e.g. "ERR-01"), or NULL */
+    char *summary;  /* one line, or NULL */
+    char **tags;
+    size_t n_tags;
+    struct spf_case kase;
+    struct spf_expect expect;
+};
+
+struct spf_scenario_set {
+    struct spf_scenario *items;
+    size_t n;
+};
+
+/*
+ * Load every scenario from a file, or from every *.yaml / *.yml file under
+ * a folder (recursively, in name order), appending to *set.  Returns 0, or
+ * -EINVAL with *ret_diag naming the file, line, column and field of the
+ * first error (nothing is appended then), or -errno for I/O errors (with a
+ * diag naming the file).  Duplicate names across the set are an error.
+ */
+int spf_scenario_load(const char *path, struct spf_scenario_set *set,
+                      struct spf_diag *ret_diag);
+
+void spf_scenario_set_clear(struct spf_scenario_set *set);
+
+/* One expectation that did not hold. */
+struct spf_mismatch {
+    char *field;    /* e.g. "spawn_error.errno" */
+    char *expected; /* human-readable, may hold any bytes escaped */
+    char *got;
+};
+
+struct spf_verdict {
+    const struct spf_scenario *scenario;
+    bool passed;
+    struct spf_mismatch *mismatches;
+    size_t n_mismatches;
+    struct spf_outcome outcome;
+    uint64_t seed;
+    char *replay; /* a command line that replays this scenario alone */
+};
+
+/* Compare an outcome with the scenario's expectations; the census (leaked
+ * fds, zombies, strays, watchdog, harness errors) always counts.  Takes
+ * ownership of *outcome. */
+void spf_verdict_check(const struct spf_scenario *sc,
+                       struct spf_outcome *outcome, uint64_t seed,
+                       struct spf_verdict *ret);
+
+void spf_verdict_clear(struct spf_verdict *v);
+
+struct spf_runner_opts {
+    unsigned jobs;          /* >= 1 */
+    const char *filter;     /* fnmatch glob on names, or NULL */
+    uint64_t seed;
+    const char *replay_argv0; /* how to spell the program in replays */
+    struct spf_harness_config harness;
+    /* Called as each scenario starts and ends (verdict NULL at start). */
+    void (*progress)(void *ctx, size_t index, size_t total,
+                     const struct spf_scenario *sc,
+                     const struct spf_verdict *v);
+    void *progress_ctx;
+};
+
+struct spf_run_summary {
+    struct spf_verdict *verdicts; /* in the set's order */
+    size_t n;
+    size_t passed, failed;
+    int64_t elapsed_ns;
+    uint64_t seed;
+    int64_t started_unix; /* wall clock, for reports only */
+};
+
+/* Run the scenarios matching the filter.  Returns 0 (whatever the
+ * verdicts) or -errno when the run itself could not proceed; -EINTR when
+ * interrupted, after every started case was stopped and cleaned up. */
+int spf_runner_run(const struct spf_scenario_set *set,
+                   const struct spf_runner_opts *opts,
+                   struct spf_run_summary *ret);
+
+void spf_run_summary_clear(struct spf_run_summary *s);
+
+/* Ask a running spf_runner_run() to stop (async-signal-safe). */
+void spf_runner_interrupt(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,5 +1,6 @@
 /* spf_run(): CPython's run(), on top of spf_popen and communicate. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ static int input_opts(const struct spf_popen_opts *o, const void *input,
     if (o->std[0].kind == SPF_STDIO_PIPE)
         return 0;
     if (e) {
+        *e = (struct spf_spawn_error){.child_status = INT_MIN};
         e->stage = SPF_STAGE_INVALID;
         e->err = EINVAL;
         e->message = strdup("stdin and input arguments may not both be used");

@@ -52,7 +52,7 @@ struct spf_expect {
         bool has_sha256;
         char sha256[65];
         bool has_absent; /* expect "not captured" / "nothing read" */
-    } out, err, partial_out, partial_err, inherited_out, inherited_err;
+    } out, err_out, partial_out, partial_err, inherited_out, inherited_err;
 
     bool has_elapsed_max;
     int64_t elapsed_max_ns;

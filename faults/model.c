@@ -1,0 +1,1103 @@
+/*
+ * The fault model: names of calls and errnos, the errnos each call can
+ * really return, the plan language (parse and format), the decision
+ * function and the log records.
+ *
+ * The preload runs all of this, some of it in a child between vfork and
+ * exec, so the whole file stays async-signal-safe: no allocation, no stdio
+ * (snprintf may take locale locks), no locks, and no state besides constant
+ * tables.  Text is built with the small writer below instead.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <spawnfault/faults.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define PPM_ALWAYS 1000000u
+#define OPEN_END UINT32_MAX
+#define ALL_SCOPES                                                             \
+    ((unsigned)(SPF_SCOPE_PARENT | SPF_SCOPE_CHILD | SPF_SCOPE_EXEC))
+
+/* Calls, in enum order; the rule language uses exactly these names. */
+static const char *const call_names[SPF_CALL__COUNT] = {
+    [SPF_CALL_EXECVE] = "execve", [SPF_CALL_FORK] = "fork",
+    [SPF_CALL_VFORK] = "vfork",   [SPF_CALL_PIPE2] = "pipe2",
+    [SPF_CALL_DUP2] = "dup2",     [SPF_CALL_CHDIR] = "chdir",
+    [SPF_CALL_READ] = "read",     [SPF_CALL_WRITE] = "write",
+    [SPF_CALL_POLL] = "poll",     [SPF_CALL_WAITPID] = "waitpid",
+};
+
+static const char *const scope_names[] = {"parent", "child", "exec"};
+
+struct errno_row {
+    int err;
+    const char *name;
+};
+
+/*
+ * The errnos a plan or a record may name.  A number appears once under its
+ * canonical name; the aliases at the end (same numbers on Linux) are
+ * accepted when parsing and never printed, because the first row that
+ * matches a number wins.
+ */
+static const struct errno_row errno_rows[] = {
+    {EPERM, "EPERM"},
+    {ENOENT, "ENOENT"},
+    {ESRCH, "ESRCH"},
+    {EINTR, "EINTR"},
+    {EIO, "EIO"},
+    {ENXIO, "ENXIO"},
+    {E2BIG, "E2BIG"},
+    {ENOEXEC, "ENOEXEC"},
+    {EBADF, "EBADF"},
+    {ECHILD, "ECHILD"},
+    {EAGAIN, "EAGAIN"},
+    {ENOMEM, "ENOMEM"},
+    {EACCES, "EACCES"},
+    {EFAULT, "EFAULT"},
+    {EBUSY, "EBUSY"},
+    {EEXIST, "EEXIST"},
+    {EXDEV, "EXDEV"},
+    {ENODEV, "ENODEV"},
+    {ENOTDIR, "ENOTDIR"},
+    {EISDIR, "EISDIR"},
+    {EINVAL, "EINVAL"},
+    {ENFILE, "ENFILE"},
+    {EMFILE, "EMFILE"},
+    {ENOTTY, "ENOTTY"},
+    {ETXTBSY, "ETXTBSY"},
+    {EFBIG, "EFBIG"},
+    {ENOSPC, "ENOSPC"},
+    {ESPIPE, "ESPIPE"},
+    {EROFS, "EROFS"},
+    {EMLINK, "EMLINK"},
+    {EPIPE, "EPIPE"},
+    {ERANGE, "ERANGE"},
+    {EDEADLK, "EDEADLK"},
+    {ENAMETOOLONG, "ENAMETOOLONG"},
+    {ENOLCK, "ENOLCK"},
+    {ENOSYS, "ENOSYS"},
+    {ENOTEMPTY, "ENOTEMPTY"},
+    {ELOOP, "ELOOP"},
+    {ENODATA, "ENODATA"},
+    {ENOPKG, "ENOPKG"},
+    {ELIBBAD, "ELIBBAD"},
+    {EOVERFLOW, "EOVERFLOW"},
+    {EILSEQ, "EILSEQ"},
+    {EUSERS, "EUSERS"},
+    {ENOTSOCK, "ENOTSOCK"},
+    {EDESTADDRREQ, "EDESTADDRREQ"},
+    {EMSGSIZE, "EMSGSIZE"},
+    {EOPNOTSUPP, "EOPNOTSUPP"},
+    {EAFNOSUPPORT, "EAFNOSUPPORT"},
+    {EADDRINUSE, "EADDRINUSE"},
+    {ENETDOWN, "ENETDOWN"},
+    {ENETUNREACH, "ENETUNREACH"},
+    {ECONNABORTED, "ECONNABORTED"},
+    {ECONNRESET, "ECONNRESET"},
+    {ENOBUFS, "ENOBUFS"},
+    {ENOTCONN, "ENOTCONN"},
+    {ETIMEDOUT, "ETIMEDOUT"},
+    {ECONNREFUSED, "ECONNREFUSED"},
+    {EHOSTUNREACH, "EHOSTUNREACH"},
+    {EALREADY, "EALREADY"},
+    {EINPROGRESS, "EINPROGRESS"},
+    {EDQUOT, "EDQUOT"},
+    {ECANCELED, "ECANCELED"},
+    {EWOULDBLOCK, "EWOULDBLOCK"},
+    {EDEADLOCK, "EDEADLOCK"},
+    {ENOTSUP, "ENOTSUP"},
+};
+
+/* At most this many errnos per call, plus the terminating zero. */
+#define MAX_VALID_ERRNOS 20
+
+struct call_errnos {
+    const char *man; /* the page whose ERRORS section the row copies */
+    int errs[MAX_VALID_ERRNOS];
+};
+
+/*
+ * What each family can really return, from the ERRORS section of its Linux
+ * man page (man-pages 6.03).  A fault outside this set would test code
+ * paths that no kernel can reach, so the parser refuses it.
+ */
+static const struct call_errnos valid_errnos[SPF_CALL__COUNT] = {
+    /* execve(2); EAGAIN since Linux 3.1 (RLIMIT_NPROC after set*uid). */
+    [SPF_CALL_EXECVE] = {"execve(2)",
+                         {E2BIG, EACCES, EAGAIN, EFAULT, EINVAL, EIO, EISDIR,
+                          ELIBBAD, ELOOP, EMFILE, ENAMETOOLONG, ENFILE, ENOENT,
+                          ENOEXEC, ENOMEM, ENOTDIR, EPERM, ETXTBSY}},
+    /* fork(2); ERESTARTNOINTR never reaches user space. */
+    [SPF_CALL_FORK] = {"fork(2)", {EAGAIN, ENOMEM, ENOSYS}},
+    /* vfork(2) says "for details and return value and errors, see fork(2)". */
+    [SPF_CALL_VFORK] = {"vfork(2)", {EAGAIN, ENOMEM, ENOSYS}},
+    /* pipe(2); ENOPKG only for pipe2 with O_DIRECT on old kernels. */
+    [SPF_CALL_PIPE2] = {"pipe(2)", {EFAULT, EINVAL, EMFILE, ENFILE, ENOPKG}},
+    /* dup(2); EBUSY and EINTR are specific to dup2 and dup3. */
+    [SPF_CALL_DUP2] = {"dup(2)", {EBADF, EBUSY, EINTR, EINVAL, EMFILE}},
+    /* chdir(2); EBADF is fchdir's. */
+    [SPF_CALL_CHDIR] = {"chdir(2)",
+                        {EACCES, EBADF, EFAULT, EIO, ELOOP, ENAMETOOLONG,
+                         ENOENT, ENOMEM, ENOTDIR}},
+    /* read(2); EWOULDBLOCK is EAGAIN on Linux. */
+    [SPF_CALL_READ] = {"read(2)",
+                       {EAGAIN, EBADF, EFAULT, EINTR, EINVAL, EIO, EISDIR}},
+    /* write(2). */
+    [SPF_CALL_WRITE] = {"write(2)",
+                        {EAGAIN, EBADF, EDESTADDRREQ, EDQUOT, EFAULT, EFBIG,
+                         EINTR, EINVAL, EIO, ENOSPC, EPERM, EPIPE}},
+    /* poll(2). */
+    [SPF_CALL_POLL] = {"poll(2)", {EFAULT, EINTR, EINVAL, ENOMEM}},
+    /* waitpid(2), that is wait(2); its EAGAIN is waitid's, on a pidfd. */
+    [SPF_CALL_WAITPID] = {"waitpid(2)", {ECHILD, EINTR, EINVAL, ESRCH}},
+};
+
+/*
+ * A bounded text writer.  It never overflows: once full it only records
+ * that it lost bytes, so callers write everything and check once at the
+ * end.  The buffer always stays NUL-terminated when it has any room.
+ */
+struct text {
+    char *buf;
+    size_t cap;
+    size_t len;
+    bool lost;
+};
+
+static void text_init(struct text *t, char *buf, size_t cap)
+{
+    t->buf = buf;
+    t->cap = cap;
+    t->len = 0;
+    t->lost = cap == 0;
+    if (cap > 0)
+        buf[0] = '\0';
+}
+
+static void text_mem(struct text *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t->len + 1 >= t->cap) {
+            t->lost = true;
+            return;
+        }
+        t->buf[t->len++] = s[i];
+        t->buf[t->len] = '\0';
+    }
+}
+
+static void text_str(struct text *t, const char *s)
+{
+    text_mem(t, s, strlen(s));
+}
+
+static void text_u64(struct text *t, uint64_t v)
+{
+    char digits[20];
+    size_t n = 0;
+
+    do {
+        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    text_mem(t, digits + sizeof(digits) - n, n);
+}
+
+/* Quote untrusted bytes so a message stays one printable line. */
+static void text_quoted(struct text *t, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    text_mem(t, "\"", 1);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+            text_mem(t, s + i, 1);
+            continue;
+        }
+        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
+        text_mem(t, esc, sizeof(esc));
+    }
+    text_mem(t, "\"", 1);
+}
+
+const char *spf_fault_call_name(enum spf_fault_call call)
+{
+    /* Contract: a static string, or NULL for a value outside the enum. */
+    if ((unsigned)call >= SPF_CALL__COUNT)
+        return NULL;
+    return call_names[call];
+}
+
+static bool same_word(const char *name, size_t len, const char *word)
+{
+    return strlen(word) == len && memcmp(name, word, len) == 0;
+}
+
+int spf_fault_call_from_name(const char *name, size_t len)
+{
+    /* Contract: the enum value of an exact, case-sensitive name, else
+     * -EINVAL.  Async-signal-safe. */
+    for (size_t i = 0; i < SPF_CALL__COUNT; i++)
+        if (same_word(name, len, call_names[i]))
+            return (int)i;
+    return -EINVAL;
+}
+
+const char *spf_errno_name(int err)
+{
+    /* Contract: the canonical name of err (a static string), or NULL when
+     * the table does not know it.  Async-signal-safe. */
+    for (size_t i = 0; i < ARRAY_SIZE(errno_rows); i++)
+        if (errno_rows[i].err == err)
+            return errno_rows[i].name;
+    return NULL;
+}
+
+int spf_errno_from_name(const char *name, size_t len)
+{
+    /* Contract: the positive errno for a name or alias ("EWOULDBLOCK"),
+     * else -EINVAL.  Async-signal-safe. */
+    for (size_t i = 0; i < ARRAY_SIZE(errno_rows); i++)
+        if (same_word(name, len, errno_rows[i].name))
+            return errno_rows[i].err;
+    return -EINVAL;
+}
+
+bool spf_fault_errno_valid(enum spf_fault_call call, int err)
+{
+    /* Contract: true when the man page of call lists err; false for an
+     * unknown call or a non-positive err.  Async-signal-safe. */
+    if ((unsigned)call >= SPF_CALL__COUNT || err <= 0)
+        return false;
+    for (const int *e = valid_errnos[call].errs; *e != 0; e++)
+        if (*e == err)
+            return true;
+    return false;
+}
+
+bool spf_fault_can_be_short(enum spf_fault_call call)
+{
+    /* Contract: true for the calls that move a byte count (read, write).
+     * Async-signal-safe. */
+    return call == SPF_CALL_READ || call == SPF_CALL_WRITE;
+}
+
+/* A rule being parsed, kept for the error messages. */
+struct rule_ctx {
+    const char *text; /* the rule, trimmed */
+    size_t len;
+    size_t number; /* 1-based position in the plan */
+    char *errbuf;
+    size_t errlen;
+};
+
+/* Long rules are cut in messages so an error line stays well below
+ * PIPE_BUF and is written atomically by the preload. */
+#define RULE_QUOTE_MAX 60
+
+static void rule_prefix(const struct rule_ctx *c, struct text *t)
+{
+    text_init(t, c->errbuf, c->errlen);
+    text_str(t, "rule ");
+    text_u64(t, c->number);
+    text_str(t, " (");
+    if (c->len <= RULE_QUOTE_MAX) {
+        text_quoted(t, c->text, c->len);
+    } else {
+        text_quoted(t, c->text, RULE_QUOTE_MAX);
+        text_str(t, "...");
+    }
+    text_str(t, "): ");
+}
+
+/* Writes `rule N ("TEXT"): WHAT "TOKEN"REST`; always returns -EINVAL. */
+static int rule_error(const struct rule_ctx *c, const char *what,
+                      const char *tok, size_t toklen, const char *rest)
+{
+    struct text t;
+
+    rule_prefix(c, &t);
+    text_str(&t, what);
+    if (tok != NULL) {
+        text_str(&t, " ");
+        text_quoted(&t, tok, toklen);
+    }
+    if (rest != NULL)
+        text_str(&t, rest);
+    return -EINVAL;
+}
+
+/* Reads decimal digits at s[*pos...]; -EINVAL without digits, -ERANGE
+ * above max.  Moves *pos past the digits on success. */
+static int parse_u32(const char *s, size_t n, size_t *pos, uint32_t max,
+                     uint32_t *ret)
+{
+    uint64_t v = 0;
+    size_t i = *pos;
+
+    if (i >= n || s[i] < '0' || s[i] > '9')
+        return -EINVAL;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        if (v > max)
+            return -ERANGE;
+    }
+    *pos = i;
+    *ret = (uint32_t)v;
+    return 0;
+}
+
+static bool starts_with(const char *s, size_t n, size_t pos, const char *lit)
+{
+    size_t l = strlen(lit);
+
+    return n - pos >= l && memcmp(s + pos, lit, l) == 0;
+}
+
+/* Splits a range into its numbers; -EINVAL on bad syntax, -ERANGE on a
+ * number too large.  A bare "N+S" means "N..+S": a step only makes sense
+ * when the range goes on. */
+static int split_range(const char *s, size_t n, struct spf_fault_range *r)
+{
+    size_t pos = 0;
+    int ret;
+
+    r->last = OPEN_END;
+    r->step = 1;
+    ret = parse_u32(s, n, &pos, OPEN_END - 1, &r->first);
+    if (ret < 0)
+        return ret;
+    if (starts_with(s, n, pos, "..")) {
+        pos += 2;
+        if (pos < n && s[pos] != '+') {
+            ret = parse_u32(s, n, &pos, OPEN_END - 1, &r->last);
+            if (ret < 0)
+                return ret;
+        }
+    } else if (pos == n) {
+        r->last = r->first;
+    }
+    if (pos < n && s[pos] == '+') {
+        pos++;
+        ret = parse_u32(s, n, &pos, UINT32_MAX, &r->step);
+        if (ret < 0)
+            return ret;
+    }
+    return pos == n ? 0 : -EINVAL;
+}
+
+static int parse_range(const struct rule_ctx *c, const char *s, size_t n,
+                       struct spf_fault_range *ret_range)
+{
+    struct spf_fault_range r;
+    int ret = split_range(s, n, &r);
+
+    if (ret == -ERANGE)
+        return rule_error(c, "trigger range", s, n, ": number too large");
+    if (ret < 0)
+        return rule_error(c, "bad trigger range", s, n,
+                          " (expected N, N..M, N.. or one of them +STEP)");
+    if (r.first == 0)
+        return rule_error(c, "trigger range", s, n,
+                          ": call numbers start at 1");
+    if (r.last < r.first)
+        return rule_error(c, "trigger range", s, n, ": ends before it starts");
+    if (r.step == 0)
+        return rule_error(c, "trigger range", s, n,
+                          ": the step must be at least 1");
+    *ret_range = r;
+    return 0;
+}
+
+static int parse_trigger(const struct rule_ctx *c, const char *s, size_t n,
+                         struct spf_fault_rule *rule)
+{
+    size_t start = 0;
+
+    if (n == 1 && s[0] == '*') {
+        rule->every = true;
+        return 0;
+    }
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != ',')
+            continue;
+        if (rule->n_ranges == SPF_FAULT_MAX_RANGES)
+            return rule_error(c, "trigger", s, n,
+                              ": too many ranges (at most 8)");
+        int ret =
+            parse_range(c, s + start, i - start, &rule->ranges[rule->n_ranges]);
+        if (ret < 0)
+            return ret;
+        rule->n_ranges++;
+        start = i + 1;
+    }
+    return 0;
+}
+
+static int parse_scope(const struct rule_ctx *c, const char *s, size_t n,
+                       unsigned *ret_scope)
+{
+    unsigned scope = 0;
+    size_t start = 0;
+
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '+')
+            continue;
+        size_t k = 0;
+        while (k < ARRAY_SIZE(scope_names) &&
+               !same_word(s + start, i - start, scope_names[k]))
+            k++;
+        if (k == ARRAY_SIZE(scope_names))
+            return rule_error(c, "unknown scope", s + start, i - start,
+                              " (expected parent, child or exec)");
+        if (scope & (1u << k))
+            return rule_error(c, "repeated scope", s + start, i - start, NULL);
+        scope |= 1u << k;
+        start = i + 1;
+    }
+    *ret_scope = scope;
+    return 0;
+}
+
+/* "0", "1", "0.25", "1.000": at most six decimals, so the value is exact
+ * in parts per million and formats back to the same number. */
+static int split_prob(const char *s, size_t n, uint32_t *ret_ppm)
+{
+    uint32_t ppm = 0;
+    uint32_t unit = PPM_ALWAYS / 10;
+
+    if (n == 0 || (s[0] != '0' && s[0] != '1'))
+        return -EINVAL;
+    if (n == 1)
+        goto done;
+    if (s[1] != '.' || n == 2 || n - 2 > 6)
+        return -EINVAL;
+    for (size_t i = 2; i < n; i++, unit /= 10) {
+        if (s[i] < '0' || s[i] > '9')
+            return -EINVAL;
+        ppm += (uint32_t)(s[i] - '0') * unit;
+    }
+    if (s[0] == '1' && ppm != 0)
+        return -EINVAL;
+done:
+    *ret_ppm = s[0] == '1' ? PPM_ALWAYS : ppm;
+    return 0;
+}
+
+static int parse_prob(const struct rule_ctx *c, const char *s, size_t n,
+                      uint32_t *ret_ppm)
+{
+    if (split_prob(s, n, ret_ppm) < 0)
+        return rule_error(c, "bad probability", s, n,
+                          " (expected a decimal from 0 to 1 with at most"
+                          " 6 decimals)");
+    return 0;
+}
+
+static int parse_short(const struct rule_ctx *c, const char *s, size_t n,
+                       struct spf_fault_rule *rule)
+{
+    size_t pos = strlen("short:");
+    uint32_t k;
+
+    if (!spf_fault_can_be_short(rule->call))
+        return rule_error(c, "action", s, n,
+                          ": only read and write can be short");
+    if (parse_u32(s, n, &pos, UINT32_MAX, &k) < 0 || pos != n || k == 0)
+        return rule_error(c, "action", s, n,
+                          ": K must be a number from 1 to 4294967295");
+    rule->action = SPF_ACTION_SHORT;
+    rule->short_max = k;
+    return 0;
+}
+
+static int parse_action(const struct rule_ctx *c, const char *s, size_t n,
+                        struct spf_fault_rule *rule)
+{
+    struct text t;
+    int err;
+
+    if (starts_with(s, n, 0, "short:"))
+        return parse_short(c, s, n, rule);
+    err = spf_errno_from_name(s, n);
+    if (err < 0)
+        return rule_error(c, "action", s, n,
+                          ": unknown errno (expected an errno name such as"
+                          " EINTR, or short:K)");
+    if (!spf_fault_errno_valid(rule->call, err)) {
+        rule_prefix(c, &t);
+        text_str(&t, "action ");
+        text_quoted(&t, s, n);
+        text_str(&t, ": ");
+        text_str(&t, call_names[rule->call]);
+        text_str(&t, " cannot fail with this errno (see ");
+        text_str(&t, valid_errnos[rule->call].man);
+        text_str(&t, ")");
+        return -EINVAL;
+    }
+    rule->action = SPF_ACTION_ERRNO;
+    rule->err = err;
+    return 0;
+}
+
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+
+enum field { F_CALL, F_SCOPE, F_TRIGGER, F_PROB, F_ACTION, F__COUNT };
+
+/* The separator that opens each field after the call, in the only order
+ * the language allows. */
+static const char field_seps[F__COUNT] = {'\0', '@', '#', '%', '='};
+
+struct rule_fields {
+    const char *at[F__COUNT];
+    size_t len[F__COUNT];
+    bool present[F__COUNT];
+};
+
+static int field_of(char ch)
+{
+    for (int f = F_SCOPE; f < F__COUNT; f++)
+        if (field_seps[f] == ch)
+            return f;
+    return -1;
+}
+
+/* Cuts a rule at its separators.  Everything after '=' is the action, so
+ * a stray separator there is reported by the action's own parser. */
+static int split_rule(const struct rule_ctx *c, struct rule_fields *ret)
+{
+    struct rule_fields fl;
+    int cur = F_CALL;
+    size_t start = 0;
+
+    memset(&fl, 0, sizeof(fl));
+    for (size_t i = 0; i <= c->len; i++) {
+        int next = -1;
+        if (i < c->len && cur != F_ACTION)
+            next = field_of(c->text[i]);
+        if (i < c->len && next < 0)
+            continue;
+        fl.at[cur] = c->text + start;
+        fl.len[cur] = i - start;
+        fl.present[cur] = true;
+        if (i == c->len)
+            break;
+        if (next <= cur)
+            return rule_error(c, "misplaced", c->text + i, 1,
+                              " (the fields go call@scope#trigger%prob=action,"
+                              " each at most once)");
+        cur = next;
+        start = i + 1;
+    }
+    *ret = fl;
+    return 0;
+}
+
+static int parse_fields(const struct rule_ctx *c, const struct rule_fields *f,
+                        struct spf_fault_rule *r)
+{
+    int ret = 0;
+
+    if (f->present[F_SCOPE])
+        ret = parse_scope(c, f->at[F_SCOPE], f->len[F_SCOPE], &r->scope);
+    if (ret == 0 && f->present[F_TRIGGER])
+        ret = parse_trigger(c, f->at[F_TRIGGER], f->len[F_TRIGGER], r);
+    if (ret == 0 && f->present[F_PROB])
+        ret = parse_prob(c, f->at[F_PROB], f->len[F_PROB], &r->prob_ppm);
+    if (ret == 0)
+        ret = parse_action(c, f->at[F_ACTION], f->len[F_ACTION], r);
+    return ret;
+}
+
+static int parse_rule(const struct rule_ctx *c, struct spf_fault_rule *ret_rule)
+{
+    struct spf_fault_rule r;
+    struct rule_fields f;
+    int ret;
+
+    ret = split_rule(c, &f);
+    if (ret < 0)
+        return ret;
+
+    memset(&r, 0, sizeof(r));
+    ret = spf_fault_call_from_name(f.at[F_CALL], f.len[F_CALL]);
+    if (ret < 0)
+        return rule_error(c, "unknown call", f.at[F_CALL], f.len[F_CALL], NULL);
+    r.call = (enum spf_fault_call)ret;
+    if (!f.present[F_ACTION])
+        return rule_error(c, "missing action", NULL, 0,
+                          " (end the rule with =ERRNO or =short:K)");
+
+    /* An absent trigger means every call, an absent probability always. */
+    r.scope = SPF_SCOPE_DEFAULT;
+    r.every = !f.present[F_TRIGGER];
+    r.prob_ppm = PPM_ALWAYS;
+    ret = parse_fields(c, &f, &r);
+    if (ret < 0)
+        return ret;
+    *ret_rule = r;
+    return 0;
+}
+
+static bool is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r';
+}
+
+static void trim(const char *s, size_t n, struct rule_ctx *c)
+{
+    while (n > 0 && is_space(s[0])) {
+        s++;
+        n--;
+    }
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    c->text = s;
+    c->len = n;
+}
+
+int spf_fault_plan_parse(const char *text, size_t len,
+                         struct spf_fault_plan *ret_plan, char *errbuf,
+                         size_t errlen)
+{
+    /* Contract: see faults.h.  Rules are numbered by their position among
+     * the ';'-separated pieces, empty pieces included, so the number in a
+     * message matches what the user counts.  Async-signal-safe; uses about
+     * 5 KiB of stack. */
+    struct spf_fault_plan plan;
+    struct rule_ctx c = {.errbuf = errbuf, .errlen = errlen};
+    size_t start = 0;
+
+    memset(&plan, 0, sizeof(plan));
+    if (errlen > 0)
+        errbuf[0] = '\0';
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && text[i] != ';')
+            continue;
+        c.number++;
+        trim(text + start, i - start, &c);
+        start = i + 1;
+        if (c.len == 0)
+            continue;
+        if (plan.n_rules == SPF_FAULT_MAX_RULES)
+            return rule_error(&c, "too many rules", NULL, 0,
+                              " (at most " STRINGIFY(SPF_FAULT_MAX_RULES) ")");
+        int ret = parse_rule(&c, &plan.rules[plan.n_rules]);
+        if (ret < 0)
+            return ret;
+        plan.n_rules++;
+    }
+    *ret_plan = plan;
+    return 0;
+}
+
+static void format_scope(struct text *t, unsigned scope)
+{
+    const char *sep = "@";
+
+    for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++) {
+        if (!(scope & (1u << k)))
+            continue;
+        text_str(t, sep);
+        text_str(t, scope_names[k]);
+        sep = "+";
+    }
+}
+
+static void format_range(struct text *t, const struct spf_fault_range *r)
+{
+    text_u64(t, r->first);
+    if (r->last == r->first && r->step == 1)
+        return;
+    text_str(t, "..");
+    if (r->last != OPEN_END)
+        text_u64(t, r->last);
+    if (r->step != 1) {
+        text_str(t, "+");
+        text_u64(t, r->step);
+    }
+}
+
+static void format_trigger(struct text *t, const struct spf_fault_rule *r)
+{
+    text_str(t, "#");
+    if (r->every) {
+        text_str(t, "*");
+        return;
+    }
+    for (size_t i = 0; i < r->n_ranges; i++) {
+        if (i > 0)
+            text_str(t, ",");
+        format_range(t, &r->ranges[i]);
+    }
+}
+
+/* Six decimals without the trailing zeros: 250000 is "0.25". */
+static void format_prob(struct text *t, uint32_t ppm)
+{
+    char digits[6];
+    size_t n = sizeof(digits);
+
+    text_str(t, "%0");
+    if (ppm == 0)
+        return;
+    for (size_t i = sizeof(digits); i-- > 0; ppm /= 10)
+        digits[i] = (char)('0' + ppm % 10);
+    while (digits[n - 1] == '0')
+        n--;
+    text_str(t, ".");
+    text_mem(t, digits, n);
+}
+
+static bool rule_formattable(const struct spf_fault_rule *r)
+{
+    if ((unsigned)r->call >= SPF_CALL__COUNT || r->scope == 0 ||
+        (r->scope & ~ALL_SCOPES) != 0)
+        return false;
+    if (r->prob_ppm > PPM_ALWAYS || r->n_ranges > SPF_FAULT_MAX_RANGES ||
+        (!r->every && r->n_ranges == 0))
+        return false;
+    if (r->action == SPF_ACTION_SHORT)
+        return r->short_max >= 1;
+    return r->action == SPF_ACTION_ERRNO && spf_errno_name(r->err) != NULL;
+}
+
+static void format_rule(struct text *t, const struct spf_fault_rule *r)
+{
+    text_str(t, call_names[r->call]);
+    if (r->scope != SPF_SCOPE_DEFAULT)
+        format_scope(t, r->scope);
+    format_trigger(t, r);
+    if (r->prob_ppm != PPM_ALWAYS)
+        format_prob(t, r->prob_ppm);
+    text_str(t, "=");
+    if (r->action == SPF_ACTION_SHORT) {
+        text_str(t, "short:");
+        text_u64(t, r->short_max);
+    } else {
+        text_str(t, spf_errno_name(r->err));
+    }
+}
+
+int spf_fault_plan_format(const struct spf_fault_plan *plan, char *buf,
+                          size_t len)
+{
+    /* Contract: writes the rules (not the seed) as text that parses back
+     * to the same rules, NUL-terminated; returns the length without the
+     * NUL, -ENOSPC when buf is too small (its content is then
+     * unspecified), or -EINVAL for a plan no text can express.  The
+     * default scope, and a probability of 1, are left out; the trigger is
+     * always written.  Async-signal-safe. */
+    struct text t;
+
+    if (plan->n_rules > SPF_FAULT_MAX_RULES)
+        return -EINVAL;
+    for (size_t i = 0; i < plan->n_rules; i++)
+        if (!rule_formattable(&plan->rules[i]))
+            return -EINVAL;
+
+    text_init(&t, buf, len);
+    for (size_t i = 0; i < plan->n_rules; i++) {
+        if (i > 0)
+            text_str(&t, ";");
+        format_rule(&t, &plan->rules[i]);
+    }
+    if (t.lost)
+        return -ENOSPC;
+    return (int)t.len;
+}
+
+/* The splitmix64 output function: a bijective mixer whose output passes
+ * statistical tests even for consecutive inputs, which is what a
+ * counter-based generator needs. */
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15u;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    return x ^ (x >> 31);
+}
+
+/*
+ * The draw for one (rule, call number) depends on nothing else, so a case
+ * replays the same faults whatever ran before it.  Each key is folded in
+ * through the mixer instead of being added, so that (n=1, rule=2) and
+ * (n=2, rule=1) draw independently.
+ */
+static bool draw_fires(const struct spf_fault_plan *plan,
+                       enum spf_fault_call call, unsigned scope, uint32_t n,
+                       size_t rule_index)
+{
+    uint32_t ppm = plan->rules[rule_index].prob_ppm;
+    uint64_t h;
+
+    if (ppm >= PPM_ALWAYS)
+        return true;
+    if (ppm == 0)
+        return false;
+    h = mix64(plan->seed);
+    h = mix64(h ^ plan->stream);
+    h = mix64(h ^ ((uint64_t)call << 32 | scope));
+    h = mix64(h ^ n);
+    h = mix64(h ^ rule_index);
+    /* Scale the top 32 bits to [0, 1000000) without modulo bias. */
+    return (((h >> 32) * PPM_ALWAYS) >> 32) < ppm;
+}
+
+static bool trigger_matches(const struct spf_fault_rule *r, uint32_t n)
+{
+    if (r->every)
+        return true;
+    for (size_t i = 0; i < r->n_ranges && i < SPF_FAULT_MAX_RANGES; i++) {
+        const struct spf_fault_range *g = &r->ranges[i];
+        uint32_t step = g->step > 0 ? g->step : 1;
+        if (n >= g->first && n <= g->last && (n - g->first) % step == 0)
+            return true;
+    }
+    return false;
+}
+
+int spf_fault_decide(const struct spf_fault_plan *plan,
+                     enum spf_fault_call call, unsigned scope, uint32_t n)
+{
+    /* Contract: see faults.h.  Rules are tried in plan order and the first
+     * that matches call, scope, trigger and probability wins; n == 0 never
+     * fires.  Async-signal-safe, lock-free, reads only its arguments. */
+    size_t count = plan->n_rules;
+
+    if (n == 0)
+        return -1;
+    if (count > SPF_FAULT_MAX_RULES)
+        count = SPF_FAULT_MAX_RULES;
+    for (size_t i = 0; i < count; i++) {
+        const struct spf_fault_rule *r = &plan->rules[i];
+        if (r->call != call || (r->scope & scope) == 0)
+            continue;
+        if (trigger_matches(r, n) && draw_fires(plan, call, scope, n, i))
+            return (int)i;
+    }
+    return -1;
+}
+
+static const char *scope_name(unsigned scope)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++)
+        if (scope == 1u << k)
+            return scope_names[k];
+    return NULL;
+}
+
+static void format_errno(struct text *t, int err)
+{
+    const char *name = spf_errno_name(err);
+
+    if (name != NULL) {
+        text_str(t, name);
+        return;
+    }
+    text_u64(t, (uint64_t)err);
+}
+
+static void format_action(struct text *t, const struct spf_fault_record *r)
+{
+    if (r->action == SPF_ACTION_ERRNO) {
+        text_str(t, " action=errno errno=");
+        format_errno(t, r->err);
+        return;
+    }
+    text_str(t, " action=short want=");
+    text_u64(t, r->want);
+    text_str(t, " got=");
+    if (r->got == UINT64_MAX)
+        text_str(t, "-1");
+    else
+        text_u64(t, r->got);
+}
+
+int spf_fault_record_format(const struct spf_fault_record *r, char *buf,
+                            size_t len)
+{
+    /* Contract: one line ending in '\n', NUL-terminated, in the field
+     * order record_parse expects; returns its length without the NUL,
+     * -ENOSPC if buf is too small, -EINVAL for a record with no single
+     * scope, an unknown call or action, or a negative pid or errno.  An
+     * errno missing from the name table is written as a decimal number.
+     * Async-signal-safe. */
+    const char *scope = scope_name(r->scope);
+    struct text t;
+
+    if (scope == NULL || (unsigned)r->call >= SPF_CALL__COUNT || r->pid < 0)
+        return -EINVAL;
+    if (r->action != SPF_ACTION_ERRNO && r->action != SPF_ACTION_SHORT)
+        return -EINVAL;
+    if (r->action == SPF_ACTION_ERRNO && r->err <= 0)
+        return -EINVAL;
+
+    text_init(&t, buf, len);
+    text_str(&t, "spf-fault pid=");
+    text_u64(&t, (uint64_t)r->pid);
+    text_str(&t, " scope=");
+    text_str(&t, scope);
+    text_str(&t, " call=");
+    text_str(&t, call_names[r->call]);
+    text_str(&t, " n=");
+    text_u64(&t, r->n);
+    format_action(&t, r);
+    text_str(&t, "\n");
+    return t.lost ? -ENOSPC : (int)t.len;
+}
+
+/* A read position in a record line. */
+struct cursor {
+    const char *p;
+    size_t n;
+};
+
+/*
+ * Takes "KEY=VALUE" at the cursor.  Fields are separated by exactly one
+ * space, and a space must be followed by another field, so a line with
+ * extra or trailing blanks is rejected rather than half understood.
+ */
+static bool take_field(struct cursor *c, const char *key,
+                       struct cursor *ret_value)
+{
+    size_t klen = strlen(key);
+    size_t i;
+
+    if (c->n <= klen || memcmp(c->p, key, klen) != 0 || c->p[klen] != '=')
+        return false;
+    i = klen + 1;
+    while (i < c->n && c->p[i] != ' ')
+        i++;
+    ret_value->p = c->p + klen + 1;
+    ret_value->n = i - klen - 1;
+    if (i < c->n) {
+        i++;
+        if (i == c->n)
+            return false;
+    }
+    c->p += i;
+    c->n -= i;
+    return ret_value->n > 0;
+}
+
+static bool value_u64(struct cursor v, uint64_t max, uint64_t *ret)
+{
+    uint64_t x = 0;
+
+    if (v.n == 0)
+        return false;
+    for (size_t i = 0; i < v.n; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+        uint64_t d = (uint64_t)(v.p[i] - '0');
+        if (x > (max - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *ret = x;
+    return true;
+}
+
+static bool value_scope(struct cursor v, unsigned *ret)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++) {
+        if (same_word(v.p, v.n, scope_names[k])) {
+            *ret = 1u << k;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An errno by name, or as the decimal number format_errno falls back to. */
+static bool value_errno(struct cursor v, int *ret)
+{
+    uint64_t x;
+    int err = spf_errno_from_name(v.p, v.n);
+
+    if (err > 0) {
+        *ret = err;
+        return true;
+    }
+    if (!value_u64(v, INT32_MAX, &x) || x == 0)
+        return false;
+    *ret = (int)x;
+    return true;
+}
+
+static bool parse_head(struct cursor *c, struct spf_fault_record *r)
+{
+    static const char tag[] = "spf-fault ";
+    struct cursor v;
+    uint64_t x;
+    int call;
+
+    if (c->n < sizeof(tag) - 1 || memcmp(c->p, tag, sizeof(tag) - 1) != 0)
+        return false;
+    c->p += sizeof(tag) - 1;
+    c->n -= sizeof(tag) - 1;
+    if (!take_field(c, "pid", &v) || !value_u64(v, INT32_MAX, &x) || x == 0)
+        return false;
+    r->pid = (pid_t)x;
+    if (!take_field(c, "scope", &v) || !value_scope(v, &r->scope))
+        return false;
+    if (!take_field(c, "call", &v))
+        return false;
+    call = spf_fault_call_from_name(v.p, v.n);
+    if (call < 0)
+        return false;
+    r->call = (enum spf_fault_call)call;
+    if (!take_field(c, "n", &v) || !value_u64(v, UINT32_MAX, &x))
+        return false;
+    r->n = (uint32_t)x;
+    return true;
+}
+
+static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
+{
+    struct cursor v;
+
+    if (!take_field(c, "action", &v))
+        return false;
+    if (same_word(v.p, v.n, "errno")) {
+        r->action = SPF_ACTION_ERRNO;
+        return take_field(c, "errno", &v) && value_errno(v, &r->err);
+    }
+    if (!same_word(v.p, v.n, "short"))
+        return false;
+    r->action = SPF_ACTION_SHORT;
+    if (!take_field(c, "want", &v) || !value_u64(v, UINT64_MAX, &r->want))
+        return false;
+    if (!take_field(c, "got", &v))
+        return false;
+    if (same_word(v.p, v.n, "-1")) {
+        r->got = UINT64_MAX;
+        return true;
+    }
+    return value_u64(v, UINT64_MAX - 1, &r->got);
+}
+
+int spf_fault_record_parse(const char *line, size_t len,
+                           struct spf_fault_record *ret)
+{
+    /* Contract: the inverse of spf_fault_record_format.  A single trailing
+     * '\n' is tolerated; anything else that format would not write,
+     * including an "spf-fault error=" line, gives -EINVAL and leaves *ret
+     * untouched.  Async-signal-safe. */
+    struct spf_fault_record r;
+    struct cursor c = {line, len};
+
+    if (c.n > 0 && c.p[c.n - 1] == '\n')
+        c.n--;
+    memset(&r, 0, sizeof(r));
+    if (!parse_head(&c, &r) || !parse_tail(&c, &r) || c.n != 0)
+        return -EINVAL;
+    *ret = r;
+    return 0;
+}

@@ -138,9 +138,9 @@ static bool should_fault(enum spf_fault_call call, struct hit *ret_hit)
 
     h.pid = raw_getpid();
     if (h.pid == spf__preload.own_pid) {
+        uint32_t *counter = &spf__preload.counts[call];
         h.scope = spf__preload.own_scope;
-        h.n =
-            __atomic_add_fetch(&spf__preload.counts[call], 1, __ATOMIC_RELAXED);
+        h.n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
     } else {
         /* Below the root, everything before exec is the child scope; in
          * an exec'd program, its children are still the exec scope. */
@@ -205,10 +205,14 @@ static bool fails(enum spf_fault_call call)
     return true;
 }
 
-/* For read and write.  Returns false to let the call through untouched;
- * otherwise either fails it (*ret_count == 0) or cuts the byte count to
- * *ret_count.  A zero count is passed through so a short transfer is
- * never a zero-byte one, which the caller would take for end of file. */
+/*
+ * For read and write.  Returns false to let the call through untouched,
+ * or true with *ret_hit set: for an errno rule the fault is logged and
+ * errno set, and the caller returns -1; for a short rule the caller
+ * transfers *ret_count bytes, then logs.  A zero count is passed through,
+ * so a short transfer is never a zero-byte one, which the caller would
+ * take for end of file.
+ */
 static bool cut_transfer(enum spf_fault_call call, size_t count,
                          struct hit *ret_hit, size_t *ret_count)
 {
@@ -219,7 +223,6 @@ static bool cut_transfer(enum spf_fault_call call, size_t count,
     if (h.rule->action == SPF_ACTION_ERRNO) {
         log_hit(&h, 0, 0);
         errno = h.rule->err;
-        *ret_count = 0;
         *ret_hit = h;
         return true;
     }
@@ -256,6 +259,10 @@ static bool env_has_root(char *const envp[])
  * while armed: the exec'd program arms itself only if it finds the log fd
  * open, so an exec done during the agent's own set-up stays unfaulted.
  * Returns whether the flag was cleared, for exec_end.
+ *
+ * XXX: while the flag is clear, a fork and exec in another thread of the
+ * same process inherits the log fd too.  Only plans with exec-scope rules
+ * clear it, and only in a process that is about to exec.
  */
 static bool exec_begin(char *const envp[])
 {
@@ -277,6 +284,15 @@ static int exec_end(bool cleared, int ret)
     errno = saved;
     return ret;
 }
+
+/*
+ * The wrappers.  Each keeps the contract of the libc function it replaces
+ * (see its man page), with one difference: when a rule of the plan fires,
+ * it returns -1 with the rule's errno without calling the real function
+ * (fork, vfork and clone included), or, for read and write, transfers at
+ * most the rule's K bytes.  All are async-signal-safe when the function
+ * they wrap is.
+ */
 
 SPF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
@@ -439,6 +455,11 @@ int spf__vfork_gate(void)
  * the values of absent arguments are never used.  The child runs fn on
  * its own stack and never returns through this frame, so even a
  * CLONE_VFORK child is safe to wrap in C.
+ *
+ * XXX: a process made with CLONE_SETTLS but without CLONE_THREAD finds
+ * the children counters in the TLS block its creator gave it, which may
+ * have no room for them.  Only threads get a TLS block of their own in
+ * practice, and threads are not counted.
  */
 SPF_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {

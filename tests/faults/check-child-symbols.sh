@@ -10,14 +10,15 @@ shift
 
 # Why each name is allowed:
 #   fcntl, fcntl64: listed in signal-safety(7).
-#   memcmp ... strncmp: the string functions POSIX.1-2008 TC2 made safe.
+#   memcmp ... strncmp: the string functions POSIX.1-2008 TC2 made safe;
+#   bcmp is memcmp under the name clang gives it when only equality counts.
 #   syscall: a trap stub with no state; used for getpid.
 #   __errno_location, environ: errno and the environment pointer.
 #   __stack_chk_fail, __*_chk: hardening checks; they only abort.
 #   _GLOBAL_OFFSET_TABLE_: a linker symbol, not a call.
 #   spf__resolve_real: dlsym, reached only before the constructor ran.
 #   __asan_* ...: sanitizer and coverage instrumentation.
-allowed='fcntl fcntl64 memchr memcmp memcpy memmove memset strchr strcmp
+allowed='fcntl fcntl64 bcmp memchr memcmp memcpy memmove memset strchr strcmp
 strlen strncmp syscall __errno_location environ __stack_chk_fail
 __memcpy_chk __memset_chk __memmove_chk _GLOBAL_OFFSET_TABLE_
 spf__resolve_real'

@@ -12,6 +12,13 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define HAVE_MEMCHECK 1
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#endif
 
 #include "escape.h"
 #include "fixture.h"
@@ -584,9 +591,42 @@ void fixture_begin(void)
     fds_at_start = count_fds();
 }
 
+/*
+ * Criterion runs each test in a worker process whose valgrind report it
+ * swallows, and whose exit status it ignores once the test has passed: so
+ * under valgrind, the test asks memcheck itself.
+ */
+static void expect_memcheck_clean(void)
+{
+#ifdef HAVE_MEMCHECK
+    unsigned long leaked = 0, dubious = 0, reachable = 0, suppressed = 0;
+
+    if (!RUNNING_ON_VALGRIND)
+        return;
+    cr_assert_eq(VALGRIND_COUNT_ERRORS, 0,
+                 "memcheck found errors: rerun this test alone under "
+                 "valgrind --trace-children=yes --log-file=vg.%%p");
+    VALGRIND_DO_LEAK_CHECK;
+    VALGRIND_COUNT_LEAKS(leaked, dubious, reachable, suppressed);
+    (void)dubious, (void)reachable, (void)suppressed;
+    cr_assert_eq(leaked, 0, "%lu bytes definitely lost", leaked);
+#endif
+}
+
+/* LeakSanitizer would report at the worker's exit, likewise too late. */
+static void expect_lsan_clean(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0,
+                 "LeakSanitizer found a leak (its report is on stderr)");
+#endif
+}
+
 void fixture_end(void)
 {
     cr_assert_eq(count_fds(), fds_at_start, "a test leaked a file descriptor");
     cr_assert(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD,
               "a test left a child unreaped");
+    expect_memcheck_clean();
+    expect_lsan_clean();
 }

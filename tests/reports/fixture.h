@@ -83,9 +83,10 @@ void fixture_expect_path_enoent(fixture_path_writer *writer);
 int fixture_xmllint(const char *path);
 
 /*
- * Every test leaves no fd open and no child unreaped: fixture_begin() is
- * each suite's .init, and each test ends with fixture_end().  (Criterion
- * 2.4 ignores assertions made in a .fini.)
+ * Every test leaves no fd open, no child unreaped, and under valgrind no
+ * memory error and no leak: fixture_begin() is each suite's .init, and
+ * each test ends with fixture_end().  (Criterion 2.4 ignores assertions
+ * made in a .fini.)
  */
 void fixture_begin(void);
 void fixture_end(void);

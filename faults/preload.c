@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -161,6 +162,25 @@ static int parse_fd(const char *s)
     return v <= INT_MAX ? (int)v : -EINVAL;
 }
 
+/* The shared log behind fd, mapped for good, or NULL when fd is not one
+ * (then records are written to it instead). */
+static struct spf_fault_log_header *map_log(int fd)
+{
+    struct spf_fault_log_header h;
+    struct stat st;
+    void *map;
+
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+        (size_t)st.st_size < sizeof(h) ||
+        pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) ||
+        memcmp(h.magic, SPF_FAULT_LOG_MAGIC, sizeof(h.magic)) != 0 ||
+        h.capacity > (uint64_t)st.st_size - sizeof(h))
+        return NULL;
+    map = mmap(NULL, sizeof(h) + h.capacity, PROT_READ | PROT_WRITE,
+               MAP_SHARED, fd, 0);
+    return map == MAP_FAILED ? NULL : map;
+}
+
 /*
  * Returns false when SPF_FAULT_LOG_FD is set but unusable: not a number,
  * not open, or (in an exec'd program) not the root's log.  Faults are then
@@ -188,6 +208,7 @@ static bool load_log_fd(bool exec_scope)
     if (fd > STDERR_FILENO)
         fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
     spf__preload.log_fd = fd;
+    spf__preload.log_map = map_log(fd);
     return true;
 }
 

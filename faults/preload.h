@@ -81,6 +81,7 @@ struct spf__preload {
     unsigned own_scope; /* of own_pid: PARENT in the root, else EXEC */
     pid_t own_pid;      /* the process that ran the constructor */
     int log_fd;         /* -1: faults are not logged */
+    struct spf_fault_log_header *log_map; /* the shared log, or NULL */
     int armed;          /* __atomic */
     uint32_t counts[SPF_CALL__COUNT]; /* own_pid's calls, __atomic */
 };

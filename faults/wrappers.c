@@ -158,13 +158,32 @@ static bool should_fault(enum spf_fault_call call, struct hit *ret_hit)
     return true;
 }
 
-/* One write(2) per line, so concurrent writers to a pipe never interleave
- * (every line is far below PIPE_BUF).  errno survives. */
+/* Reserve room in the shared log with one atomic add, then copy: any
+ * number of processes and threads append without a lock. */
+static void log_append(struct spf_fault_log_header *h, const char *line,
+                       size_t len)
+{
+    uint64_t at = __atomic_fetch_add(&h->used, len, __ATOMIC_RELAXED);
+
+    if (at + len > h->capacity) {
+        __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    memcpy((char *)(h + 1) + at, line, len);
+}
+
+/* Into the shared log when there is one; otherwise one write(2) per line,
+ * so concurrent writers to a pipe never interleave (every line is far
+ * below PIPE_BUF).  errno survives. */
 void spf__log_line(const char *line, size_t len)
 {
     int saved = errno;
     ssize_t rc;
 
+    if (spf__preload.log_map) {
+        log_append(spf__preload.log_map, line, len);
+        return;
+    }
     if (spf__preload.log_fd < 0)
         return;
     do

@@ -30,6 +30,9 @@
 #include "text.h"
 #include "wire.h"
 
+/* Room for fault records: some 8000 of them. */
+#define SPF__FAULT_LOG_SIZE (1u << 20)
+
 /* How long a process may take to go after SIGTERM before SIGKILL. */
 #define TERM_GRACE_NS (1000LL * 1000000)
 
@@ -349,12 +352,20 @@ static void sweep(struct sv *s, bool report)
 
 static void read_fault_log(struct sv *s)
 {
-    struct spf_capture log = {0};
-    char *line, *end;
+    uint64_t dropped, torn;
+    char *text, *line, *end;
 
-    if (spf__capture_fd(&log, s->log_fd) < 0 || !log.data.data)
+    if (spf_fault_log_read(s->log_fd, &text, &dropped, &torn) < 0) {
+        note(s, "cannot read the fault log");
         return;
-    for (line = log.data.data; *line; line = end + 1) {
+    }
+    if (dropped)
+        note(s, "fault log full: %llu records were dropped",
+             (unsigned long long)dropped);
+    if (torn)
+        note(s, "fault log: %llu records were torn (a writer died while "
+                "writing)", (unsigned long long)torn);
+    for (line = text; *line; line = end + 1) {
         struct spf_fault_record rec, *n;
 
         end = strchr(line, '\n');
@@ -371,7 +382,7 @@ static void read_fault_log(struct sv *s)
         s->o.fired = n;
         s->o.fired[s->o.n_fired++] = rec;
     }
-    free(log.data.data);
+    free(text);
 }
 
 static void read_outcome(struct sv *s, int status)
@@ -435,14 +446,13 @@ static int open_fds(struct sv *s)
 {
     s->case_fd = mem_fd("spf-case");
     s->out_fd = mem_fd("spf-outcome");
-    s->log_fd = mem_fd("spf-faults");
+    s->log_fd = spf_fault_log_create(SPF__FAULT_LOG_SIZE);
     s->std_fd[0] = mem_fd("spf-stdout");
     s->std_fd[1] = mem_fd("spf-stderr");
-    if (s->case_fd < 0 || s->out_fd < 0 || s->log_fd < 0 ||
-        s->std_fd[0] < 0 || s->std_fd[1] < 0)
-        return -errno;
-    /* Records from several processes must never overwrite each other. */
-    if (fcntl(s->log_fd, F_SETFL, O_APPEND) < 0)
+    if (s->log_fd < 0)
+        return s->log_fd;
+    if (s->case_fd < 0 || s->out_fd < 0 || s->std_fd[0] < 0 ||
+        s->std_fd[1] < 0)
         return -errno;
     return 0;
 }

@@ -40,8 +40,7 @@ const char *spf__errno_name(int err)
     case SPF_ECHECK:
         return "SPF_ECHECK";
     default:
-        /* glibc >= 2.32; NULL for numbers it does not know. */
-        return strerrorname_np(err);
+        return spf_errno_name(err);
     }
 }
 
@@ -55,55 +54,12 @@ const char *spf__errno_label(int err, char buf[SPF__ERRNO_MAX])
     return buf;
 }
 
-const char *spf__signal_name(int sig, char buf[SPF__SIGNAL_MAX])
+const char *spf__signal_label(int sig, char buf[SPF__SIGNAL_MAX])
 {
-    const char *abbrev = sigabbrev_np(sig);
+    const char *name = spf_signal_name(sig);
 
-    if (abbrev)
-        snprintf(buf, SPF__SIGNAL_MAX, "SIG%s", abbrev);
-    else
-        snprintf(buf, SPF__SIGNAL_MAX, "signal %d", sig);
+    if (name)
+        return name;
+    snprintf(buf, SPF__SIGNAL_MAX, "signal %d", sig);
     return buf;
-}
-
-const char *spf__call_name(enum spf_fault_call call)
-{
-    switch (call) {
-    case SPF_CALL_EXECVE:
-        return "execve";
-    case SPF_CALL_FORK:
-        return "fork";
-    case SPF_CALL_VFORK:
-        return "vfork";
-    case SPF_CALL_PIPE2:
-        return "pipe2";
-    case SPF_CALL_DUP2:
-        return "dup2";
-    case SPF_CALL_CHDIR:
-        return "chdir";
-    case SPF_CALL_READ:
-        return "read";
-    case SPF_CALL_WRITE:
-        return "write";
-    case SPF_CALL_POLL:
-        return "poll";
-    case SPF_CALL_WAITPID:
-        return "waitpid";
-    default:
-        return NULL;
-    }
-}
-
-const char *spf__scope_name(unsigned scope)
-{
-    switch (scope) {
-    case SPF_SCOPE_PARENT:
-        return "parent";
-    case SPF_SCOPE_CHILD:
-        return "child";
-    case SPF_SCOPE_EXEC:
-        return "exec";
-    default:
-        return NULL;
-    }
 }

@@ -37,14 +37,7 @@ const char *spf__errno_name(int err);
 /* The errno's name, or "errno 4242" when it has none. */
 const char *spf__errno_label(int err, char buf[SPF__ERRNO_MAX]);
 
-/* "SIGKILL", or "signal 42" when the C library has no name for it. */
-const char *spf__signal_name(int sig, char buf[SPF__SIGNAL_MAX]);
-
-/*
- * XXX: spf_fault_call_name() is being written on branch faults; until it
- * lands the reports name calls and scopes themselves.  NULL if unknown.
- */
-const char *spf__call_name(enum spf_fault_call call);
-const char *spf__scope_name(unsigned scope);
+/* "SIGKILL", or "signal 42" when it has no name. */
+const char *spf__signal_label(int sig, char buf[SPF__SIGNAL_MAX]);
 
 #endif

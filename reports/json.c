@@ -137,8 +137,8 @@ static json_t *fault_json(const void *p)
     int bad = 0;
 
     bad |= set(obj, "pid", json_integer(f->pid));
-    bad |= set(obj, "scope", str_json(spf__scope_name(f->scope)));
-    bad |= set(obj, "call", str_json(spf__call_name(f->call)));
+    bad |= set(obj, "scope", str_json(spf_fault_scope_name(f->scope)));
+    bad |= set(obj, "call", str_json(spf_fault_call_name(f->call)));
     bad |= set(obj, "n", json_integer(f->n));
     if (f->action == SPF_ACTION_SHORT) {
         bad |= set(obj, "action", json_string("short"));

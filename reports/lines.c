@@ -80,7 +80,7 @@ int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
         r = emit_each(fn, ctx, "stray", o->strays, o->n_strays);
     if (r == 0 && o->watchdog_signal != 0)
         r = emitf(fn, ctx, "watchdog: sent %s",
-                  spf__signal_name(o->watchdog_signal, sig));
+                  spf__signal_label(o->watchdog_signal, sig));
     if (r == 0 && o->harness_error)
         r = emitf(fn, ctx, "harness error: %s", o->harness_error);
     return r;
@@ -104,8 +104,8 @@ static void fault_action(const struct spf_fault_record *f, char *buf,
 static int fault_line(const struct spf_fault_record *f, spf__line_fn *fn,
                       void *ctx)
 {
-    const char *call = spf__call_name(f->call);
-    const char *scope = spf__scope_name(f->scope);
+    const char *call = spf_fault_call_name(f->call);
+    const char *scope = spf_fault_scope_name(f->scope);
     char call_buf[24], scope_buf[24], action[80];
 
     if (!call) {

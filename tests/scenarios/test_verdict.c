@@ -11,6 +11,8 @@
 
 #include <spawnfault/scenario.h>
 
+#include "common.h"
+
 static char *dup_bytes(const void *p, size_t n)
 {
     char *s = malloc(n + 1);
@@ -118,7 +120,7 @@ static void assert_passed(const struct spf_verdict *v)
     cr_assert_eq(v->n_mismatches, 0);
 }
 
-Test(verdict, clean_exit_passes_and_takes_the_outcome)
+TEST(verdict, clean_exit_passes_and_takes_the_outcome)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -136,7 +138,7 @@ Test(verdict, clean_exit_passes_and_takes_the_outcome)
     cr_assert_null(v.replay);
 }
 
-Test(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
+TEST(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
@@ -153,7 +155,7 @@ Test(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, missing_spawn_error_shows_the_exit)
+TEST(verdict, missing_spawn_error_shows_the_exit)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(1);
@@ -168,7 +170,7 @@ Test(verdict, missing_spawn_error_shows_the_exit)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, result_defaults_from_the_other_expectations)
+TEST(verdict, result_defaults_from_the_other_expectations)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -182,7 +184,7 @@ Test(verdict, result_defaults_from_the_other_expectations)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, timeout_expected_and_got)
+TEST(verdict, timeout_expected_and_got)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT,
@@ -201,7 +203,7 @@ Test(verdict, timeout_expected_and_got)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, spawn_error_details)
+TEST(verdict, spawn_error_details)
 {
     struct spf_scenario sc = scenario();
     struct spf_expect *e = &sc.expect;
@@ -237,7 +239,7 @@ Test(verdict, spawn_error_details)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, spawn_error_details_holding)
+TEST(verdict, spawn_error_details_holding)
 {
     struct spf_scenario sc = scenario();
     struct spf_expect *e = &sc.expect;
@@ -261,7 +263,7 @@ Test(verdict, spawn_error_details_holding)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, filename_expected_but_none)
+TEST(verdict, filename_expected_but_none)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
@@ -278,7 +280,7 @@ Test(verdict, filename_expected_but_none)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, returncode_and_signal)
+TEST(verdict, returncode_and_signal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(-SIGKILL);
@@ -296,7 +298,7 @@ Test(verdict, returncode_and_signal)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, stdout_exact)
+TEST(verdict, stdout_exact)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -322,7 +324,7 @@ Test(verdict, stdout_exact)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, prefix_is_not_equal)
+TEST(verdict, prefix_is_not_equal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -336,7 +338,7 @@ Test(verdict, prefix_is_not_equal)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, stream_absent)
+TEST(verdict, stream_absent)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -354,7 +356,7 @@ Test(verdict, stream_absent)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, stream_len_and_sha256)
+TEST(verdict, stream_len_and_sha256)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -394,7 +396,7 @@ Test(verdict, stream_len_and_sha256)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, partial_output_fields)
+TEST(verdict, partial_output_fields)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT};
@@ -411,7 +413,7 @@ Test(verdict, partial_output_fields)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, capture_kept_in_part_compares_by_digest)
+TEST(verdict, capture_kept_in_part_compares_by_digest)
 {
     static char big[3000];
     struct spf_scenario sc = scenario();
@@ -438,7 +440,7 @@ Test(verdict, capture_kept_in_part_compares_by_digest)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, hostile_bytes_are_escaped)
+TEST(verdict, hostile_bytes_are_escaped)
 {
     static const char evil[] = "\0\xff\"\\\n<&>]]>\x7f\x1b[31m";
     struct spf_scenario sc = scenario();
@@ -454,7 +456,7 @@ Test(verdict, hostile_bytes_are_escaped)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, long_data_is_cut_with_length_and_digest)
+TEST(verdict, long_data_is_cut_with_length_and_digest)
 {
     static char expected[100], got[5000];
     char text[300], digest[65];
@@ -481,7 +483,7 @@ Test(verdict, long_data_is_cut_with_length_and_digest)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, elapsed_bounds)
+TEST(verdict, elapsed_bounds)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -526,7 +528,7 @@ static struct spf_fault_record *records(void)
     return r;
 }
 
-Test(verdict, faults_fired)
+TEST(verdict, faults_fired)
 {
     char *fired[] = {"execve", "read@parent"};
     struct spf_scenario sc = scenario();
@@ -557,7 +559,7 @@ Test(verdict, faults_fired)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, census_always_counts)
+TEST(verdict, census_always_counts)
 {
     const char *fds[] = {"fd 5: pipe:[123]", "fd 7: /tmp/a\nb\"c"};
     const char *zombie[] = {"pid 77 (sh)"};
@@ -593,7 +595,7 @@ Test(verdict, census_always_counts)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, harness_error_result_fails)
+TEST(verdict, harness_error_result_fails)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_HARNESS,
@@ -614,7 +616,7 @@ Test(verdict, harness_error_result_fails)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, replay_command)
+TEST(verdict, replay_command)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -632,7 +634,7 @@ Test(verdict, replay_command)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, replay_quotes_a_name_with_a_quote)
+TEST(verdict, replay_quotes_a_name_with_a_quote)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -661,7 +663,7 @@ static size_t shell_words(const char *replay, char *buf, size_t len,
     return n;
 }
 
-Test(verdict, replay_survives_a_hostile_name)
+TEST(verdict, replay_survives_a_hostile_name)
 {
     const char *name = "a'b\"c $(false) `x` *?[z]\\\n;|&<>";
     char buf[1024];

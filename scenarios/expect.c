@@ -203,13 +203,8 @@ static int read_fired_elem(const struct spf__node *item, void *ret)
     return spf__node_text(item, ret);
 }
 
-static void drop_fired_elem(void *elem)
-{
-    free(*(char **)elem);
-}
-
 static const struct spf__array_reader fired_array = {
-    sizeof(char *), read_fired_elem, drop_fired_elem};
+    sizeof(char *), read_fired_elem, spf__node_drop_text};
 
 static int parse_returncode(const struct spf__node *v, struct spf_expect *e)
 {

@@ -28,30 +28,18 @@ struct loaded {
     size_t n, cap;
 };
 
-/* Copy src into dst[len], cut to fit. */
-static void copy(char *dst, size_t len, const char *src)
-{
-    size_t n = strnlen(src, len - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static int fail(struct spf_diag *d, const char *file, int code,
                 const char *message)
 {
-    if (d) {
-        memset(d, 0, sizeof(*d));
-        copy(d->file, sizeof(d->file), file);
-        copy(d->message, sizeof(d->message), message);
-    }
-    return code;
+    return spf__diag_fill(d, code, file, 0, 0, "", message);
 }
 
 static int fail_errno(struct spf_diag *d, const char *file, int err,
                       const char *what)
 {
     char message[256];
-    snprintf(message, sizeof(message), "cannot %s: %s", what, strerror(err));
+    snprintf(message, sizeof(message), "cannot %s: %s", what,
+             spf_strerror(err));
     return fail(d, file, -err, message);
 }
 
@@ -133,12 +121,8 @@ static int syntax_error(const yaml_parser_t *p, const char *file,
         snprintf(message, sizeof(message), "%s", p->problem);
     }
 
-    fail(d, file, -EINVAL, message);
-    if (d) {
-        d->line = (unsigned)mark.line + 1;
-        d->column = (unsigned)mark.column + 1;
-    }
-    return -EINVAL;
+    return spf__diag_fill(d, -EINVAL, file, (unsigned)mark.line + 1,
+                          (unsigned)mark.column + 1, "", message);
 }
 
 /* The folder part of a path as given: "." when there is none. */
@@ -409,12 +393,9 @@ static int check_names(const struct spf_scenario_set *set,
         snprintf(message, sizeof(message),
                  "duplicate name \"%s\" (first at %s)", all[worst].sc->name,
                  first);
-        r = fail(d, all[worst].sc->file, -EINVAL, message);
-        if (d) {
-            d->line = (unsigned)m->line + 1;
-            d->column = (unsigned)m->column + 1;
-            copy(d->field, sizeof(d->field), "name");
-        }
+        r = spf__diag_fill(d, -EINVAL, all[worst].sc->file,
+                           (unsigned)m->line + 1, (unsigned)m->column + 1,
+                           "name", message);
     }
     free(all);
     return r;

@@ -85,19 +85,35 @@ void spf__node_root(const struct spf__doc *doc, struct spf__node *ret)
         ret->mark = ret->y->start_mark;
 }
 
-/* Fill the diagnostic for n with message and return code. */
-static int fill(const struct spf__node *n, int code, const char *message)
+/* Copy src into dst[len], cut to fit. */
+static void copy(char *dst, size_t len, const char *src)
 {
-    struct spf_diag *d = n->doc->diag;
+    size_t n = strnlen(src, len - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int spf__diag_fill(struct spf_diag *d, int code, const char *file,
+                   unsigned line, unsigned column, const char *field,
+                   const char *message)
+{
     if (!d)
         return code;
     memset(d, 0, sizeof(*d));
-    snprintf(d->file, sizeof(d->file), "%s", n->doc->file);
-    d->line = (unsigned)n->mark.line + 1;
-    d->column = (unsigned)n->mark.column + 1;
-    snprintf(d->field, sizeof(d->field), "%s", n->path);
-    snprintf(d->message, sizeof(d->message), "%s", message);
+    copy(d->file, sizeof(d->file), file);
+    d->line = line;
+    d->column = column;
+    copy(d->field, sizeof(d->field), field);
+    copy(d->message, sizeof(d->message), message);
     return code;
+}
+
+/* Fill the diagnostic for n with message and return code. */
+static int fill(const struct spf__node *n, int code, const char *message)
+{
+    return spf__diag_fill(n->doc->diag, code, n->doc->file,
+                          (unsigned)n->mark.line + 1,
+                          (unsigned)n->mark.column + 1, n->path, message);
 }
 
 int spf__node_fail(const struct spf__node *n, const char *fmt, ...)
@@ -540,7 +556,7 @@ static int read_text_elem(const struct spf__node *item, void *ret)
     return spf__node_text(item, ret);
 }
 
-static void drop_text_elem(void *elem)
+void spf__node_drop_text(void *elem)
 {
     free(*(char **)elem);
 }
@@ -556,7 +572,7 @@ static void drop_bytes_elem(void *elem)
 }
 
 const struct spf__array_reader spf__text_array = {
-    sizeof(char *), read_text_elem, drop_text_elem};
+    sizeof(char *), read_text_elem, spf__node_drop_text};
 const struct spf__array_reader spf__bytes_array = {
     sizeof(struct spf_bytes), read_bytes_elem, drop_bytes_elem};
 

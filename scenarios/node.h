@@ -45,6 +45,11 @@ static inline bool spf__node_present(const struct spf__node *n)
     return n->y != NULL;
 }
 
+/* Fill *d (when not NULL), cutting strings to fit, and return code. */
+int spf__diag_fill(struct spf_diag *d, int code, const char *file,
+                   unsigned line, unsigned column, const char *field,
+                   const char *message);
+
 /* Fill the diagnostic for n and return -EINVAL. */
 __attribute__((format(printf, 2, 3))) int
 spf__node_fail(const struct spf__node *n, const char *fmt, ...);
@@ -96,6 +101,9 @@ int spf__node_array(const struct spf__node *n,
 
 extern const struct spf__array_reader spf__text_array;  /* char * */
 extern const struct spf__array_reader spf__bytes_array; /* spf_bytes */
+
+/* The drop() of an array of strings. */
+void spf__node_drop_text(void *elem);
 
 /* Plain null: "", "~", "null", "Null" or "NULL" unquoted. */
 bool spf__node_is_null(const struct spf__node *n);

@@ -43,24 +43,35 @@ static void assert_bytes(const struct spf_bytes *b, const void *data,
 
 #define ASSERT_BYTES(b, lit) assert_bytes((b), lit, sizeof(lit) - 1)
 
-/* Loading path fails with code, and the diagnostic says exactly this. */
-static void expect_error_in(const char *path, int code, const char *file,
-                            unsigned line, unsigned column, const char *field,
-                            const char *message)
+/* Loading path into set fails with code, the diagnostic says exactly
+ * this, and the set is as it was. */
+static void expect_error_into(struct spf_scenario_set *set, const char *path,
+                              int code, const char *file, unsigned line,
+                              unsigned column, const char *field,
+                              const char *message)
 {
-    struct spf_scenario_set set = {0};
+    struct spf_scenario *items = set->items;
+    size_t n = set->n;
     struct spf_diag d;
     memset(&d, 'x', sizeof(d));
 
-    int r = spf_scenario_load(path, &set, &d);
+    int r = spf_scenario_load(path, set, &d);
     cr_assert_eq(r, code, "returned %d (%s)", r, d.message);
     cr_expect_str_eq(d.file, file);
     cr_expect_eq(d.line, line, "line %u, expected %u", d.line, line);
     cr_expect_eq(d.column, column, "column %u, expected %u", d.column, column);
     cr_expect_str_eq(d.field, field);
     cr_expect_str_eq(d.message, message);
-    cr_assert_eq(set.n, 0, "nothing is appended on error");
-    cr_assert_null(set.items);
+    cr_assert_eq(set->n, n, "nothing is appended on error");
+    cr_assert_eq(set->items, items, "the set is untouched");
+}
+
+static void expect_error_in(const char *path, int code, const char *file,
+                            unsigned line, unsigned column, const char *field,
+                            const char *message)
+{
+    struct spf_scenario_set set = {0};
+    expect_error_into(&set, path, code, file, line, column, field, message);
 }
 
 static void expect_error(const char *fixture, unsigned line, unsigned column,
@@ -432,39 +443,26 @@ TEST(load, duplicate_names_across_files)
 TEST(load, duplicate_names_across_loads)
 {
     struct spf_scenario_set set = {0};
-    struct spf_diag d;
-    load_ok(FIXTURE("good/minimal.yaml"), &set);
-    struct spf_scenario *items = set.items;
-
-    int r = spf_scenario_load(FIXTURE("good/minimal.yaml"), &set, &d);
-    cr_assert_eq(r, -EINVAL);
-    cr_assert_str_eq(d.file, FIXTURE("good/minimal.yaml"));
-    cr_assert_eq(d.line, 1);
-    cr_assert_eq(d.column, 7);
-    cr_assert_str_eq(d.field, "name");
     char message[600];
+    load_ok(FIXTURE("good/minimal.yaml"), &set);
     snprintf(message, sizeof(message),
              "duplicate name \"minimal\" (first at %s:1)",
              FIXTURE("good/minimal.yaml"));
-    cr_assert_str_eq(d.message, message);
-    cr_assert_eq(set.n, 4, "nothing appended");
-    cr_assert_eq(set.items, items, "the set is untouched");
+    expect_error_into(&set, FIXTURE("good/minimal.yaml"), -EINVAL,
+                      FIXTURE("good/minimal.yaml"), 1, 7, "name", message);
+    cr_assert_eq(set.n, 4);
     spf_scenario_set_clear(&set);
 }
 
 TEST(load, nothing_appended_when_a_later_file_fails)
 {
     struct spf_scenario_set set = {0};
-    struct spf_diag d;
     load_ok(FIXTURE("good/multi.yaml"), &set);
-    struct spf_scenario *items = set.items;
-
-    int r = spf_scenario_load(FIXTURE("bad/partly-bad"), &set, &d);
-    cr_assert_eq(r, -EINVAL);
-    cr_assert_str_eq(d.file, FIXTURE("bad/partly-bad/2-bad.yaml"));
-    cr_assert_str_eq(d.field, "api");
+    expect_error_into(&set, FIXTURE("bad/partly-bad"), -EINVAL,
+                      FIXTURE("bad/partly-bad/2-bad.yaml"), 4, 6, "api",
+                      "unknown api \"spawn\" (expected run, communicate or "
+                      "wait)");
     cr_assert_eq(set.n, 3, "the good file of the folder is not appended");
-    cr_assert_eq(set.items, items);
     cr_assert_str_eq(set.items[2].name, "multi-3");
     spf_scenario_set_clear(&set);
 }

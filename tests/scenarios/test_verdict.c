@@ -120,6 +120,25 @@ static void assert_passed(const struct spf_verdict *v)
     cr_assert_eq(v->n_mismatches, 0);
 }
 
+/* Check o against sc: the verdict must pass. */
+static void check_passes(const struct spf_scenario *sc, struct spf_outcome *o)
+{
+    struct spf_verdict v;
+    verdict(sc, o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+}
+
+/* Check o against sc: the verdict must fail with just this mismatch. */
+static void check_one(const struct spf_scenario *sc, struct spf_outcome *o,
+                      const char *field, const char *expected, const char *got)
+{
+    struct spf_verdict v;
+    verdict(sc, o, &v);
+    assert_one(&v, field, expected, got);
+    spf_verdict_clear(&v);
+}
+
 TEST(verdict, clean_exit_passes_and_takes_the_outcome)
 {
     struct spf_scenario sc = scenario();
@@ -145,43 +164,34 @@ TEST(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
                             .stage = SPF_STAGE_EXEC,
                             .err = ENOENT,
                             .filename = BYTES("/opt/x")};
-    struct spf_verdict v;
     sc.expect.has_returncode = false;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "exited",
-               "spawn_error (stage exec, errno ENOENT (2), filename "
-               "\"/opt/x\")");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "exited",
+              "spawn_error (stage exec, errno ENOENT (2), filename "
+              "\"/opt/x\")");
 }
 
 TEST(verdict, missing_spawn_error_shows_the_exit)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(1);
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_SPAWN_ERROR;
     sc.expect.has_returncode = false;
     sc.expect.has_stage = true;
     sc.expect.stage = SPF_STAGE_EXEC;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "spawn_error", "exited (returncode 1)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "spawn_error", "exited (returncode 1)");
 }
 
 TEST(verdict, result_defaults_from_the_other_expectations)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.has_result = false;
     sc.expect.has_returncode = false;
     sc.expect.partial_out.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "timeout", "exited (returncode 0)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "timeout", "exited (returncode 0)");
 }
 
 TEST(verdict, timeout_expected_and_got)
@@ -190,7 +200,6 @@ TEST(verdict, timeout_expected_and_got)
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT,
                             .has_returncode = true,
                             .returncode = -SIGKILL};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_TIMEOUT;
     sc.expect.returncode = -SIGKILL;
     capture(&o.partial_out, "ab", 2);
@@ -198,9 +207,7 @@ TEST(verdict, timeout_expected_and_got)
     sc.expect.partial_out.data = STATIC_BYTES("ab");
     sc.expect.partial_err.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 }
 
 TEST(verdict, spawn_error_details)
@@ -247,7 +254,6 @@ TEST(verdict, spawn_error_details_holding)
                             .stage = SPF_STAGE_PREEXEC,
                             .err = EPERM,
                             .raw = BYTES("OSError:1:noexec")};
-    struct spf_verdict v;
     e->result = SPF_RESULT_SPAWN_ERROR;
     e->has_returncode = false;
     e->has_stage = true;
@@ -258,9 +264,7 @@ TEST(verdict, spawn_error_details_holding)
     e->has_raw = true;
     e->raw = STATIC_BYTES("OSError:1:noexec");
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 }
 
 TEST(verdict, filename_expected_but_none)
@@ -269,91 +273,68 @@ TEST(verdict, filename_expected_but_none)
     struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
                             .stage = SPF_STAGE_EXEC,
                             .err = ENOENT};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_SPAWN_ERROR;
     sc.expect.has_returncode = false;
     sc.expect.has_filename = true;
     sc.expect.filename = STATIC_BYTES("prog");
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "spawn_error.filename", "\"prog\"", "no filename");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "spawn_error.filename", "\"prog\"", "no filename");
 }
 
 TEST(verdict, returncode_and_signal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(-SIGKILL);
-    struct spf_verdict v;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "returncode", "0", "-9 (SIGKILL)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "returncode", "0", "-9 (SIGKILL)");
 
     sc.expect.returncode = -SIGTERM;
     o = exited(0);
     o.has_returncode = false;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "returncode", "-15 (SIGTERM)", "none");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "returncode", "-15 (SIGTERM)", "none");
 }
 
 TEST(verdict, stdout_exact)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.out.has_data = true;
     sc.expect.out.data = STATIC_BYTES("hello\n");
 
     capture(&o.out, "hello\n", 6);
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.out, "help\n", 5);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"hello\\x0a\"",
-               "\"help\\x0a\", first difference at byte 3");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout", "\"hello\\x0a\"",
+              "\"help\\x0a\", first difference at byte 3");
 
     o = exited(0);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"hello\\x0a\"", "absent");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout", "\"hello\\x0a\"", "absent");
 }
 
 TEST(verdict, prefix_is_not_equal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.err_out.has_data = true;
     sc.expect.err_out.data = STATIC_BYTES("abc");
 
     capture(&o.err_out, "abcd", 4);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stderr", "\"abc\"", "\"abcd\"");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stderr", "\"abc\"", "\"abcd\"");
 }
 
 TEST(verdict, stream_absent)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.inherited_err.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.inherited_err, "", 0);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "inherited_stderr", "absent", "\"\"");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "inherited_stderr", "absent", "\"\"");
 }
 
 TEST(verdict, stream_len_and_sha256)
@@ -368,9 +349,7 @@ TEST(verdict, stream_len_and_sha256)
     sha256_hex("abc", 3, s->sha256);
 
     capture(&o.inherited_out, "abc", 3);
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.inherited_out, "abcd", 4);
@@ -400,17 +379,14 @@ TEST(verdict, partial_output_fields)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_TIMEOUT;
     sc.expect.has_returncode = false;
     sc.expect.partial_err.has_data = true;
     sc.expect.partial_err.data = STATIC_BYTES("x");
     capture(&o.partial_err, "y", 1);
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "partial_stderr", "\"x\"",
-               "\"y\", first difference at byte 0");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "partial_stderr", "\"x\"",
+              "\"y\", first difference at byte 0");
 }
 
 TEST(verdict, capture_kept_in_part_compares_by_digest)
@@ -424,9 +400,7 @@ TEST(verdict, capture_kept_in_part_compares_by_digest)
     sc.expect.out.data = (struct spf_bytes){big, sizeof(big)};
 
     capture_part(&o.out, big, 1000, sizeof(big));
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     /* Same length and same kept bytes, but a different tail. */
     o = exited(0);
@@ -445,15 +419,13 @@ TEST(verdict, hostile_bytes_are_escaped)
     static const char evil[] = "\0\xff\"\\\n<&>]]>\x7f\x1b[31m";
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.out.has_data = true;
     sc.expect.out.data = (struct spf_bytes){(char *)evil, sizeof(evil) - 1};
     capture(&o.out, "\xc3\xbf\t", 3);
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"\\x00\\xff\\\"\\\\\\x0a<&>]]>\\x7f\\x1b[31m\"",
-               "\"\\xc3\\xbf\\x09\", first difference at byte 0");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout",
+              "\"\\x00\\xff\\\"\\\\\\x0a<&>]]>\\x7f\\x1b[31m\"",
+              "\"\\xc3\\xbf\\x09\", first difference at byte 0");
 }
 
 TEST(verdict, long_data_is_cut_with_length_and_digest)
@@ -487,28 +459,21 @@ TEST(verdict, elapsed_bounds)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.has_elapsed_max = true;
     sc.expect.elapsed_max_ns = 1500000000;
     sc.expect.has_elapsed_min = true;
     sc.expect.elapsed_min_ns = 200000000;
 
     o.elapsed_ns = 1500000000;
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     o.elapsed_ns = 1734000000;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "elapsed_max", "<= 1.500 s", "1.734 s");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "elapsed_max", "<= 1.500 s", "1.734 s");
 
     o = exited(0);
     o.elapsed_ns = 100000000;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "elapsed_min", ">= 0.200 s", "0.100 s");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "elapsed_min", ">= 0.200 s", "0.100 s");
 }
 
 static struct spf_fault_record *records(void)
@@ -539,18 +504,14 @@ TEST(verdict, faults_fired)
     o.fired = records();
     o.n_fired = 2;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     fired[1] = "read@child";
     o = exited(0);
     o.fired = records();
     o.n_fired = 2;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "faults_fired", "read@child fired",
-               "fired: execve@child#1, read@parent#2");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "faults_fired", "read@child fired",
+              "fired: execve@child#1, read@parent#2");
 
     o = exited(0);
     verdict(&sc, &o, &v);
@@ -611,9 +572,7 @@ TEST(verdict, harness_error_result_fails)
     spf_verdict_clear(&v);
 
     o = (struct spf_outcome){.result = SPF_RESULT_HARNESS};
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "exited", "harness_error");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "exited", "harness_error");
 }
 
 TEST(verdict, replay_command)

@@ -85,10 +85,15 @@ struct spf_scenario_set {
 
 /*
  * Load every scenario from a file, or from every *.yaml / *.yml file under
- * a folder (recursively, in name order), appending to *set.  Returns 0, or
- * -EINVAL with *ret_diag naming the file, line, column and field of the
- * first error (nothing is appended then), or -errno for I/O errors (with a
- * diag naming the file).  Duplicate names across the set are an error.
+ * a folder (recursively, in strcmp() order of the paths; links to files
+ * are followed, links to folders are not), appending to *set.  Returns 0,
+ * or -EINVAL with *ret_diag naming the file, line, column and field of the
+ * first error (line and column are 0 for an error about a whole file or
+ * folder), or -errno for I/O errors (with a diag naming the file).  On any
+ * error nothing is appended and *set is untouched.  A name already in the
+ * set, or twice in what is loaded, is an error naming both places.  Files
+ * are only read.  docs/scenarios.md describes the format.  Never prints;
+ * thread-safe for distinct sets.
  */
 int spf_scenario_load(const char *path, struct spf_scenario_set *set,
                       struct spf_diag *ret_diag);

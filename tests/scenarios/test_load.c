@@ -467,6 +467,57 @@ TEST(load, nothing_appended_when_a_later_file_fails)
     spf_scenario_set_clear(&set);
 }
 
+/* The ```yaml blocks of docs/scenarios.md, one after the other, in a new
+ * temporary file whose path goes to path (64 bytes). */
+static void doc_examples(char *path)
+{
+    static char doc[65536];
+    FILE *f = fopen(SPF_TEST_DIR "/../../docs/scenarios.md", "re");
+    cr_assert_not_null(f);
+    size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[len] = '\0';
+
+    strcpy(path, "/tmp/spf-doc-XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    cr_assert_geq(fd, 0);
+    for (char *p = doc; (p = strstr(p, "```yaml\n"));) {
+        char *start = p + 8, *end = strstr(start, "```");
+        cr_assert_not_null(end);
+        cr_assert_eq(write(fd, start, (size_t)(end - start)), end - start);
+        cr_assert_eq(write(fd, "---\n", 4), 4);
+        p = end + 3;
+    }
+    close(fd);
+}
+
+TEST(load, examples_of_the_documentation)
+{
+    struct spf_scenario_set set = {0};
+    struct spf_diag d;
+    char path[64];
+    doc_examples(path);
+    int r = spf_scenario_load(path, &set, &d);
+    unlink(path);
+    cr_assert_eq(r, 0,
+                 "docs/scenarios.md example, line %u of the yaml "
+                 "blocks: %s: %s",
+                 d.line, d.field, d.message);
+
+    cr_assert_eq(set.n, 8);
+    const struct spf_case *k = &find(&set, "bytes-forms")->kase;
+    ASSERT_BYTES(&k->argv[2], "tab\there");
+    ASSERT_BYTES(&k->argv[3], "\xc3\xa9");
+    ASSERT_BYTES(&k->argv[4], "---");
+    cr_assert_eq(k->input.len, 2000);
+    cr_assert_eq(k->std[0].kind, SPF_STDIO_PIPE);
+    ASSERT_BYTES(&find(&set, "bytes-forms")->expect.out.data,
+                 "tab\there|\xc3\xa9|---");
+    cr_assert_eq(find(&set, "run-timeout-kills")->expect.result,
+                 SPF_RESULT_TIMEOUT);
+    spf_scenario_set_clear(&set);
+}
+
 /* The whole content of a file. */
 static size_t slurp(const char *path, char *buf, size_t len)
 {

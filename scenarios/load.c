@@ -43,52 +43,61 @@ static int fail_errno(struct spf_diag *d, const char *file, int err,
     return fail(d, file, -err, message);
 }
 
-/* The whole file, NUL-terminated. */
-static int read_file(const char *path, char **ret, size_t *ret_len,
-                     struct spf_diag *d)
+/* Read fd to its end into a new NUL-terminated buffer.  Returns 0,
+ * -EFBIG past MAX_FILE_SIZE, or -errno. */
+static int read_all(int fd, char **ret, size_t *ret_len)
 {
     size_t len = 0, cap = 4096;
-    char *data = NULL;
-    int r, fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return fail_errno(d, path, errno, "open");
+    char *data = malloc(cap);
+    int r = 0;
+    if (!data)
+        return -ENOMEM;
 
     for (;;) {
-        if (len + 1 >= cap || !data) {
-            char *bigger = realloc(data, cap *= 2);
-            if (!bigger) {
-                r = fail_errno(d, path, ENOMEM, "read");
-                goto out;
-            }
-            data = bigger;
-        }
         ssize_t got = read(fd, data + len, cap - len - 1);
         if (got < 0 && errno == EINTR)
             continue;
-        if (got < 0) {
-            r = fail_errno(d, path, errno, "read");
-            goto out;
-        }
-        if (got == 0)
+        if (got <= 0) {
+            r = got < 0 ? -errno : 0;
             break;
+        }
         len += (size_t)got;
         if (len > MAX_FILE_SIZE) {
-            r = fail(d, path, -EFBIG,
-                     "file too large for a scenario file "
-                     "(over 64 MiB)");
-            goto out;
+            r = -EFBIG;
+            break;
         }
+        char *bigger = cap - len > 1 ? data : realloc(data, cap *= 2);
+        if (!bigger) {
+            r = -ENOMEM;
+            break;
+        }
+        data = bigger;
+    }
+
+    if (r < 0) {
+        free(data);
+        return r;
     }
     data[len] = '\0';
     *ret = data;
     *ret_len = len;
-    data = NULL;
-    r = 0;
+    return 0;
+}
 
-out:
-    free(data);
+/* The whole file, NUL-terminated. */
+static int read_file(const char *path, char **ret, size_t *ret_len,
+                     struct spf_diag *d)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail_errno(d, path, errno, "open");
+    int r = read_all(fd, ret, ret_len);
     close(fd);
-    return r;
+    if (r == -EFBIG)
+        return fail(d, path, r,
+                    "file too large for a scenario file (over "
+                    "64 MiB)");
+    return r < 0 ? fail_errno(d, path, -r, "read") : 0;
 }
 
 /* libyaml's own words and place for a syntax error.  A reader error

@@ -206,27 +206,31 @@ static int read_fired_elem(const struct spf__node *item, void *ret)
 static const struct spf__array_reader fired_array = {
     sizeof(char *), read_fired_elem, spf__node_drop_text};
 
+/* returncode: N, or signal: NAME or N meaning returncode -N. */
 static int parse_returncode(const struct spf__node *v, struct spf_expect *e)
 {
-    long long code;
-    int sig, r;
-    if (v[E_RETURNCODE].y && v[E_SIGNAL].y)
-        return spf__node_fail(&v[E_SIGNAL], "returncode and signal are two "
-                                            "ways of saying the same: give "
-                                            "one");
+    const struct spf__node *sig = &v[E_SIGNAL];
+    long long code = 0;
+    int num = 0, r;
+    if (v[E_RETURNCODE].y && sig->y)
+        return spf__node_fail(sig, "returncode and signal are two ways of "
+                                   "saying the same: give one");
+
     if (v[E_RETURNCODE].y) {
         r = spf__node_int(&v[E_RETURNCODE], -MAX_SIGNAL, 255, &code);
-        e->returncode = (int)code;
-    } else if (spf__node_int(&v[E_SIGNAL], 1, MAX_SIGNAL, &code) == 0) {
-        r = 0;
-        e->returncode = -(int)code;
+    } else if (spf__node_is_int(sig)) {
+        r = spf__node_int(sig, 1, MAX_SIGNAL, &code);
+        code = -code;
     } else {
-        r = spf__node_enum(&v[E_SIGNAL], spf__signal_from_name, "signal",
-                           "a name such as SIGKILL, or a number", &sig);
-        e->returncode = -sig;
+        r = spf__node_enum(sig, spf__signal_from_name, "signal",
+                           "a name such as SIGKILL, or a number", &num);
+        code = -(long long)num;
     }
-    e->has_returncode = r == 0;
-    return r;
+    if (r < 0)
+        return r;
+    e->has_returncode = true;
+    e->returncode = (int)code;
+    return 0;
 }
 
 /* The result a key implies by its presence, or -1. */

@@ -594,10 +594,15 @@ static bool is_integer(const char *s)
     return *s && s[strspn(s, "0123456789")] == '\0';
 }
 
+bool spf__node_is_int(const struct spf__node *n)
+{
+    return is_plain(n) && is_integer(sval(n));
+}
+
 int spf__node_int(const struct spf__node *n, long long min, long long max,
                   long long *ret)
 {
-    if (!is_plain(n) || !is_integer(sval(n)))
+    if (!spf__node_is_int(n))
         return spf__node_fail(n, "expected an integer, got %s", kind(n));
 
     const char *s = sval(n);
@@ -610,13 +615,11 @@ int spf__node_int(const struct spf__node *n, long long min, long long max,
 
     errno = 0;
     long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE || v < min || v > max) {
-        if (max >= INT_MAX)
-            return spf__node_fail(n, "%s is out of range: must be >= %lld", s,
-                                  min);
-        return spf__node_fail(n, "%s is out of range: must be %lld to %lld", s,
-                              min, max);
-    }
+    bool low = errno == ERANGE ? *s == '-' : v < min;
+    if (low)
+        return spf__node_fail(n, "%s is out of range: must be >= %lld", s, min);
+    if (errno == ERANGE || v > max)
+        return spf__node_fail(n, "%s is out of range: must be <= %lld", s, max);
     *ret = v;
     return 0;
 }

@@ -128,6 +128,10 @@ int spf__node_bytes(const struct spf__node *n, struct spf_bytes *ret);
 /* Exactly true or false, unquoted. */
 int spf__node_bool(const struct spf__node *n, bool *ret);
 
+/* Whether n is written as an integer: [-+]?[0-9]+, unquoted.  Fields
+ * taking a number or a name use it to word the right error. */
+bool spf__node_is_int(const struct spf__node *n);
+
 /* A decimal integer in [min, max], unquoted. */
 int spf__node_int(const struct spf__node *n, long long min, long long max,
                   long long *ret);

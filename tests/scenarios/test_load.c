@@ -717,6 +717,18 @@ TEST(load_errors, short_for_a_call_that_cannot_be_short)
                  "transfer fewer bytes");
 }
 
+TEST(load_errors, errno_number_the_call_cannot_return)
+{
+    expect_error("errno-zero.yaml", 6, 12, "faults[0].errno",
+                 "read cannot fail with errno 0");
+}
+
+TEST(load_errors, call_number_too_large)
+{
+    expect_error("when-too-large.yaml", 6, 11, "faults[0].when",
+                 "4294967296 is out of range: must be <= 4294967295");
+}
+
 TEST(load_errors, errno_and_short)
 {
     expect_error("errno-and-short.yaml", 7, 12, "faults[0].short",
@@ -913,6 +925,18 @@ TEST(load_errors, harness_error_is_not_an_expected_result)
                  "spawn_error or timeout)");
 }
 
+TEST(load_errors, signal_number_out_of_range)
+{
+    expect_error("signal-range.yaml", 5, 11, "expect.signal",
+                 "65 is out of range: must be <= 64");
+}
+
+TEST(load_errors, negative_errno)
+{
+    expect_error("errno-negative.yaml", 7, 12, "expect.spawn_error.errno",
+                 "-2 is out of range: must be >= 0");
+}
+
 TEST(load_errors, unknown_signal)
 {
     expect_error("bad-signal.yaml", 5, 11, "expect.signal",
@@ -923,7 +947,7 @@ TEST(load_errors, unknown_signal)
 TEST(load_errors, returncode_out_of_range)
 {
     expect_error("returncode-range.yaml", 5, 15, "expect.returncode",
-                 "256 is out of range: must be -64 to 255");
+                 "256 is out of range: must be <= 255");
 }
 
 TEST(load_errors, malformed_fired_fault)

@@ -13,7 +13,7 @@
 #define EXPECT(field) offsetof(struct spf_expect, field)
 #define OUTCOME(field) offsetof(struct spf_outcome, field)
 
-const struct spf__stream spf__streams[SPF__N_STREAMS] = {
+const struct spf__stream spf__expect_streams[SPF__EXPECT_N_STREAMS] = {
     {"stdout", EXPECT(out), OUTCOME(out), 1, true},
     {"stderr", EXPECT(err_out), OUTCOME(err_out), 2, true},
     {"partial_stdout", EXPECT(partial_out), OUTCOME(partial_out), 1, true},
@@ -59,7 +59,7 @@ static const struct {
 /* The highest signal number Linux has (SIGRTMAX with glibc and musl). */
 #define MAX_SIGNAL 64
 
-int spf__signal_from_name(const char *name)
+int spf__expect_signal_from_name(const char *name)
 {
     for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
         if (strcmp(name, signals[i].name) == 0)
@@ -67,7 +67,7 @@ int spf__signal_from_name(const char *name)
     return -EINVAL;
 }
 
-const char *spf__signal_name(int sig)
+const char *spf__expect_signal_name(int sig)
 {
     for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
         if (sig == signals[i].sig)
@@ -197,7 +197,7 @@ static int read_fired_elem(const struct spf__node *item, void *ret)
     int r = spf__node_word(item, &s);
     if (r < 0)
         return r;
-    if (spf__fired_parse(s, &call, &scope) < 0)
+    if (spf__rules_fired_parse(s, &call, &scope) < 0)
         return spf__node_fail(item, "expected \"call\" or \"call@scope\" "
                                     "(e.g. execve, read@parent)");
     return spf__node_text(item, ret);
@@ -222,7 +222,7 @@ static int parse_returncode(const struct spf__node *v, struct spf_expect *e)
         r = spf__node_int(sig, 1, MAX_SIGNAL, &code);
         code = -code;
     } else {
-        r = spf__node_enum(sig, spf__signal_from_name, "signal",
+        r = spf__node_enum(sig, spf__expect_signal_from_name, "signal",
                            "a name such as SIGKILL, or a number", &num);
         code = -(long long)num;
     }
@@ -302,10 +302,11 @@ static int parse_parts(const struct spf__node *v, struct spf_expect *e)
          (r = parse_returncode(v, e)) < 0))
         return r;
 
-    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf__node *sn = &v[E_STDOUT + i];
         if (sn->y &&
-            (r = parse_stream(sn, spf__stream_expect(&spf__streams[i], e))) < 0)
+            (r = parse_stream(
+                 sn, spf__expect_stream(&spf__expect_streams[i], e))) < 0)
             return r;
     }
 
@@ -344,8 +345,8 @@ void spf__expect_clear(struct spf_expect *e)
 {
     free(e->filename.data);
     free(e->raw.data);
-    for (size_t i = 0; i < SPF__N_STREAMS; i++)
-        free(spf__stream_expect(&spf__streams[i], e)->data.data);
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
+        free(spf__expect_stream(&spf__expect_streams[i], e)->data.data);
     for (size_t i = 0; i < e->n_fired; i++)
         free(e->fired[i]);
     free(e->fired);
@@ -358,9 +359,9 @@ enum spf_result spf__expect_result(const struct spf_expect *e)
         return e->result;
     if (e->has_stage || e->has_errno || e->has_filename || e->has_raw)
         return SPF_RESULT_SPAWN_ERROR;
-    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf_expect_stream *s =
-            spf__stream_expect(&spf__streams[i], e);
+            spf__expect_stream(&spf__expect_streams[i], e);
         bool any = s->has_data || s->has_len || s->has_sha256 || s->has_absent;
         if (any && implied_result(E_STDOUT + i) == SPF_RESULT_TIMEOUT)
             return SPF_RESULT_TIMEOUT;

@@ -15,7 +15,7 @@ enum spf__expect_key {
     E_SPAWN_ERROR,
     E_RETURNCODE,
     E_SIGNAL,
-    E_STDOUT, /* the six streams, in spf__streams order */
+    E_STDOUT, /* the six streams, in spf__expect_streams order */
     E_STDERR,
     E_PARTIAL_STDOUT,
     E_PARTIAL_STDERR,
@@ -36,17 +36,17 @@ struct spf__stream {
     bool from_pipe;        /* read through the API path's own pipe */
 };
 
-#define SPF__N_STREAMS 6
-extern const struct spf__stream spf__streams[SPF__N_STREAMS];
+#define SPF__EXPECT_N_STREAMS 6
+extern const struct spf__stream spf__expect_streams[SPF__EXPECT_N_STREAMS];
 
 static inline struct spf_expect_stream *
-spf__stream_expect(const struct spf__stream *s, const struct spf_expect *e)
+spf__expect_stream(const struct spf__stream *s, const struct spf_expect *e)
 {
     return (struct spf_expect_stream *)((char *)e + s->expect_offset);
 }
 
 static inline struct spf_capture *
-spf__stream_capture(const struct spf__stream *s, const struct spf_outcome *o)
+spf__expect_capture(const struct spf__stream *s, const struct spf_outcome *o)
 {
     return (struct spf_capture *)((char *)o + s->outcome_offset);
 }
@@ -68,7 +68,7 @@ void spf__expect_clear(struct spf_expect *e);
 enum spf_result spf__expect_result(const struct spf_expect *e);
 
 /* Signal numbers and their "SIGKILL" names (NULL when unknown). */
-int spf__signal_from_name(const char *name);
-const char *spf__signal_name(int sig);
+int spf__expect_signal_from_name(const char *name);
+const char *spf__expect_signal_name(int sig);
 
 #endif

@@ -31,7 +31,7 @@ struct loaded {
 static int fail(struct spf_diag *d, const char *file, int code,
                 const char *message)
 {
-    return spf__diag_fill(d, code, file, 0, 0, "", message);
+    return spf__node_diag_fill(d, code, file, 0, 0, "", message);
 }
 
 static int fail_errno(struct spf_diag *d, const char *file, int err,
@@ -130,8 +130,8 @@ static int syntax_error(const yaml_parser_t *p, const char *file,
         snprintf(message, sizeof(message), "%s", p->problem);
     }
 
-    return spf__diag_fill(d, -EINVAL, file, (unsigned)mark.line + 1,
-                          (unsigned)mark.column + 1, "", message);
+    return spf__node_diag_fill(d, -EINVAL, file, (unsigned)mark.line + 1,
+                               (unsigned)mark.column + 1, "", message);
 }
 
 /* The folder part of a path as given: "." when there is none. */
@@ -402,9 +402,9 @@ static int check_names(const struct spf_scenario_set *set,
         snprintf(message, sizeof(message),
                  "duplicate name \"%s\" (first at %s)", all[worst].sc->name,
                  first);
-        r = spf__diag_fill(d, -EINVAL, all[worst].sc->file,
-                           (unsigned)m->line + 1, (unsigned)m->column + 1,
-                           "name", message);
+        r = spf__node_diag_fill(d, -EINVAL, all[worst].sc->file,
+                                (unsigned)m->line + 1, (unsigned)m->column + 1,
+                                "name", message);
     }
     free(all);
     return r;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "node.h"
-#include "text.h"
+#include "textbuf.h"
 
 #define MAX_KEYS 32
 
@@ -93,9 +93,9 @@ static void copy(char *dst, size_t len, const char *src)
     dst[n] = '\0';
 }
 
-int spf__diag_fill(struct spf_diag *d, int code, const char *file,
-                   unsigned line, unsigned column, const char *field,
-                   const char *message)
+int spf__node_diag_fill(struct spf_diag *d, int code, const char *file,
+                        unsigned line, unsigned column, const char *field,
+                        const char *message)
 {
     if (!d)
         return code;
@@ -111,9 +111,9 @@ int spf__diag_fill(struct spf_diag *d, int code, const char *file,
 /* Fill the diagnostic for n with message and return code. */
 static int fill(const struct spf__node *n, int code, const char *message)
 {
-    return spf__diag_fill(n->doc->diag, code, n->doc->file,
-                          (unsigned)n->mark.line + 1,
-                          (unsigned)n->mark.column + 1, n->path, message);
+    return spf__node_diag_fill(n->doc->diag, code, n->doc->file,
+                               (unsigned)n->mark.line + 1,
+                               (unsigned)n->mark.column + 1, n->path, message);
 }
 
 int spf__node_fail(const struct spf__node *n, const char *fmt, ...)
@@ -134,12 +134,12 @@ int spf__node_nomem(const struct spf__node *n)
 /* The text of a scalar, escaped and cut to fit in a message. */
 static void quote(const char *s, size_t len, char *buf, size_t size)
 {
-    struct spf__text t = {0};
-    spf__text_adds(&t, "\"");
-    spf__text_escape(&t, s, len < 64 ? len : 64);
-    spf__text_adds(&t, len > 64 ? "...\"" : "\"");
-    spf__text_copy(&t, buf, size);
-    spf__text_clear(&t);
+    struct spf__textbuf t = {0};
+    spf__textbuf_adds(&t, "\"");
+    spf__textbuf_escape(&t, s, len < 64 ? len : 64);
+    spf__textbuf_adds(&t, len > 64 ? "...\"" : "\"");
+    spf__textbuf_copy(&t, buf, size);
+    spf__textbuf_clear(&t);
 }
 
 /* Edit distance counting a swap of neighbours as one edit (optimal string
@@ -190,12 +190,12 @@ static int unknown_key(const struct spf__node *key, const char *const *keys,
         return spf__node_fail(key, "unknown key %s (did you mean \"%s\"?)", q,
                               keys[best]);
 
-    struct spf__text list = {0};
+    struct spf__textbuf list = {0};
     for (size_t i = 0; i < n_keys; i++)
-        spf__text_addf(&list, "%s%s", i ? ", " : "", keys[i]);
+        spf__textbuf_addf(&list, "%s%s", i ? ", " : "", keys[i]);
     int r = spf__node_fail(key, "unknown key %s (expected one of: %s)", q,
                            list.data ? list.data : "");
-    spf__text_clear(&list);
+    spf__textbuf_clear(&list);
     return r;
 }
 
@@ -571,9 +571,9 @@ static void drop_bytes_elem(void *elem)
     free(((struct spf_bytes *)elem)->data);
 }
 
-const struct spf__array_reader spf__text_array = {
+const struct spf__array_reader spf__node_text_array = {
     sizeof(char *), read_text_elem, spf__node_drop_text};
-const struct spf__array_reader spf__bytes_array = {
+const struct spf__array_reader spf__node_bytes_array = {
     sizeof(struct spf_bytes), read_bytes_elem, drop_bytes_elem};
 
 int spf__node_bool(const struct spf__node *n, bool *ret)

@@ -46,9 +46,9 @@ static inline bool spf__node_present(const struct spf__node *n)
 }
 
 /* Fill *d (when not NULL), cutting strings to fit, and return code. */
-int spf__diag_fill(struct spf_diag *d, int code, const char *file,
-                   unsigned line, unsigned column, const char *field,
-                   const char *message);
+int spf__node_diag_fill(struct spf_diag *d, int code, const char *file,
+                        unsigned line, unsigned column, const char *field,
+                        const char *message);
 
 /* Fill the diagnostic for n and return -EINVAL. */
 __attribute__((format(printf, 2, 3))) int
@@ -99,8 +99,8 @@ int spf__node_array(const struct spf__node *n,
                     const struct spf__array_reader *reader, void **ret,
                     size_t *ret_len);
 
-extern const struct spf__array_reader spf__text_array;  /* char * */
-extern const struct spf__array_reader spf__bytes_array; /* spf_bytes */
+extern const struct spf__array_reader spf__node_text_array;  /* char * */
+extern const struct spf__array_reader spf__node_bytes_array; /* spf_bytes */
 
 /* The drop() of an array of strings. */
 void spf__node_drop_text(void *elem);

@@ -6,12 +6,12 @@
 #include <string.h>
 
 #include "rule.h"
-#include "text.h"
+#include "textbuf.h"
 
 static const char *const scope_names[] = {"parent", "child", "exec"};
 #define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
 
-int spf__scope_from_name(const char *name)
+int spf__rules_scope_from_name(const char *name)
 {
     for (size_t i = 0; i < N_SCOPES; i++)
         if (strcmp(name, scope_names[i]) == 0)
@@ -19,7 +19,7 @@ int spf__scope_from_name(const char *name)
     return -EINVAL;
 }
 
-const char *spf__scope_name(unsigned bit)
+const char *spf__rules_scope_name(unsigned bit)
 {
     for (size_t i = 0; i < N_SCOPES; i++)
         if (bit == 1u << i)
@@ -27,13 +27,13 @@ const char *spf__scope_name(unsigned bit)
     return "unknown";
 }
 
-int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
-                     unsigned *ret_scope)
+int spf__rules_fired_parse(const char *s, enum spf_fault_call *ret_call,
+                           unsigned *ret_scope)
 {
     const char *at = strchr(s, '@');
     size_t len = at ? (size_t)(at - s) : strlen(s);
     int call = spf_fault_call_from_name(s, len);
-    int scope = at ? spf__scope_from_name(at + 1) : 0;
+    int scope = at ? spf__rules_scope_from_name(at + 1) : 0;
     if (call < 0 || scope < 0)
         return -EINVAL;
     *ret_call = (enum spf_fault_call)call;
@@ -66,7 +66,7 @@ int spf__rules_read_errno(const struct spf__node *n, int *ret)
 static int parse_scope_item(const struct spf__node *n, unsigned *scope)
 {
     int bit;
-    int r = spf__node_enum(n, spf__scope_from_name, "scope",
+    int r = spf__node_enum(n, spf__rules_scope_from_name, "scope",
                            "parent, child or exec", &bit);
     if (r < 0)
         return r;

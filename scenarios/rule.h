@@ -19,14 +19,14 @@ int spf__rules_parse(const struct spf__node *n, struct spf_case *kase);
 int spf__rules_read_errno(const struct spf__node *n, int *ret);
 
 /* SPF_SCOPE_* bit of "parent", "child" or "exec", or -EINVAL. */
-int spf__scope_from_name(const char *name);
+int spf__rules_scope_from_name(const char *name);
 
 /* Name of one SPF_SCOPE_* bit. */
-const char *spf__scope_name(unsigned bit);
+const char *spf__rules_scope_name(unsigned bit);
 
 /* Parse "call" or "call@scope"; *ret_scope is 0 for "any scope".
  * Returns 0 or -EINVAL. */
-int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
-                     unsigned *ret_scope);
+int spf__rules_fired_parse(const char *s, enum spf_fault_call *ret_call,
+                           unsigned *ret_scope);
 
 #endif

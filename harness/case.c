@@ -74,6 +74,7 @@ void spf_outcome_clear(struct spf_outcome *o)
     bytes_free(&o->filename);
     bytes_free(&o->err_name);
     bytes_free(&o->raw);
+    bytes_free(&o->message);
     capture_free(&o->partial_out);
     capture_free(&o->partial_err);
     capture_free(&o->out);

@@ -58,8 +58,10 @@ struct spf_fiu_point {
 };
 
 /*
- * One case.  Every string may contain the token "{case_dir}", replaced by
- * the absolute path of the case's private folder when the case runs.
+ * One case.  Every string of the spawn (argv, executable, env, cwd) may
+ * contain the tokens "{case_dir}", replaced by the absolute path of the
+ * case's private folder when the case runs, and "{helper}", replaced by
+ * the path of spawnfault-helper.
  */
 struct spf_case {
     char *id; /* unique in a run; keys the fault stream */
@@ -131,6 +133,7 @@ struct spf_outcome {
     struct spf_bytes filename; /* absent: no filename */
     struct spf_bytes err_name; /* record's exception name, if any */
     struct spf_bytes raw;      /* the record bytes */
+    struct spf_bytes message;  /* strerror, the record's text, a reason */
 
     /* The child's returncode once collected (after a kill on timeout). */
     bool has_returncode;
@@ -169,6 +172,7 @@ void spf_outcome_clear(struct spf_outcome *o);
 struct spf_harness_config {
     const char *agent_path;   /* NULL: found next to the running program */
     const char *preload_path; /* NULL: likewise */
+    const char *helper_path;  /* NULL: likewise; replaces "{helper}" */
     const char *tmp_root;     /* NULL: $TMPDIR or /tmp */
     uint64_t seed;
 };
@@ -197,6 +201,10 @@ int spf_harness_finish(struct spf_harness_job *job,
 /* Stop every running job's whole process tree (for SIGINT in the runner):
  * async-signal-safe. */
 void spf_harness_abort_all(void);
+
+/* Kill and reap every process below the caller (call it when no job
+ * runs: then each is a stray).  Returns how many were found. */
+size_t spf_harness_sweep(void);
 
 /* Run one case and wait for it. */
 int spf_harness_run(const struct spf_case *c,

@@ -1,0 +1,337 @@
+/*
+ * spawnfault: the command-line program, and the only part of the project
+ * that prints.
+ *
+ *   spawnfault run [PATH...] [--junit FILE] [--json FILE] [--tap]
+ *                  [--jobs N] [--filter GLOB] [--seed N] [--verbose]
+ *   spawnfault list [PATH...] [--filter GLOB]
+ *
+ * Exit status: 0 all passed, 1 some failed, 2 bad input or set-up,
+ * 130 interrupted.
+ */
+#include <errno.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <spawnfault/report.h>
+#include <spawnfault/scenario.h>
+
+#define EXIT_FAILED 1
+#define EXIT_BAD_INPUT 2
+#define EXIT_INTERRUPTED 130
+
+struct args {
+    const char *junit, *json, *filter;
+    bool tap, verbose;
+    unsigned jobs;
+    uint64_t seed;
+    bool seed_given;
+    char **paths;
+    int n_paths;
+};
+
+static void usage(FILE *f)
+{
+    fputs("usage: spawnfault run [PATH...] [--junit FILE] [--json FILE] "
+          "[--tap]\n"
+          "                      [--jobs N] [--filter GLOB] [--seed N] "
+          "[--verbose]\n"
+          "       spawnfault list [PATH...] [--filter GLOB]\n"
+          "\n"
+          "PATH is a scenario file or a folder of them (*.yaml, "
+          "recursively);\n"
+          "without one, the bundled suite runs.  See docs/scenarios.md.\n",
+          f);
+}
+
+static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("spawnfault: error: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static bool parse_u64(const char *s, uint64_t *ret)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(s, &end, 0);
+    if (errno || end == s || *end || *s == '-')
+        return false;
+    *ret = v;
+    return true;
+}
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+    static const struct option longs[] = {
+        {"junit", required_argument, NULL, 'J'},
+        {"json", required_argument, NULL, 'j'},
+        {"tap", no_argument, NULL, 't'},
+        {"jobs", required_argument, NULL, 'n'},
+        {"filter", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    uint64_t v;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "+n:f:s:vh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'J': a->junit = optarg; break;
+        case 'j': a->json = optarg; break;
+        case 't': a->tap = true; break;
+        case 'f': a->filter = optarg; break;
+        case 'v': a->verbose = true; break;
+        case 'h': usage(stdout); exit(0);
+        case 'n':
+            if (!parse_u64(optarg, &v) || v < 1 || v > 256) {
+                error("--jobs: expected a number from 1 to 256, got \"%s\"",
+                      optarg);
+                return -1;
+            }
+            a->jobs = (unsigned)v;
+            break;
+        case 's':
+            if (!parse_u64(optarg, &a->seed)) {
+                error("--seed: expected a non-negative integer, got \"%s\"",
+                      optarg);
+                return -1;
+            }
+            a->seed_given = true;
+            break;
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    a->paths = argv + optind;
+    a->n_paths = argc - optind;
+    return 0;
+}
+
+/* The bundled suite: the source tree's when running from the build tree,
+ * else the installed one; SPF_SUITE overrides both. */
+static const char *bundled_suite(void)
+{
+    static char path[PATH_MAX];
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    const char *env = getenv("SPF_SUITE");
+
+    if (env && *env)
+        return env;
+    if (n > 0) {
+        exe[n] = '\0';
+        snprintf(path, sizeof(path), "%s/harness/spawnfault-agent",
+                 dirname(exe));
+        if (access(path, X_OK) == 0)
+            return SPF_SUITE_SOURCE;
+    }
+    return SPF_SUITE_INSTALLED;
+}
+
+static int load(const struct args *a, struct spf_scenario_set *set)
+{
+    const char *suite = bundled_suite();
+    int n = a->n_paths ? a->n_paths : 1;
+
+    for (int i = 0; i < n; i++) {
+        const char *path = a->n_paths ? a->paths[i] : suite;
+        struct spf_diag d = {0};
+
+        if (spf_scenario_load(path, set, &d) == 0)
+            continue;
+        if (d.line)
+            error("%s:%u:%u: %s%s%s", d.file, d.line, d.column, d.field,
+                  d.field[0] ? ": " : "", d.message);
+        else
+            error("%s: %s%s%s", d.file[0] ? d.file : path, d.field,
+                  d.field[0] ? ": " : "", d.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void cmd_list_one(const struct spf_scenario *sc)
+{
+    printf("%-40s %s:%u", sc->name, sc->file, sc->line);
+    if (sc->ref)
+        printf("  [%s]", sc->ref);
+    for (size_t i = 0; i < sc->n_tags; i++)
+        printf("%s%s", i ? "," : "  ", sc->tags[i]);
+    if (sc->summary)
+        printf("\n    %s", sc->summary);
+    putchar('\n');
+}
+
+static int cmd_list(const struct args *a)
+{
+    struct spf_scenario_set set = {0};
+    size_t shown = 0;
+
+    if (load(a, &set) < 0)
+        return EXIT_BAD_INPUT;
+    for (size_t i = 0; i < set.n; i++)
+        if (!a->filter || fnmatch(a->filter, set.items[i].name, 0) == 0) {
+            cmd_list_one(&set.items[i]);
+            shown++;
+        }
+    printf("%zu scenario%s\n", shown, shown == 1 ? "" : "s");
+    spf_scenario_set_clear(&set);
+    return 0;
+}
+
+struct progress {
+    bool show;
+};
+
+static void on_progress(void *ctx, size_t index, size_t total,
+                        const struct spf_scenario *sc,
+                        const struct spf_verdict *v)
+{
+    struct progress *p = ctx;
+
+    if (!v || !p->show)
+        return;
+    fprintf(stderr, "[%*zu/%zu] %s %s (%.2f s)\n",
+            total >= 100 ? 3 : 2, index + 1, total,
+            v->passed ? "PASS" : "FAIL", sc->name,
+            (double)v->outcome.elapsed_ns / 1e9);
+}
+
+static void on_signal(int sig)
+{
+    spf_runner_interrupt();
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+static uint64_t default_seed(void)
+{
+    uint32_t s = 0;
+
+    if (getrandom(&s, sizeof(s), 0) != sizeof(s))
+        s = (uint32_t)getpid();
+    return s;
+}
+
+static int write_reports(const struct args *a,
+                         const struct spf_run_summary *sum)
+{
+    int r, bad = 0;
+
+    if (a->junit && (r = spf_report_junit(sum, a->junit)) < 0) {
+        error("cannot write %s: %s", a->junit, strerror(-r));
+        bad = 1;
+    }
+    if (a->json && (r = spf_report_json(sum, a->json)) < 0) {
+        error("cannot write %s: %s", a->json, strerror(-r));
+        bad = 1;
+    }
+    if (a->tap)
+        spf_report_tap(sum, stdout);
+    spf_report_text(sum, a->tap ? stderr : stdout);
+    return bad;
+}
+
+static int cmd_run(struct args *a, const char *argv0)
+{
+    struct spf_scenario_set set = {0};
+    struct spf_run_summary sum = {0};
+    struct progress prog = {isatty(2) || a->verbose};
+    struct spf_runner_opts o = {0};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int r, bad;
+
+    if (load(a, &set) < 0)
+        return EXIT_BAD_INPUT;
+    o.jobs = a->jobs ? a->jobs : (unsigned)(cpus > 0 ? cpus : 1);
+    o.filter = a->filter;
+    o.seed = a->seed_given ? a->seed : default_seed();
+    o.replay_argv0 = argv0;
+    o.progress = on_progress;
+    o.progress_ctx = &prog;
+    if (spf_harness_locate(&o.harness) < 0) {
+        error("cannot find spawnfault-agent, the preload or the helper "
+              "(set SPF_AGENT, SPF_PRELOAD, SPF_HELPER)");
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
+    catch_signals();
+    r = spf_runner_run(&set, &o, &sum);
+    if (r < 0 && r != -EINTR) {
+        error("the run failed: %s", strerror(-r));
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
+    if (sum.n == 0 && r != -EINTR) {
+        error("no scenario matches%s%s", a->filter ? " " : "",
+              a->filter ? a->filter : "");
+        spf_run_summary_clear(&sum);
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
+    bad = write_reports(a, &sum);
+    if (r == -EINTR)
+        fprintf(stderr, "spawnfault: interrupted after %zu scenario%s; "
+                        "every started case was stopped and cleaned up\n",
+                sum.n, sum.n == 1 ? "" : "s");
+    r = r == -EINTR ? EXIT_INTERRUPTED
+        : bad       ? EXIT_BAD_INPUT
+        : sum.failed ? EXIT_FAILED
+                     : 0;
+    spf_run_summary_clear(&sum);
+    spf_scenario_set_clear(&set);
+    return r;
+}
+
+int main(int argc, char **argv)
+{
+    struct args a = {0};
+    const char *cmd = argc > 1 ? argv[1] : NULL;
+
+    if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+        !strcmp(cmd, "-h")) {
+        usage(cmd ? stdout : stderr);
+        return cmd ? 0 : EXIT_BAD_INPUT;
+    }
+    if (!strcmp(cmd, "--version")) {
+        printf("spawnfault %s\n", SPF_VERSION);
+        return 0;
+    }
+    if (strcmp(cmd, "run") && strcmp(cmd, "list")) {
+        error("unknown command \"%s\"", cmd);
+        usage(stderr);
+        return EXIT_BAD_INPUT;
+    }
+    if (parse_args(argc - 1, argv + 1, &a) < 0)
+        return EXIT_BAD_INPUT;
+    return cmd[0] == 'r' ? cmd_run(&a, argv[0]) : cmd_list(&a);
+}

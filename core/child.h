@@ -1,0 +1,47 @@
+/*
+ * The child between fork and exec.  The parent prepares a plan with
+ * everything already allocated and decided; the child only follows it.
+ */
+#ifndef SPF_CORE_CHILD_H
+#define SPF_CORE_CHILD_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct spf__child_plan {
+    char *const *argv;       /* NULL-terminated */
+    char *const *envp;       /* NULL-terminated, or NULL: the parent's */
+    char *const *candidates; /* NULL-terminated paths to try, at least 1 */
+    const char *cwd;         /* NULL: unchanged */
+
+    int std_src[3];    /* fd to become 0, 1, 2; -1: inherit */
+    int parent_end[4]; /* the parent's pipe ends to close, -1: none */
+    int errpipe_w;     /* >= 3, close-on-exec */
+
+    const int *keep; /* sorted, unique: errpipe_w and pass_fds */
+    size_t n_keep;
+    bool close_fds;
+    int max_fd; /* bound for the brute-force fallback of close_fds */
+
+    bool new_session;
+    int pgid;  /* -1: unchanged */
+    int umask; /* -1: unchanged */
+    bool restore_signals;
+    sigset_t parent_mask; /* the mask to restore before exec */
+};
+
+/* clone(2) entry point: arg is the plan.  Never returns. */
+int spf__child_main(void *arg);
+
+/* Run the plan: exec, or report the failure on the errpipe and exit 255.
+ * The name says it: this function never returns. */
+_Noreturn void spf__child_exec_or_die(const struct spf__child_plan *plan);
+
+/* Close every fd >= 3 not in keep.  how: 0 = best available
+ * (close_range, then /proc/self/fd, then brute force up to max_fd);
+ * 1 = /proc/self/fd only; 2 = brute force only (tests use 1 and 2). */
+void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd,
+                          int how);
+
+#endif

@@ -1,0 +1,51 @@
+/* Private declarations shared by the core's modules. */
+#ifndef SPF_CORE_INTERNAL_H
+#define SPF_CORE_INTERNAL_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <spawnfault/spawn.h>
+
+/* A growable byte buffer of the parent (never used in the child). */
+struct spf__buf {
+    char *data;
+    size_t len, cap;
+};
+
+/* Make room for len more bytes (plus a terminating NUL). */
+int spf__buf_reserve(struct spf__buf *b, size_t len);
+int spf__buf_append(struct spf__buf *b, const void *data, size_t len);
+void spf__buf_free(struct spf__buf *b);
+
+struct spf_proc {
+    pid_t pid;
+    int pidfd;    /* -1 when pidfd_open is not available */
+    int fds[3];   /* parent ends: stdin (write), stdout, stderr (read) */
+    bool captured[3];
+
+    /* Status, written only with waitlock held (CPython's _waitpid_lock):
+     * two threads never both reap the child or overwrite the code. */
+    pthread_mutex_t waitlock;
+    bool done;
+    int returncode;
+
+    /* communicate() state, kept across calls so no output is lost. */
+    bool comm_started;
+    char *input;
+    size_t input_len, input_off;
+    struct spf__buf out[3];
+    bool read_any[3];
+};
+
+/* Collect the status if the child has finished; blocking when block is
+ * true.  Returns 1 (done), 0 (running or lock busy) or -errno. */
+int spf__proc_collect(struct spf_proc *p, bool block);
+
+/* Reap abandoned children without blocking (the _active list). */
+void spf__active_reap(void);
+
+#endif

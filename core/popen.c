@@ -1,0 +1,509 @@
+/*
+ * spf_popen(): the parent's half of a spawn.
+ *
+ * Everything that allocates happens here, before the child exists: argv,
+ * envp, the exec candidates, the fd plan.  Then all signals are blocked,
+ * the child is created (sharing our memory until it execs, when allowed),
+ * the mask is restored, and the errpipe is read to end-of-file.  An empty
+ * pipe means the exec succeeded; anything else is the child's error record,
+ * decoded after the child has been reaped.  Every failure path releases
+ * every fd it created and leaves no zombie.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "errpipe.h"
+#include "execpath.h"
+#include "internal.h"
+#include "validate.h"
+#include "spf-config.h"
+
+#if HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+
+#if SPF_WITH_FIU
+/* Without FIU_ENABLE the libfiu headers turn every call into a no-op. */
+#define FIU_ENABLE 1
+#include <fiu.h>
+#else
+#define fiu_fail(name) 0
+#define fiu_failinfo() NULL
+#endif
+
+/* Stack for a child sharing our memory: it runs only child.c and exec,
+ * plus whatever a fault-injection preload wraps around those calls. */
+#define CHILD_STACK_SIZE (256 * 1024)
+
+struct spawn {
+    const struct spf_popen_opts *o;
+    char **argv, **envp, **cands;
+    char *cwd, *orig_exec;
+    int *keep;
+    int pipes[3][2]; /* [stream][0: read end, 1: write end] */
+    int devnull;
+    int errpipe[2];
+    struct spf__child_plan plan;
+};
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+/* A NUL-terminated vector of n strings, in one block: a[i] + b[i]
+ * (b may be NULL; sep joins them when b is given). */
+static char **strvec(const struct spf_str *a, const struct spf_str *b,
+                     size_t stride, size_t n, char sep)
+{
+    size_t bytes = (n + 1) * sizeof(char *);
+    char **vec, *s;
+
+    for (size_t i = 0; i < n; i++) {
+        const struct spf_str *x = (const void *)((const char *)a + i * stride);
+        const struct spf_str *y =
+            b ? (const void *)((const char *)b + i * stride) : NULL;
+        bytes += x->len + 1 + (y ? y->len + 1 : 0);
+    }
+    if (!(vec = malloc(bytes)))
+        return NULL;
+    s = (char *)(vec + n + 1);
+    for (size_t i = 0; i < n; i++) {
+        const struct spf_str *x = (const void *)((const char *)a + i * stride);
+        const struct spf_str *y =
+            b ? (const void *)((const char *)b + i * stride) : NULL;
+        vec[i] = s;
+        memcpy(s, x->ptr, x->len);
+        s += x->len;
+        if (y) {
+            *s++ = sep;
+            memcpy(s, y->ptr, y->len);
+            s += y->len;
+        }
+        *s++ = '\0';
+    }
+    vec[n] = NULL;
+    return vec;
+}
+
+static char *str_dup(struct spf_str s)
+{
+    char *d = malloc(s.len + 1);
+
+    if (d) {
+        memcpy(d, s.ptr, s.len);
+        d[s.len] = '\0';
+    }
+    return d;
+}
+
+/* PATH for the search: from the new environment when one is given (its
+ * first PATH entry, which is the one the child's getenv would see), else
+ * ours.  NULL when unset. */
+static const char *search_path(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+
+    if (!o->env_replace)
+        return getenv("PATH");
+    for (size_t i = 0; i < o->envc; i++)
+        if (o->env[i].name.len == 4 &&
+            memcmp(o->env[i].name.ptr, "PATH", 4) == 0)
+            return sp->envp[i] + 5;
+    return NULL;
+}
+
+static int prepare_strings(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+    struct spf_str prog = o->executable.ptr ? o->executable : o->argv[0];
+
+    sp->argv = strvec(o->argv, NULL, sizeof(struct spf_str), o->argc, 0);
+    if (o->env_replace)
+        sp->envp = strvec(&o->env[0].name, &o->env[0].value,
+                          sizeof(struct spf_env_var), o->envc, '=');
+    if (!sp->argv || (o->env_replace && !sp->envp))
+        return -ENOMEM;
+    if (!(sp->orig_exec = str_dup(prog)))
+        return -ENOMEM;
+    if (o->cwd.ptr && !(sp->cwd = str_dup(o->cwd)))
+        return -ENOMEM;
+    sp->cands = spf__exec_candidates(sp->orig_exec, search_path(sp));
+    return sp->cands ? 0 : -ENOMEM;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* The fds the child keeps through close_fds: pass_fds and the errpipe,
+ * sorted and unique. */
+static int prepare_keep(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+    size_t n = 0;
+
+    sp->keep = malloc((o->n_pass_fds + 1) * sizeof(int));
+    if (!sp->keep)
+        return -ENOMEM;
+    for (size_t i = 0; i < o->n_pass_fds; i++)
+        sp->keep[n++] = o->pass_fds[i];
+    sp->keep[n++] = sp->errpipe[1];
+    qsort(sp->keep, n, sizeof(int), cmp_int);
+    sp->plan.n_keep = 0;
+    for (size_t i = 0; i < n; i++)
+        if (i == 0 || sp->keep[i] != sp->keep[i - 1])
+            sp->keep[sp->plan.n_keep++] = sp->keep[i];
+    sp->plan.keep = sp->keep;
+    return 0;
+}
+
+/* The errpipe's write end must not be 0, 1 or 2: the child dup2()s onto
+ * those before it may need to report. */
+static int make_errpipe(struct spawn *sp)
+{
+    if (pipe2(sp->errpipe, O_CLOEXEC) < 0)
+        return -errno;
+    if (sp->errpipe[1] < 3) {
+        int fd = fcntl(sp->errpipe[1], F_DUPFD_CLOEXEC, 3);
+        int r = -errno;
+
+        close(sp->errpipe[1]);
+        sp->errpipe[1] = fd;
+        if (fd < 0)
+            return r;
+    }
+    return 0;
+}
+
+static int make_std(struct spawn *sp, int i)
+{
+    const struct spf_stdio *s = &sp->o->std[i];
+
+    switch (s->kind) {
+    case SPF_STDIO_PIPE:
+        if (pipe2(sp->pipes[i], O_CLOEXEC) < 0)
+            return -errno;
+        sp->plan.std_src[i] = sp->pipes[i][i == 0 ? 0 : 1];
+        sp->plan.parent_end[i] = sp->pipes[i][i == 0 ? 1 : 0];
+        return 0;
+    case SPF_STDIO_DEVNULL:
+        if (sp->devnull < 0 &&
+            (sp->devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) < 0)
+            return -errno;
+        sp->plan.std_src[i] = sp->devnull;
+        return 0;
+    case SPF_STDIO_FD:
+        sp->plan.std_src[i] = s->fd;
+        return 0;
+    case SPF_STDIO_STDOUT:
+        /* Wherever stdout goes; our own fd 1 when stdout is inherited. */
+        sp->plan.std_src[i] = sp->plan.std_src[1] >= 0 ? sp->plan.std_src[1]
+                                                       : 1;
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+static int prepare_fds(struct spawn *sp)
+{
+    int r;
+
+    for (int i = 0; i < 3; i++)
+        if ((r = make_std(sp, i)) < 0)
+            return r;
+    if ((r = make_errpipe(sp)) < 0)
+        return r;
+    sp->plan.parent_end[3] = sp->errpipe[0];
+    sp->plan.errpipe_w = sp->errpipe[1];
+    return prepare_keep(sp);
+}
+
+static void prepare_plan(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+    long max = sysconf(_SC_OPEN_MAX);
+
+    sp->plan.argv = sp->argv;
+    sp->plan.envp = sp->envp;
+    sp->plan.candidates = sp->cands;
+    sp->plan.cwd = sp->cwd;
+    /* pass_fds forces close_fds, as in CPython (with its warning). */
+    sp->plan.close_fds = o->close_fds || o->n_pass_fds;
+    sp->plan.max_fd = max > 0 && max < INT_MAX ? (int)max : 256;
+    sp->plan.new_session = o->start_new_session;
+    sp->plan.pgid = o->process_group >= 0 ? o->process_group : -1;
+    sp->plan.umask = o->umask >= 0 ? o->umask : -1;
+    sp->plan.restore_signals = o->restore_signals;
+}
+
+static void spawn_init(struct spawn *sp, const struct spf_popen_opts *o)
+{
+    memset(sp, 0, sizeof(*sp));
+    sp->o = o;
+    sp->devnull = -1;
+    sp->errpipe[0] = sp->errpipe[1] = -1;
+    for (int i = 0; i < 3; i++) {
+        sp->pipes[i][0] = sp->pipes[i][1] = -1;
+        sp->plan.std_src[i] = -1;
+    }
+    for (int i = 0; i < 4; i++)
+        sp->plan.parent_end[i] = -1;
+}
+
+/* Close what only the child needed: the errpipe's write end, the child's
+ * ends of our pipes and /dev/null (never fds the caller gave us). */
+static void close_child_side(struct spawn *sp)
+{
+    close_fd(&sp->errpipe[1]);
+    close_fd(&sp->pipes[0][0]);
+    close_fd(&sp->pipes[1][1]);
+    close_fd(&sp->pipes[2][1]);
+    close_fd(&sp->devnull);
+}
+
+static void spawn_free(struct spawn *sp)
+{
+    close_child_side(sp);
+    close_fd(&sp->errpipe[0]);
+    close_fd(&sp->pipes[0][1]);
+    close_fd(&sp->pipes[1][0]);
+    close_fd(&sp->pipes[2][0]);
+    free(sp->argv);
+    free(sp->envp);
+    free(sp->cands);
+    free(sp->cwd);
+    free(sp->orig_exec);
+    free(sp->keep);
+}
+
+static pid_t clone_vm(struct spf__child_plan *plan)
+{
+    void *stack = mmap(NULL, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    pid_t pid;
+    int err;
+
+    if (stack == MAP_FAILED)
+        return -1;
+    /* CLONE_VFORK suspends us until the child has exec'd or exited, so
+     * its stack can go as soon as clone returns. */
+    pid = clone(spf__child_main, (char *)stack + CHILD_STACK_SIZE,
+                CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+    err = errno;
+    munmap(stack, CHILD_STACK_SIZE);
+    errno = err;
+    return pid;
+}
+
+/* Create the child with every signal blocked, so no handler of ours runs
+ * in it before it has reset them.  Returns the pid or -errno. */
+static pid_t start_child(struct spawn *sp)
+{
+    sigset_t all;
+    pid_t pid = -1;
+    int err;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &sp->plan.parent_mask);
+    /* valgrind runs a CLONE_VM child as a fork anyway, on a stack it does
+     * not track, and then sees the parent's blocks as leaked in the
+     * child; fork gives it the same semantics with a stack it knows. */
+    if (sp->o->allow_vfork && !RUNNING_ON_VALGRIND)
+        pid = clone_vm(&sp->plan);
+    /* As CPython does, a failed vfork-style clone (EINVAL under some
+     * sandboxes, bpo-47151) falls back to fork. */
+    if (pid < 0) {
+        pid = fork();
+        if (pid == 0)
+            spf__child_exec_or_die(&sp->plan);
+    }
+    err = errno;
+    pthread_sigmask(SIG_SETMASK, &sp->plan.parent_mask, NULL);
+    return pid < 0 ? -err : pid;
+}
+
+/*
+ * libfiu point "spf/errpipe/forge": write the bytes of the struct spf_str
+ * given as failinfo into the errpipe, as if the child had written them.
+ * This reaches the decoder's garbled-record paths that no system call
+ * fault can produce.  The pipe is enlarged first so the write cannot block.
+ */
+static void forge_record(int fd)
+{
+    const struct spf_str *data;
+
+    if (!fiu_fail("spf/errpipe/forge"))
+        return;
+    data = fiu_failinfo();
+    if (!data || !data->ptr)
+        return;
+    if (data->len > 65536)
+        fcntl(fd, F_SETPIPE_SZ, (int)data->len);
+    for (size_t off = 0; off < data->len;) {
+        ssize_t n = write(fd, data->ptr + off, data->len - off);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        off += (size_t)n;
+    }
+}
+
+static void reap_failed(pid_t pid, struct spf_spawn_error *e)
+{
+    int status;
+    pid_t r;
+
+    /* The child is about to exit with 255 after writing its record. */
+    while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    e->child_status = r == pid ? spf_status_decode(status) : INT_MIN;
+}
+
+static int setup_error(struct spf_spawn_error *e, enum spf_stage stage,
+                       int r)
+{
+    e->stage = stage;
+    e->err = -r;
+    e->message = strdup(spf_strerror(-r));
+    return r;
+}
+
+/* After the spawn: read the errpipe, reap on failure, decode. */
+static int finish(struct spawn *sp, pid_t pid, struct spf_spawn_error *e)
+{
+    struct spf__buf rec = {0};
+    int r;
+
+    forge_record(sp->errpipe[1]);
+    close_child_side(sp);
+    r = spf__errpipe_read(sp->errpipe[0], &rec);
+    close_fd(&sp->errpipe[0]);
+    if (r == 0 && rec.len == 0) {
+        spf__buf_free(&rec);
+        return 0;
+    }
+    if (r < 0) {
+        /* Without the record the child's fate is unknown: stop it rather
+         * than hand back a process that may not be what was asked for. */
+        kill(pid, SIGKILL);
+        reap_failed(pid, e);
+        return setup_error(e, SPF_STAGE_SETUP, r);
+    }
+    reap_failed(pid, e);
+    {
+        int status = e->child_status;
+
+        r = spf__record_decode(rec.data, rec.len, sp->orig_exec, sp->cwd, e);
+        e->child_status = status;
+    }
+    spf__buf_free(&rec);
+    return r;
+}
+
+static struct spf_proc *proc_new(void)
+{
+    struct spf_proc *p = calloc(1, sizeof(*p));
+
+    if (!p)
+        return NULL;
+    p->pid = -1;
+    p->pidfd = -1;
+    for (int i = 0; i < 3; i++)
+        p->fds[i] = -1;
+    pthread_mutex_init(&p->waitlock, NULL);
+    return p;
+}
+
+static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid)
+{
+    p->pid = pid;
+    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (p->pidfd < 0)
+        p->pidfd = -1;
+    p->fds[0] = sp->pipes[0][1];
+    p->fds[1] = sp->pipes[1][0];
+    p->fds[2] = sp->pipes[2][0];
+    for (int i = 0; i < 3; i++)
+        p->captured[i] = p->fds[i] >= 0;
+    sp->pipes[0][1] = sp->pipes[1][0] = sp->pipes[2][0] = -1;
+}
+
+static int launch(struct spawn *sp, struct spf_proc *p,
+                  struct spf_spawn_error *e)
+{
+    pid_t pid;
+    int r;
+
+    if ((r = prepare_strings(sp)) < 0 || (r = prepare_fds(sp)) < 0)
+        return setup_error(e, SPF_STAGE_SETUP, r);
+    prepare_plan(sp);
+    pid = start_child(sp);
+    if (pid < 0)
+        return setup_error(e, SPF_STAGE_FORK, pid);
+    r = finish(sp, pid, e);
+    if (r == 0)
+        proc_adopt(p, sp, pid);
+    return r;
+}
+
+int spf_popen(const struct spf_popen_opts *o, struct spf_proc **ret_proc,
+              struct spf_spawn_error *ret_err)
+{
+    struct spf_spawn_error e = {.child_status = INT_MIN};
+    struct spf_proc *p = NULL;
+    struct spawn sp;
+    int r;
+
+    spf__active_reap();
+    spawn_init(&sp, o);
+    r = spf__validate(o, &e);
+    if (r == 0) {
+        p = proc_new();
+        r = p ? launch(&sp, p, &e) : setup_error(&e, SPF_STAGE_SETUP, -ENOMEM);
+    }
+    spawn_free(&sp);
+    if (r < 0) {
+        if (p)
+            pthread_mutex_destroy(&p->waitlock);
+        free(p);
+        if (ret_err)
+            *ret_err = e;
+        else
+            spf_spawn_error_clear(&e);
+        return r;
+    }
+    *ret_proc = p;
+    return 0;
+}
+
+void spf_popen_opts_init(struct spf_popen_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->close_fds = true;
+    o->process_group = -1;
+    o->umask = -1;
+    o->restore_signals = true;
+    o->allow_vfork = true;
+}

@@ -1,0 +1,317 @@
+/*
+ * The preload's one-time set-up: the constructor resolves the real
+ * functions, reads the environment, parses the plan, opens the log and
+ * prepares the environment of the programs the agent will exec.
+ *
+ * This runs before main, in one thread, so unlike wrappers.c it may
+ * allocate and use stdio (for snprintf only: the preload never prints).
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <spawnfault/faults.h>
+
+#if SPF_HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#endif
+
+#include "preload.h"
+
+/* Names for dlsym, beside the pointer each one fills. */
+static const struct {
+    const char *name;
+    void **slot;
+} real_table[] = {
+    {"execve", (void **)&spf__real.execve},
+    {"execv", (void **)&spf__real.execv},
+    {"execvp", (void **)&spf__real.execvp},
+    {"execvpe", (void **)&spf__real.execvpe},
+    {"fexecve", (void **)&spf__real.fexecve},
+    {"fork", (void **)&spf__real.fork},
+    {"vfork", &spf__real_vfork},
+    {"clone", (void **)&spf__real.clone},
+    {"pipe", (void **)&spf__real.pipe},
+    {"pipe2", (void **)&spf__real.pipe2},
+    {"dup2", (void **)&spf__real.dup2},
+    {"dup3", (void **)&spf__real.dup3},
+    {"chdir", (void **)&spf__real.chdir},
+    {"fchdir", (void **)&spf__real.fchdir},
+    {"read", (void **)&spf__real.read},
+    {"__read_chk", (void **)&spf__real.read_chk},
+    {"write", (void **)&spf__real.write},
+    {"poll", (void **)&spf__real.poll},
+    {"__poll_chk", (void **)&spf__real.poll_chk},
+    {"ppoll", (void **)&spf__real.ppoll},
+    {"__ppoll_chk", (void **)&spf__real.ppoll_chk},
+    {"waitpid", (void **)&spf__real.waitpid},
+    {"wait4", (void **)&spf__real.wait4},
+    {"wait", (void **)&spf__real.wait},
+};
+
+void spf__resolve_real(void)
+{
+    for (size_t i = 0; i < sizeof(real_table) / sizeof(real_table[0]); i++)
+        if (*real_table[i].slot == NULL)
+            *real_table[i].slot = dlsym(RTLD_NEXT, real_table[i].name);
+}
+
+/* Writes "spf-fault error=MESSAGE\n".  The model quotes every untrusted
+ * byte of its messages, so the line is one line whatever the plan held. */
+static void log_error(const char *message)
+{
+    static const char tag[] = "spf-fault error=";
+    char line[512];
+    size_t len = strlen(message);
+
+    if (len > sizeof(line) - sizeof(tag))
+        len = sizeof(line) - sizeof(tag);
+    memcpy(line, tag, sizeof(tag) - 1);
+    memcpy(line + sizeof(tag) - 1, message, len);
+    line[sizeof(tag) - 1 + len] = '\n';
+    spf__log_line(line, sizeof(tag) + len);
+}
+
+/* "SEED:STREAM", each one to sixteen hexadecimal digits. */
+static int parse_seed(const char *s, uint64_t *ret_seed, uint64_t *ret_stream)
+{
+    uint64_t v[2] = {0, 0};
+    size_t digits = 0;
+    int part = 0;
+
+    for (; *s != '\0'; s++) {
+        int d = *s >= '0' && *s <= '9'   ? *s - '0'
+                : *s >= 'a' && *s <= 'f' ? *s - 'a' + 10
+                : *s >= 'A' && *s <= 'F' ? *s - 'A' + 10
+                                         : -1;
+        if (*s == ':' && part == 0 && digits > 0) {
+            part = 1;
+            digits = 0;
+            continue;
+        }
+        if (d < 0 || ++digits > 16)
+            return -EINVAL;
+        v[part] = v[part] << 4 | (uint64_t)d;
+    }
+    if (part != 1 || digits == 0)
+        return -EINVAL;
+    *ret_seed = v[0];
+    *ret_stream = v[1];
+    return 0;
+}
+
+static void load_plan(void)
+{
+    const char *text = getenv(SPF_ENV_FAULTS);
+    const char *seed = getenv(SPF_ENV_FAULT_SEED);
+    struct spf_fault_plan plan;
+    char err[256];
+
+    if (text == NULL)
+        return;
+    if (spf_fault_plan_parse(text, strlen(text), &plan, err, sizeof(err)) < 0) {
+        log_error(err);
+        return;
+    }
+    if (seed != NULL && parse_seed(seed, &plan.seed, &plan.stream) < 0) {
+        log_error(SPF_ENV_FAULT_SEED ": expected SEED:STREAM, two"
+                                     " hexadecimal numbers of 1 to 16 digits");
+        return;
+    }
+
+    spf__preload.plan = plan;
+    for (size_t i = 0; i < plan.n_rules; i++) {
+        spf__preload.call_mask |= 1u << plan.rules[i].call;
+        if (plan.rules[i].scope & SPF_SCOPE_EXEC)
+            spf__preload.exec_rules = true;
+    }
+}
+
+/* Identifies the open file behind fd, so an exec'd program can tell its
+ * inherited log fd from an unrelated file that reuses the number. */
+static int log_fd_id(int fd, char *buf, size_t len)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    snprintf(buf, len, "%llx:%llx", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    return 0;
+}
+
+static int parse_fd(const char *s)
+{
+    long v = 0;
+
+    if (*s == '\0')
+        return -EINVAL;
+    for (; *s != '\0'; s++) {
+        if (*s < '0' || *s > '9' || v > INT_MAX / 10)
+            return -EINVAL;
+        v = v * 10 + (*s - '0');
+    }
+    return v <= INT_MAX ? (int)v : -EINVAL;
+}
+
+/*
+ * Returns false when SPF_FAULT_LOG_FD is set but unusable: not a number,
+ * not open, or (in an exec'd program) not the root's log.  Faults are then
+ * disabled, since a fault nobody can see only makes a verdict wrong.
+ * Without the variable, faults fire unlogged, for manual runs.
+ */
+static bool load_log_fd(bool exec_scope)
+{
+    const char *value = getenv(SPF_ENV_FAULT_LOG_FD);
+    const char *want = getenv(SPF_ENV_FAULT_LOG_ID);
+    char id[64];
+    int fd, flags;
+
+    if (value == NULL)
+        return true;
+    fd = parse_fd(value);
+    if (fd < 0 || (flags = fcntl(fd, F_GETFD)) < 0)
+        return false;
+    if (exec_scope &&
+        (want == NULL || log_fd_id(fd, id, sizeof(id)) < 0 || strcmp(id, want)))
+        return false;
+
+    /* 0, 1 and 2 are the children's too: closing them on exec would take
+     * a manual run's terminal away from every program it starts. */
+    if (fd > STDERR_FILENO)
+        fcntl(fd, F_SETFD, flags | FD_CLOEXEC);
+    spf__preload.log_fd = fd;
+    return true;
+}
+
+/* The part of a path after its last '/'. */
+static void base_name(const char *s, size_t n, const char **ret, size_t *ret_n)
+{
+    size_t i = n;
+
+    while (i > 0 && s[i - 1] != '/')
+        i--;
+    *ret = s + i;
+    *ret_n = n - i;
+}
+
+/* Whether an LD_PRELOAD entry names this library.  Entries are matched by
+ * file name, since LD_PRELOAD may hold a relative path or a bare name. */
+static bool is_self(const char *entry, size_t n, const char *self)
+{
+    const char *a, *b;
+    size_t an, bn;
+
+    base_name(entry, n, &a, &an);
+    base_name(self, strlen(self), &b, &bn);
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
+/* Rewrites LD_PRELOAD without this library, keeping the other entries in
+ * order; ld.so separates entries with spaces or colons. */
+static void remove_self_from_preload(void)
+{
+    const char *list = getenv("LD_PRELOAD");
+    Dl_info info;
+    char *kept;
+    size_t len = 0;
+
+    if (list == NULL || dladdr((void *)&remove_self_from_preload, &info) == 0 ||
+        info.dli_fname == NULL)
+        return;
+    kept = malloc(strlen(list) + 1);
+    if (kept == NULL)
+        return;
+
+    for (const char *p = list; *p != '\0';) {
+        size_t n = strcspn(p, " :");
+        if (n > 0 && !is_self(p, n, info.dli_fname)) {
+            if (len > 0)
+                kept[len++] = ':';
+            memcpy(kept + len, p, n);
+            len += n;
+        }
+        p += n + (p[n] != '\0');
+    }
+    kept[len] = '\0';
+    if (len == 0)
+        unsetenv("LD_PRELOAD");
+    else
+        setenv("LD_PRELOAD", kept, 1);
+    free(kept);
+}
+
+/*
+ * The root decides what the programs its children exec will see.  With no
+ * exec-scope rule they must run unfaulted and never learn about us, so the
+ * variables and the library go.  Otherwise the variables stay, and two are
+ * added: the root's pid, which makes a program exec scope, and the log's
+ * identity, which it checks before trusting the inherited log fd.
+ */
+static void prepare_children_env(void)
+{
+    char value[64];
+
+    if (!spf__preload.exec_rules) {
+        unsetenv(SPF_ENV_FAULTS);
+        unsetenv(SPF_ENV_FAULT_SEED);
+        unsetenv(SPF_ENV_FAULT_LOG_FD);
+        unsetenv(SPF_ENV_FAULT_LOG_ID);
+        remove_self_from_preload();
+        return;
+    }
+    snprintf(value, sizeof(value), "%d", (int)spf__preload.own_pid);
+    setenv(SPF_ENV_FAULT_ROOT, value, 1);
+    if (spf__preload.log_fd >= 0 &&
+        log_fd_id(spf__preload.log_fd, value, sizeof(value)) == 0)
+        setenv(SPF_ENV_FAULT_LOG_ID, value, 1);
+    else
+        unsetenv(SPF_ENV_FAULT_LOG_ID);
+}
+
+/*
+ * When valgrind traces a child, the child first execs valgrind's launcher,
+ * an ordinary dynamic program that loads us, and the launcher execs the
+ * tool that runs the real program.  Taken for the root, the launcher would
+ * scrub the environment before the program under test ever saw it (and log
+ * a bad plan twice), so the preload stays inert there.  The launcher runs
+ * natively with valgrind's variables set; the program runs under valgrind.
+ */
+static bool is_valgrind_launcher(void)
+{
+#if SPF_HAVE_VALGRIND_H
+    return !RUNNING_ON_VALGRIND && (getenv("VALGRIND_LIB") != NULL ||
+                                    getenv("VALGRIND_LAUNCHER") != NULL);
+#else
+    return false;
+#endif
+}
+
+/*
+ * A process without SPF_ENV_FAULT_ROOT is the root: scope parent, disarmed
+ * until spf_fault_arm.  With it, the process is a program exec'd below a
+ * root: scope exec, armed from the start.
+ */
+__attribute__((constructor)) static void preload_init(void)
+{
+    bool exec_scope = getenv(SPF_ENV_FAULT_ROOT) != NULL;
+
+    spf__resolve_real();
+    if (is_valgrind_launcher())
+        return;
+    spf__preload.own_pid = getpid();
+    spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;
+    if (load_log_fd(exec_scope))
+        load_plan();
+    if (!exec_scope)
+        prepare_children_env();
+    else if (spf__preload.plan.n_rules > 0)
+        spf_fault_arm();
+}

@@ -1,0 +1,422 @@
+/*
+ * spawnfault-agent: runs one case through the core and reports its
+ * outcome.  Started by a supervisor as
+ *
+ *     spawnfault-agent CASE_FD OUTCOME_FD
+ *
+ * It reads the case (JSON) from CASE_FD, runs the case's API path under the
+ * faults the preload was given (armed only around the API path, so the
+ * agent's own work is never faulted), takes its census (fds before and
+ * after, children left unreaped), and writes the outcome (JSON) to
+ * OUTCOME_FD.  It prints nothing.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "census.h"
+#include "text.h"
+#include "wire.h"
+#include "spf-config.h"
+
+#if SPF_WITH_FIU
+#define FIU_ENABLE 1
+#include <fiu-control.h>
+#include <fiu.h>
+#endif
+
+/* The case's options as the core's types.  The strings point into the
+ * case, which outlives them. */
+struct opts {
+    struct spf_popen_opts o;
+    struct spf_str *argv;
+    struct spf_env_var *env;
+};
+
+static struct spf_str str_of(const struct spf_bytes *b)
+{
+    return (struct spf_str){b->data, b->len};
+}
+
+static int opts_from_case(const struct spf_case *c, struct opts *ret)
+{
+    struct spf_popen_opts *o = &ret->o;
+
+    spf_popen_opts_init(o);
+    ret->argv = calloc(c->argc + 1, sizeof(*ret->argv));
+    ret->env = calloc(c->envc + 1, sizeof(*ret->env));
+    if (!ret->argv || !ret->env)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->argc; i++)
+        ret->argv[i] = str_of(&c->argv[i]);
+    for (size_t i = 0; i < c->envc; i++)
+        ret->env[i] = (struct spf_env_var){str_of(&c->env_names[i]),
+                                           str_of(&c->env_values[i])};
+    o->argv = ret->argv;
+    o->argc = c->argc;
+    o->executable = str_of(&c->executable);
+    o->env_replace = c->env_replace;
+    o->env = ret->env;
+    o->envc = c->envc;
+    o->cwd = str_of(&c->cwd);
+    memcpy(o->std, c->std, sizeof(o->std));
+    o->close_fds = c->close_fds;
+    o->pass_fds = c->pass_fds;
+    o->n_pass_fds = c->n_pass_fds;
+    o->start_new_session = c->start_new_session;
+    o->process_group = c->process_group;
+    o->umask = c->umask;
+    o->restore_signals = c->restore_signals;
+    o->allow_vfork = c->allow_vfork;
+    return 0;
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int copy_bytes(struct spf_bytes *b, const char *s, size_t len)
+{
+    if (!s)
+        return 0;
+    b->data = malloc(len + 1);
+    if (!b->data)
+        return -ENOMEM;
+    memcpy(b->data, s, len);
+    b->data[len] = '\0';
+    b->len = len;
+    return 0;
+}
+
+static void spawn_failed(struct spf_outcome *out,
+                         const struct spf_spawn_error *e)
+{
+    out->result = SPF_RESULT_SPAWN_ERROR;
+    out->stage = e->stage;
+    out->err = e->err;
+    if (copy_bytes(&out->filename, e->filename,
+                   e->filename ? strlen(e->filename) : 0) < 0 ||
+        copy_bytes(&out->err_name, e->name, e->name ? strlen(e->name) : 0) ||
+        copy_bytes(&out->raw, e->raw, e->raw_len) < 0 ||
+        copy_bytes(&out->message, e->message,
+                   e->message ? strlen(e->message) : 0) < 0)
+        out->harness_error = strdup("out of memory");
+}
+
+static void capture_output(struct spf_capture *c, struct spf_output o)
+{
+    if (o.captured)
+        spf__capture_set(c, o.data, o.len);
+}
+
+static void capture_partial(struct spf_capture *c, struct spf_output o)
+{
+    if (o.read_any)
+        spf__capture_set(c, o.data, o.len);
+}
+
+static void path_run(const struct spf_case *c, const struct opts *op,
+                     struct spf_outcome *out)
+{
+    struct spf_run_result res;
+    struct spf_spawn_error e;
+    int r = spf_run(&op->o, c->input.data, c->input.len, c->timeout_ns,
+                    c->check, &res, &e);
+
+    if (r < 0 && r != -ETIMEDOUT && r != -SPF_ECHECK) {
+        spawn_failed(out, &e);
+        spf_spawn_error_clear(&e);
+        return;
+    }
+    out->has_returncode = true;
+    out->returncode = res.returncode;
+    if (res.timed_out) {
+        out->result = SPF_RESULT_TIMEOUT;
+        if (res.out)
+            spf__capture_set(&out->partial_out, res.out, res.out_len);
+        if (res.err)
+            spf__capture_set(&out->partial_err, res.err, res.err_len);
+    } else {
+        out->result = SPF_RESULT_EXITED;
+        if (c->std[1].kind == SPF_STDIO_PIPE)
+            spf__capture_set(&out->out, res.out ? res.out : "", res.out_len);
+        if (c->std[2].kind == SPF_STDIO_PIPE)
+            spf__capture_set(&out->err_out, res.err ? res.err : "",
+                             res.err_len);
+    }
+    spf_run_result_clear(&res);
+}
+
+/* Collect the child after the API path: killed first if it still runs. */
+static void collect(struct spf_proc *p, bool kill_it, struct spf_outcome *out)
+{
+    if (kill_it)
+        spf_proc_kill(p);
+    if (spf_proc_wait(p, SPF_FOREVER, &out->returncode) == 0)
+        out->has_returncode = true;
+}
+
+static void path_communicate(const struct spf_case *c, struct spf_proc *p,
+                             struct spf_outcome *out)
+{
+    int r = spf_proc_communicate(p, c->input.data, c->input.len,
+                                 c->timeout_ns);
+
+    out->result = SPF_RESULT_EXITED;
+    if (r == -ETIMEDOUT) {
+        out->result = SPF_RESULT_TIMEOUT;
+        capture_partial(&out->partial_out, spf_proc_output(p, 1));
+        capture_partial(&out->partial_err, spf_proc_output(p, 2));
+        r = c->resume ? spf_proc_communicate(p, NULL, 0, c->resume_timeout_ns)
+                      : -ETIMEDOUT;
+    }
+    if (r < 0 && r != -ETIMEDOUT)
+        out->harness_error = spf__strf("communicate failed: %s",
+                                       spf_strerror(r));
+    if (r == 0) {
+        capture_output(&out->out, spf_proc_output(p, 1));
+        capture_output(&out->err_out, spf_proc_output(p, 2));
+    }
+    collect(p, r != 0, out);
+}
+
+static void path_wait(const struct spf_case *c, struct spf_proc *p,
+                      struct spf_outcome *out)
+{
+    int r = spf_proc_wait(p, c->timeout_ns, &out->returncode);
+
+    out->result = r == -ETIMEDOUT ? SPF_RESULT_TIMEOUT : SPF_RESULT_EXITED;
+    if (r < 0 && r != -ETIMEDOUT)
+        out->harness_error = spf__strf("wait failed: %s", spf_strerror(r));
+    /* As CPython's call(): a timeout kills the child, then collects it. */
+    if (r == 0)
+        out->has_returncode = true;
+    else
+        collect(p, true, out);
+}
+
+static void run_path(const struct spf_case *c, const struct opts *op,
+                     struct spf_outcome *out)
+{
+    struct spf_spawn_error e;
+    struct spf_proc *p;
+
+    if (c->api == SPF_API_RUN)
+        return path_run(c, op, out);
+    if (spf_popen(&op->o, &p, &e) < 0) {
+        spawn_failed(out, &e);
+        spf_spawn_error_clear(&e);
+        return;
+    }
+    if (c->api == SPF_API_COMMUNICATE)
+        path_communicate(c, p, out);
+    else
+        path_wait(c, p, out);
+    spf_proc_free(p);
+}
+
+static spf_fault_switch_fn *arm_fn, *disarm_fn;
+
+static void run_once(const struct spf_case *c, const struct opts *op,
+                     struct spf_outcome *out)
+{
+    int64_t t0;
+
+    if (arm_fn)
+        arm_fn();
+    t0 = now_ns();
+    run_path(c, op, out);
+    out->elapsed_ns = now_ns() - t0;
+    if (disarm_fn)
+        disarm_fn();
+}
+
+/* What must be the same in every iteration of a repeated case. */
+static bool same(const struct spf_outcome *a, const struct spf_outcome *b)
+{
+    return a->result == b->result && a->stage == b->stage &&
+           a->err == b->err && a->has_returncode == b->has_returncode &&
+           (!a->has_returncode || a->returncode == b->returncode);
+}
+
+static void run_all(const struct spf_case *c, const struct opts *op,
+                    struct spf_outcome *out)
+{
+    run_once(c, op, out);
+    out->iterations = 1;
+    for (unsigned i = 1; i < c->repeat && !out->harness_error; i++) {
+        struct spf_outcome next = {0};
+
+        run_once(c, op, &next);
+        out->iterations++;
+        if (!same(out, &next) || next.harness_error)
+            out->harness_error = spf__strf(
+                "iteration %u differed from the first: %s %s errno %d%s%s",
+                i + 1, spf_result_name(next.result),
+                spf_stage_name(next.stage), next.err,
+                next.harness_error ? ": " : "",
+                next.harness_error ? next.harness_error : "");
+        spf_outcome_clear(&next);
+    }
+}
+
+/* Children of ours still present after the case: the core left them. */
+static void census_children(struct spf_outcome *out)
+{
+    pid_t *pids;
+    size_t n;
+
+    if (spf__descendants(getpid(), &pids, &n) < 0)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        char *d = spf__proc_describe(pids[i]);
+
+        if (d)
+            spf__strv_addf(&out->zombies, &out->n_zombies, "%s%s", d,
+                           spf__proc_state(pids[i]) == 'Z'
+                               ? " (not reaped)"
+                               : " (still running, not waited for)");
+        free(d);
+    }
+    free(pids);
+}
+
+static int enable_fiu(const struct spf_case *c, struct spf_str *store)
+{
+#if SPF_WITH_FIU
+    if (c->n_fiu)
+        fiu_init(0);
+    for (size_t i = 0; i < c->n_fiu; i++) {
+        store[i] = str_of(&c->fiu[i].data);
+        if (fiu_enable(c->fiu[i].name, 1, &store[i], 0) < 0)
+            return -EINVAL;
+    }
+    return 0;
+#else
+    return c->n_fiu ? -ENOTSUP : 0;
+#endif
+}
+
+static char *read_all(int fd, size_t *ret_len)
+{
+    size_t len = 0, cap = 0;
+    char *buf = NULL;
+
+    for (;;) {
+        ssize_t n;
+
+        if (len == cap) {
+            char *nb = realloc(buf, (cap = cap ? 2 * cap : 65536) + 1);
+
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+        }
+        n = read(fd, buf + len, cap - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            free(buf);
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *ret_len = len;
+    return buf;
+}
+
+static int write_all(int fd, const char *s, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, s, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        s += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static void run_case(const struct spf_case *c, struct spf_outcome *out)
+{
+    struct spf__fdset before = {0}, after = {0};
+    struct spf_str *fiu_store = calloc(c->n_fiu + 1, sizeof(*fiu_store));
+    struct opts op = {0};
+
+    if (!fiu_store || opts_from_case(c, &op) < 0) {
+        out->harness_error = strdup("out of memory");
+    } else if (enable_fiu(c, fiu_store) < 0) {
+        out->result = SPF_RESULT_HARNESS;
+        out->harness_error = strdup("cannot enable the libfiu points (is "
+                                    "libfiu compiled in?)");
+    } else if (spf__fds_open(&before) < 0) {
+        out->harness_error = strdup("cannot list open fds");
+    } else {
+        run_all(c, &op, out);
+        if (spf__fds_open(&after) == 0)
+            spf__fds_leaked(&before, &after, &out->leaked_fds,
+                            &out->n_leaked_fds);
+        census_children(out);
+    }
+    spf__fdset_free(&before);
+    spf__fdset_free(&after);
+    free(op.argv);
+    free(op.env);
+    free(fiu_store);
+}
+
+int main(int argc, char **argv)
+{
+    struct spf_outcome out = {0};
+    struct spf_case c;
+    char err[256], *text, *json;
+    size_t len;
+    int in_fd, out_fd, r;
+
+    if (argc != 3)
+        return 2;
+    in_fd = atoi(argv[1]);
+    out_fd = atoi(argv[2]);
+    text = read_all(in_fd, &len);
+    close(in_fd);
+    arm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
+                                          SPF_FAULT_ARM_SYMBOL);
+    disarm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
+                                             SPF_FAULT_DISARM_SYMBOL);
+    r = text ? spf__case_from_json(text, len, &c, err, sizeof(err)) : -EIO;
+    free(text);
+    if (r < 0) {
+        out.result = SPF_RESULT_HARNESS;
+        out.harness_error = spf__strf("agent: cannot read the case: %s",
+                                      r == -EIO ? "read failed" : err);
+    } else {
+        run_case(&c, &out);
+        spf_case_clear(&c);
+    }
+    if (out.harness_error && out.result != SPF_RESULT_SPAWN_ERROR &&
+        out.result != SPF_RESULT_TIMEOUT && !out.has_returncode)
+        out.result = SPF_RESULT_HARNESS;
+    json = spf__outcome_to_json(&out);
+    spf_outcome_clear(&out);
+    r = json ? write_all(out_fd, json, strlen(json)) : -1;
+    free(json);
+    return r < 0 ? 1 : 0;
+}

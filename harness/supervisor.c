@@ -1,0 +1,526 @@
+/*
+ * The supervisor: one process per case, forked from the runner.  It owns a
+ * process group and is the child subreaper of everything the case starts,
+ * so nothing can escape it: after the agent ends, every process left below
+ * it is a stray, reported and killed.  A monotonic watchdog escalates from
+ * SIGTERM to SIGKILL.  The case's private folder is removed at the end,
+ * whatever happened.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "census.h"
+#include "supervisor.h"
+#include "text.h"
+#include "wire.h"
+
+/* How long a process may take to go after SIGTERM before SIGKILL. */
+#define TERM_GRACE_NS (1000LL * 1000000)
+
+extern char **environ;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+    stop_requested = sig;
+}
+
+struct sv {
+    const struct spf_case *c;
+    const struct spf_harness_config *cfg;
+    char dir[PATH_MAX];
+    int case_fd, out_fd, log_fd, std_fd[2];
+    pid_t agent;
+    int watchdog_signal; /* what the watchdog had to send, or 0 */
+    struct spf_outcome o;
+};
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Record the first harness problem of the case. */
+__attribute__((format(printf, 2, 3))) static void note(struct sv *s,
+                                                       const char *fmt, ...)
+{
+    va_list ap;
+
+    if (s->o.harness_error)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(&s->o.harness_error, fmt, ap) < 0)
+        s->o.harness_error = NULL;
+    va_end(ap);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int mem_fd(const char *name)
+{
+    return memfd_create(name, MFD_CLOEXEC);
+}
+
+/* Replace every "{case_dir}" and "{helper}" in b. */
+static int expand(struct sv *s, struct spf_bytes *b)
+{
+    const char *tok[] = {"{case_dir}", "{helper}"};
+    const char *val[] = {s->dir, s->cfg->helper_path ? s->cfg->helper_path
+                                                      : "{helper}"};
+
+    for (int t = 0; t < 2 && b->data; t++) {
+        size_t tl = strlen(tok[t]), vl = strlen(val[t]);
+        char *at;
+
+        while ((at = memmem(b->data, b->len, tok[t], tl))) {
+            size_t off = (size_t)(at - b->data);
+            char *n = malloc(b->len - tl + vl + 1);
+
+            if (!n)
+                return -ENOMEM;
+            memcpy(n, b->data, off);
+            memcpy(n + off, val[t], vl);
+            memcpy(n + off + vl, at + tl, b->len - off - tl + 1);
+            free(b->data);
+            b->data = n;
+            b->len = b->len - tl + vl;
+        }
+    }
+    return 0;
+}
+
+static int expand_case(struct sv *s, struct spf_case *c)
+{
+    int r = expand(s, &c->executable) | expand(s, &c->cwd);
+
+    for (size_t i = 0; i < c->argc; i++)
+        r |= expand(s, &c->argv[i]);
+    for (size_t i = 0; i < c->envc; i++)
+        r |= expand(s, &c->env_names[i]) | expand(s, &c->env_values[i]);
+    return r ? -ENOMEM : 0;
+}
+
+static int make_files(struct sv *s)
+{
+    for (size_t i = 0; i < s->c->n_files; i++) {
+        const struct spf_case_file *f = &s->c->files[i];
+        char path[PATH_MAX * 2];
+        int fd;
+
+        snprintf(path, sizeof(path), "%s/%s", s->dir, f->path);
+        if (f->directory) {
+            if (mkdir(path, f->mode ? f->mode : 0755) < 0)
+                return -errno;
+            continue;
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return -errno;
+        if (write(fd, f->content.data ? f->content.data : "",
+                  f->content.len) != (ssize_t)f->content.len ||
+            fchmod(fd, f->mode) < 0) {
+            int r = -errno;
+
+            close(fd);
+            return r ? r : -EIO;
+        }
+        close(fd);
+    }
+    return 0;
+}
+
+static int write_case(struct sv *s, struct spf_case *c)
+{
+    char *json;
+    size_t len;
+    int r = expand_case(s, c);
+
+    if (r < 0)
+        return r;
+    json = spf__case_to_json(c);
+    if (!json)
+        return -ENOMEM;
+    len = strlen(json);
+    r = write(s->case_fd, json, len) == (ssize_t)len ? 0 : -EIO;
+    free(json);
+    if (r == 0 && lseek(s->case_fd, 0, SEEK_SET) < 0)
+        r = -errno;
+    return r;
+}
+
+/* The agent's environment: ours, plus the preload and the fault plan when
+ * the case has rules.  The first `borrowed` entries belong to environ. */
+struct env {
+    char **v;
+    size_t borrowed;
+};
+
+static int agent_env(struct sv *s, struct env *e)
+{
+    size_t n = 0;
+    char plan[8192];
+    const char *old = getenv("LD_PRELOAD");
+    const struct spf_fault_plan *p = &s->c->faults;
+
+    while (environ[n])
+        n++;
+    e->v = calloc(n + 5, sizeof(char *));
+    if (!e->v)
+        return -ENOMEM;
+    e->borrowed = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!p->n_rules || strncmp(environ[i], "LD_PRELOAD=", 11))
+            e->v[e->borrowed++] = environ[i];
+    if (!p->n_rules)
+        return 0;
+    if (spf_fault_plan_format(p, plan, sizeof(plan)) < 0)
+        return -E2BIG;
+    e->v[e->borrowed] = spf__strf("LD_PRELOAD=%s%s%s", s->cfg->preload_path,
+                                  old ? " " : "", old ? old : "");
+    e->v[e->borrowed + 1] = spf__strf("%s=%s", SPF_ENV_FAULTS, plan);
+    e->v[e->borrowed + 2] = spf__strf("%s=%llx:%llx", SPF_ENV_FAULT_SEED,
+                                      (unsigned long long)p->seed,
+                                      (unsigned long long)p->stream);
+    e->v[e->borrowed + 3] = spf__strf("%s=%d", SPF_ENV_FAULT_LOG_FD,
+                                      s->log_fd);
+    for (int i = 0; i < 4; i++)
+        if (!e->v[e->borrowed + i])
+            return -ENOMEM;
+    return 0;
+}
+
+static void free_env(struct env *e)
+{
+    if (!e->v)
+        return;
+    for (size_t i = e->borrowed; e->v[i]; i++)
+        free(e->v[i]);
+    free(e->v);
+}
+
+static void keep_open(int fd)
+{
+    int flags = fcntl(fd, F_GETFD);
+
+    if (flags >= 0)
+        fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
+}
+
+_Noreturn static void exec_agent(struct sv *s, char **env)
+{
+    char a[16], b[16];
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    setpgid(0, 0);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
+        dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
+        _exit(127);
+    keep_open(s->case_fd);
+    keep_open(s->out_fd);
+    keep_open(s->log_fd);
+    snprintf(a, sizeof(a), "%d", s->case_fd);
+    snprintf(b, sizeof(b), "%d", s->out_fd);
+    execve(s->cfg->agent_path,
+           (char *[]){(char *)s->cfg->agent_path, a, b, NULL}, env);
+    _exit(127);
+}
+
+static int start_agent(struct sv *s)
+{
+    struct env env = {0};
+    int r = agent_env(s, &env);
+
+    if (r < 0) {
+        free_env(&env);
+        return r;
+    }
+    s->agent = fork();
+    if (s->agent == 0)
+        exec_agent(s, env.v);
+    r = s->agent < 0 ? -errno : 0;
+    free_env(&env);
+    if (r < 0)
+        return r;
+    /* Also from here, so the group exists before we may signal it. */
+    setpgid(s->agent, s->agent);
+    return 0;
+}
+
+/* Wait for the agent until deadline; 1 when it has exited, 0 when the
+ * deadline passed or a stop was requested. */
+static int wait_until(pid_t pid, int pidfd, int64_t deadline, int *status)
+{
+    for (;;) {
+        int64_t left = deadline - now_ns();
+        struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+
+        if (waitpid(pid, status, WNOHANG) == pid)
+            return 1;
+        if (left <= 0 || stop_requested)
+            return 0;
+        poll(&pfd, 1, (int)(left / 1000000 + 1));
+    }
+}
+
+static void escalate(struct sv *s, int pidfd, int *status)
+{
+    kill(-s->agent, SIGTERM);
+    s->watchdog_signal = SIGTERM;
+    if (wait_until(s->agent, pidfd, now_ns() + TERM_GRACE_NS, status))
+        return;
+    kill(-s->agent, SIGKILL);
+    s->watchdog_signal = SIGKILL;
+    while (waitpid(s->agent, status, 0) < 0 && errno == EINTR)
+        ;
+}
+
+static void watch_agent(struct sv *s, int *status)
+{
+    int64_t deadline = s->c->watchdog_ns == SPF_FOREVER
+                           ? INT64_MAX
+                           : now_ns() + s->c->watchdog_ns;
+    int pidfd = (int)syscall(SYS_pidfd_open, s->agent, 0);
+
+    if (!wait_until(s->agent, pidfd, deadline, status))
+        escalate(s, pidfd, status);
+    if (pidfd >= 0)
+        close(pidfd);
+}
+
+/* Every process still below us: reported, killed, reaped.  Repeated,
+ * since killing a parent hands its children to us. */
+static void sweep(struct sv *s, bool report)
+{
+    for (int round = 0; round < 100; round++) {
+        pid_t *pids = NULL;
+        size_t n = 0;
+
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (spf__descendants(getpid(), &pids, &n) < 0 || n == 0) {
+            free(pids);
+            return;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char *d = report ? spf__proc_describe(pids[i]) : NULL;
+
+            if (d && spf__proc_state(pids[i]) != 'Z')
+                spf__strv_addf(&s->o.strays, &s->o.n_strays, "%s", d);
+            free(d);
+            kill(pids[i], SIGKILL);
+        }
+        free(pids);
+        usleep(10000);
+    }
+}
+
+static void read_fault_log(struct sv *s)
+{
+    struct spf_capture log = {0};
+    char *line, *end;
+
+    if (spf__capture_fd(&log, s->log_fd) < 0 || !log.data.data)
+        return;
+    for (line = log.data.data; *line; line = end + 1) {
+        struct spf_fault_record rec, *n;
+
+        end = strchr(line, '\n');
+        if (!end)
+            break;
+        *end = '\0';
+        if (spf_fault_record_parse(line, (size_t)(end - line), &rec) < 0) {
+            note(s, "fault log: %s", line);
+            continue;
+        }
+        n = realloc(s->o.fired, (s->o.n_fired + 1) * sizeof(*n));
+        if (!n)
+            break;
+        s->o.fired = n;
+        s->o.fired[s->o.n_fired++] = rec;
+    }
+    free(log.data.data);
+}
+
+static void read_outcome(struct sv *s, int status)
+{
+    struct spf_capture raw = {0};
+    struct spf_outcome got;
+    char err[256];
+
+    if (spf__capture_fd(&raw, s->out_fd) == 0 && raw.total_len &&
+        spf__outcome_from_json(raw.data.data, raw.data.len, &got, err,
+                               sizeof(err)) == 0) {
+        /* Keep our own note (watchdog, interruption) over the agent's. */
+        if (s->o.harness_error) {
+            free(got.harness_error);
+            got.harness_error = s->o.harness_error;
+            s->o.harness_error = NULL;
+        }
+        spf_outcome_clear(&s->o);
+        s->o = got;
+        free(raw.data.data);
+        return;
+    }
+    free(raw.data.data);
+    s->o.result = SPF_RESULT_HARNESS;
+    if (WIFSIGNALED(status))
+        note(s, "the agent was killed by signal %d before reporting an "
+                "outcome", WTERMSIG(status));
+    else
+        note(s, "the agent exited with status %d without an outcome",
+             WEXITSTATUS(status));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    /* Files and folders the case made unwritable must still go. */
+    if (flag == FTW_DP || flag == FTW_D)
+        chmod(path, 0700);
+    return remove(path);
+}
+
+static void remove_dir(struct sv *s)
+{
+    if (s->dir[0])
+        nftw(s->dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+}
+
+static void close_fds(struct sv *s)
+{
+    int *fds[] = {&s->case_fd, &s->out_fd, &s->log_fd, &s->std_fd[0],
+                  &s->std_fd[1]};
+
+    for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+        if (*fds[i] >= 0) {
+            close(*fds[i]);
+            *fds[i] = -1;
+        }
+}
+
+static int open_fds(struct sv *s)
+{
+    s->case_fd = mem_fd("spf-case");
+    s->out_fd = mem_fd("spf-outcome");
+    s->log_fd = mem_fd("spf-faults");
+    s->std_fd[0] = mem_fd("spf-stdout");
+    s->std_fd[1] = mem_fd("spf-stderr");
+    if (s->case_fd < 0 || s->out_fd < 0 || s->log_fd < 0 ||
+        s->std_fd[0] < 0 || s->std_fd[1] < 0)
+        return -errno;
+    /* Records from several processes must never overwrite each other. */
+    if (fcntl(s->log_fd, F_SETFL, O_APPEND) < 0)
+        return -errno;
+    return 0;
+}
+
+static int prepare(struct sv *s, struct spf_case *c)
+{
+    const char *root = s->cfg->tmp_root ? s->cfg->tmp_root : getenv("TMPDIR");
+    int r;
+
+    snprintf(s->dir, sizeof(s->dir), "%s/spf-case-XXXXXX",
+             root && *root ? root : "/tmp");
+    if (!mkdtemp(s->dir)) {
+        s->dir[0] = '\0';
+        return -errno;
+    }
+    if ((r = open_fds(s)) < 0 || (r = make_files(s)) < 0)
+        return r;
+    return write_case(s, c);
+}
+
+static void finish_outcome(struct sv *s)
+{
+    spf__capture_fd(&s->o.inherited_out, s->std_fd[0]);
+    spf__capture_fd(&s->o.inherited_err, s->std_fd[1]);
+    read_fault_log(s);
+}
+
+static void setup_process(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop};
+
+    setpgid(0, 0);
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    /* If the runner dies, clean up as if it had asked us to stop. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGCHLD, SIG_DFL);
+}
+
+int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
+                   int result_fd)
+{
+    struct sv s = {.c = c, .cfg = cfg, .case_fd = -1, .out_fd = -1,
+                   .log_fd = -1, .std_fd = {-1, -1}, .agent = -1};
+    int status = 0, r;
+    char *json;
+
+    setup_process();
+    r = prepare(&s, c);
+    if (r == 0)
+        r = start_agent(&s);
+    if (r < 0) {
+        s.o.result = SPF_RESULT_HARNESS;
+        note(&s, "cannot set the case up: %s", strerror(-r));
+    } else {
+        watch_agent(&s, &status);
+        /* A stopped case's own report (if any) matters less than why it
+         * was stopped, so that reason is recorded first. */
+        if (stop_requested)
+            note(&s, "interrupted: the case was stopped");
+        else if (s.watchdog_signal)
+            note(&s, "watchdog: the case exceeded its %.3g s and was sent "
+                     "%s", (double)c->watchdog_ns / 1e9,
+                 s.watchdog_signal == SIGKILL ? "SIGTERM, then SIGKILL"
+                                              : "SIGTERM");
+        read_outcome(&s, status);
+        s.o.watchdog_signal = s.watchdog_signal;
+    }
+    sweep(&s, true);
+    if (s.agent > 0)
+        finish_outcome(&s);
+    close_fds(&s);
+    remove_dir(&s);
+    json = spf__outcome_to_json(&s.o);
+    r = json ? write_all(result_fd, json, strlen(json)) : -1;
+    free(json);
+    spf_outcome_clear(&s.o);
+    return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,109 @@
+/* Durations, timestamps and names, formatted the same way in every report. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <spawnfault/spawn.h>
+
+#include "format.h"
+
+void spf__format_seconds(int64_t ns, char buf[SPF__SECONDS_MAX])
+{
+    if (ns < 0)
+        ns = 0;
+    snprintf(buf, SPF__SECONDS_MAX, "%lld.%03lld", (long long)(ns / 1000000000),
+             (long long)(ns % 1000000000 / 1000000));
+}
+
+int spf__format_iso8601(int64_t unix_s, char buf[SPF__ISO8601_MAX])
+{
+    time_t t = (time_t)unix_s;
+    struct tm tm;
+
+    buf[0] = '\0';
+    if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 > 9999 || tm.tm_year < -1900)
+        return -EOVERFLOW;
+    strftime(buf, SPF__ISO8601_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return 0;
+}
+
+const char *spf__errno_name(int err)
+{
+    switch (err) {
+    case 0:
+        return NULL; /* glibc would call it "0" */
+    case SPF_EBADRECORD:
+        return "SPF_EBADRECORD";
+    case SPF_ECHILDERR:
+        return "SPF_ECHILDERR";
+    case SPF_ECHECK:
+        return "SPF_ECHECK";
+    default:
+        /* glibc >= 2.32; NULL for numbers it does not know. */
+        return strerrorname_np(err);
+    }
+}
+
+const char *spf__errno_label(int err, char buf[SPF__ERRNO_MAX])
+{
+    const char *name = spf__errno_name(err);
+
+    if (name)
+        return name;
+    snprintf(buf, SPF__ERRNO_MAX, "errno %d", err);
+    return buf;
+}
+
+const char *spf__signal_name(int sig, char buf[SPF__SIGNAL_MAX])
+{
+    const char *abbrev = sigabbrev_np(sig);
+
+    if (abbrev)
+        snprintf(buf, SPF__SIGNAL_MAX, "SIG%s", abbrev);
+    else
+        snprintf(buf, SPF__SIGNAL_MAX, "signal %d", sig);
+    return buf;
+}
+
+const char *spf__call_name(enum spf_fault_call call)
+{
+    switch (call) {
+    case SPF_CALL_EXECVE:
+        return "execve";
+    case SPF_CALL_FORK:
+        return "fork";
+    case SPF_CALL_VFORK:
+        return "vfork";
+    case SPF_CALL_PIPE2:
+        return "pipe2";
+    case SPF_CALL_DUP2:
+        return "dup2";
+    case SPF_CALL_CHDIR:
+        return "chdir";
+    case SPF_CALL_READ:
+        return "read";
+    case SPF_CALL_WRITE:
+        return "write";
+    case SPF_CALL_POLL:
+        return "poll";
+    case SPF_CALL_WAITPID:
+        return "waitpid";
+    default:
+        return NULL;
+    }
+}
+
+const char *spf__scope_name(unsigned scope)
+{
+    switch (scope) {
+    case SPF_SCOPE_PARENT:
+        return "parent";
+    case SPF_SCOPE_CHILD:
+        return "child";
+    case SPF_SCOPE_EXEC:
+        return "exec";
+    default:
+        return NULL;
+    }
+}

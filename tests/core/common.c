@@ -1,0 +1,136 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static char fds_before[4096];
+static char tmp[256];
+
+const char *helper(void)
+{
+    const char *h = getenv("SPF_HELPER");
+
+    cr_assert(h, "SPF_HELPER is not set: run the tests through meson");
+    return h;
+}
+
+static void vset_argv(struct spf_popen_opts *o, struct spf_str *store,
+                      const char *first, va_list ap)
+{
+    size_t n = 0;
+
+    for (const char *s = first; s; s = va_arg(ap, const char *)) {
+        cr_assert_lt(n, 32);
+        store[n++] = spf_str_c(s);
+    }
+    o->argv = store;
+    o->argc = n;
+}
+
+void set_argv(struct spf_popen_opts *o, struct spf_str *store, ...)
+{
+    va_list ap;
+
+    va_start(ap, store);
+    vset_argv(o, store, va_arg(ap, const char *), ap);
+    va_end(ap);
+}
+
+void helper_opts(struct spf_popen_opts *o, struct spf_str *store, ...)
+{
+    va_list ap;
+
+    spf_popen_opts_init(o);
+    va_start(ap, store);
+    vset_argv(o, store + 1, va_arg(ap, const char *), ap);
+    va_end(ap);
+    store[0] = spf_str_c(helper());
+    o->argv = store;
+    o->argc++;
+    o->std[1].kind = SPF_STDIO_PIPE;
+    o->std[2].kind = SPF_STDIO_PIPE;
+}
+
+static void list_fds(char *out, size_t len)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    size_t at = 0;
+
+    cr_assert(d);
+    out[0] = '\0';
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' || atoi(e->d_name) == dirfd(d))
+            continue;
+        at += (size_t)snprintf(out + at, len - at, "%s ", e->d_name);
+    }
+    closedir(d);
+}
+
+void leak_begin(void)
+{
+    list_fds(fds_before, sizeof(fds_before));
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *ftw)
+{
+    return remove(path);
+}
+
+void leak_end(void)
+{
+    char after[4096];
+    pid_t r = waitpid(-1, NULL, WNOHANG);
+    int err = errno;
+
+    if (tmp[0]) {
+        nftw(tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        tmp[0] = '\0';
+    }
+    list_fds(after, sizeof(after));
+    cr_expect_str_eq(after, fds_before, "fds leaked: before [%s] after [%s]",
+                     fds_before, after);
+    cr_expect(r < 0 && err == ECHILD,
+              "a child was left behind (waitpid -1 gave %d)", (int)r);
+}
+
+double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+const char *tmp_dir(void)
+{
+    if (!tmp[0]) {
+        snprintf(tmp, sizeof(tmp), "/tmp/spf-test-XXXXXX");
+        cr_assert(mkdtemp(tmp));
+    }
+    return tmp;
+}
+
+void make_file(char *ret_path, size_t len, const char *name,
+               const char *content, unsigned mode)
+{
+    int fd;
+
+    snprintf(ret_path, len, "%s/%s", tmp_dir(), name);
+    fd = open(ret_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, content, strlen(content)), (ssize_t)strlen(content));
+    cr_assert_eq(fchmod(fd, mode), 0);
+    close(fd);
+}

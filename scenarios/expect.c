@@ -38,6 +38,7 @@ static const char *const expect_keys[E__COUNT] = {
     [E_ELAPSED_MAX] = "elapsed_max",
     [E_ELAPSED_MIN] = "elapsed_min",
     [E_FAULTS_FIRED] = "faults_fired",
+    [E_STRAYS] = "strays",
 };
 
 static const struct {
@@ -87,12 +88,10 @@ static int result_from_name(const char *name)
     return result == SPF_RESULT_HARNESS ? -EINVAL : result;
 }
 
-enum { SE_STAGE, SE_ERRNO, SE_FILENAME, SE_RAW, SE__COUNT };
+enum { SE_STAGE, SE_ERRNO, SE_FILENAME, SE_RAW, SE_MESSAGE, SE__COUNT };
 static const char *const spawn_error_keys[SE__COUNT] = {
-    [SE_STAGE] = "stage",
-    [SE_ERRNO] = "errno",
-    [SE_FILENAME] = "filename",
-    [SE_RAW] = "raw",
+    [SE_STAGE] = "stage", [SE_ERRNO] = "errno",     [SE_FILENAME] = "filename",
+    [SE_RAW] = "raw",     [SE_MESSAGE] = "message",
 };
 
 static int parse_spawn_error(const struct spf__node *n, struct spf_expect *e)
@@ -120,6 +119,10 @@ static int parse_spawn_error(const struct spf__node *n, struct spf_expect *e)
     if (v[SE_RAW].y && (r = spf__node_bytes(&v[SE_RAW], &e->raw)) < 0)
         return r;
     e->has_raw = v[SE_RAW].y != NULL;
+    if (v[SE_MESSAGE].y &&
+        (r = spf__node_bytes(&v[SE_MESSAGE], &e->message)) < 0)
+        return r;
+    e->has_message = v[SE_MESSAGE].y != NULL;
     return 0;
 }
 
@@ -312,6 +315,13 @@ static int parse_parts(const struct spf__node *v, struct spf_expect *e)
 
     if ((r = parse_elapsed(v, e)) < 0)
         return r;
+    if (v[E_STRAYS].y) {
+        long long n;
+        if ((r = spf__node_int(&v[E_STRAYS], 0, INT32_MAX, &n)) < 0)
+            return r;
+        e->has_strays = true;
+        e->strays = (size_t)n;
+    }
     if (v[E_FAULTS_FIRED].y)
         return spf__node_array(&v[E_FAULTS_FIRED], &fired_array,
                                (void **)&e->fired, &e->n_fired);
@@ -345,6 +355,7 @@ void spf__expect_clear(struct spf_expect *e)
 {
     free(e->filename.data);
     free(e->raw.data);
+    free(e->message.data);
     for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
         free(spf__expect_stream(&spf__expect_streams[i], e)->data.data);
     for (size_t i = 0; i < e->n_fired; i++)
@@ -357,7 +368,8 @@ enum spf_result spf__expect_result(const struct spf_expect *e)
 {
     if (e->has_result)
         return e->result;
-    if (e->has_stage || e->has_errno || e->has_filename || e->has_raw)
+    if (e->has_stage || e->has_errno || e->has_filename || e->has_raw ||
+        e->has_message)
         return SPF_RESULT_SPAWN_ERROR;
     for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf_expect_stream *s =

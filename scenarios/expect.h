@@ -24,6 +24,7 @@ enum spf__expect_key {
     E_ELAPSED_MAX,
     E_ELAPSED_MIN,
     E_FAULTS_FIRED,
+    E_STRAYS,
     E__COUNT
 };
 

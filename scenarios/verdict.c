@@ -197,6 +197,9 @@ static void check_spawn_error(struct check *c)
                     "no filename");
     if (e->has_raw)
         check_bytes(c, "spawn_error.raw", &e->raw, &o->raw, "absent");
+    if (e->has_message)
+        check_bytes(c, "spawn_error.message", &e->message, &o->message,
+                    "absent");
 }
 
 static void check_returncode(struct check *c)
@@ -329,14 +332,22 @@ static void check_fired(struct check *c)
     }
 }
 
+/* A census list must have exactly want entries (none unless a scenario
+ * says otherwise). */
 static void check_census_list(struct check *c, const char *field,
-                              char *const *v, size_t n)
+                              char *const *v, size_t n, size_t want)
 {
     struct spf__textbuf exp = {0}, got = {0};
-    if (n == 0)
+    if (n == want)
         return;
-    spf__textbuf_adds(&exp, "none");
-    show_list(&got, v, n);
+    if (want)
+        spf__textbuf_addf(&exp, "%zu", want);
+    else
+        spf__textbuf_adds(&exp, "none");
+    if (n)
+        show_list(&got, v, n);
+    else
+        spf__textbuf_adds(&got, "none");
     mismatch(c, field, &exp, &got);
 }
 
@@ -345,9 +356,11 @@ static void check_census(struct check *c)
 {
     const struct spf_outcome *o = c->o;
     struct spf__textbuf exp = {0}, got = {0};
-    check_census_list(c, "census.leaked_fds", o->leaked_fds, o->n_leaked_fds);
-    check_census_list(c, "census.zombies", o->zombies, o->n_zombies);
-    check_census_list(c, "census.strays", o->strays, o->n_strays);
+    check_census_list(c, "census.leaked_fds", o->leaked_fds, o->n_leaked_fds,
+                      0);
+    check_census_list(c, "census.zombies", o->zombies, o->n_zombies, 0);
+    check_census_list(c, "census.strays", o->strays, o->n_strays,
+                      c->e->has_strays ? c->e->strays : 0);
     if (o->watchdog_signal) {
         const char *name = spf__expect_signal_name(o->watchdog_signal);
         spf__textbuf_adds(&exp, "none");
@@ -359,7 +372,7 @@ static void check_census(struct check *c)
     }
     if (o->harness_error)
         check_census_list(c, "census.harness_error",
-                          (char *const *)&o->harness_error, 1);
+                          (char *const *)&o->harness_error, 1, 0);
 }
 
 /*

@@ -40,6 +40,8 @@ struct spf_expect {
     struct spf_bytes filename;
     bool has_raw;
     struct spf_bytes raw;
+    bool has_message;
+    struct spf_bytes message; /* the spawn error's text (outcome.message) */
 
     bool has_returncode;
     int returncode; /* exit code, or -signal */
@@ -63,6 +65,11 @@ struct spf_expect {
      * "call@scope" strings. */
     char **fired;
     size_t n_fired;
+
+    /* How many stray processes the case leaves behind (a grandchild that
+     * outlives a killed child); without it the census allows none. */
+    bool has_strays;
+    size_t strays;
 };
 
 struct spf_scenario {

@@ -213,7 +213,10 @@ TEST(load, every_expectation_field)
     ASSERT_BYTES(&e->filename, "/x");
     cr_assert(e->has_raw);
     ASSERT_BYTES(&e->raw, "OSError:2:");
+    cr_assert(e->has_message);
+    ASSERT_BYTES(&e->message, "No such file or directory");
     cr_assert_not(e->has_returncode);
+    cr_assert_not(e->has_strays);
 
     cr_assert(e->out.has_data);
     ASSERT_BYTES(&e->out.data, "exact bytes");
@@ -262,6 +265,8 @@ TEST(load, every_communicate_field)
     cr_assert(sc->expect.has_returncode);
     cr_assert_eq(sc->expect.returncode, -9, "signal: SIGKILL");
     cr_assert_eq(sc->expect.n_fired, 0);
+    cr_assert(sc->expect.has_strays);
+    cr_assert_eq(sc->expect.strays, 1);
 
     sc = find(&set, "resume-seconds");
     cr_assert_eq(sc->kase.timeout_ns, 0);
@@ -504,7 +509,8 @@ TEST(load, examples_of_the_documentation)
                  "blocks: %s: %s",
                  d.line, d.field, d.message);
 
-    cr_assert_eq(set.n, 8);
+    cr_assert_eq(set.n, 10);
+    cr_assert_eq(find(&set, "run-timeout-grandchild")->expect.strays, 1);
     const struct spf_case *k = &find(&set, "bytes-forms")->kase;
     ASSERT_BYTES(&k->argv[2], "tab\there");
     ASSERT_BYTES(&k->argv[3], "\xc3\xa9");
@@ -935,6 +941,12 @@ TEST(load_errors, negative_errno)
 {
     expect_error("errno-negative.yaml", 7, 12, "expect.spawn_error.errno",
                  "-2 is out of range: must be >= 0");
+}
+
+TEST(load_errors, negative_strays)
+{
+    expect_error("strays-negative.yaml", 6, 11, "expect.strays",
+                 "-1 is out of range: must be >= 0");
 }
 
 TEST(load_errors, unknown_signal)

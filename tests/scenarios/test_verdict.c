@@ -267,6 +267,23 @@ TEST(verdict, spawn_error_details_holding)
     check_passes(&sc, &o);
 }
 
+TEST(verdict, spawn_error_message)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_BAD_DATA,
+                            .message = BYTES("Bad exception data from child: "
+                                             "b'\\xff'")};
+    sc.expect.has_result = false; /* implied by the message */
+    sc.expect.has_returncode = false;
+    sc.expect.has_message = true;
+    sc.expect.message = STATIC_BYTES("Bad exception data from child: b''");
+
+    check_one(&sc, &o, "spawn_error.message",
+              "\"Bad exception data from child: b''\"",
+              "\"Bad exception data from child: b'\\\\xff'\"");
+}
+
 TEST(verdict, filename_expected_but_none)
 {
     struct spf_scenario sc = scenario();
@@ -554,6 +571,28 @@ TEST(verdict, census_always_counts)
         cr_assert_str_eq(v.mismatches[i].got, want[i][1]);
     }
     spf_verdict_clear(&v);
+}
+
+TEST(verdict, strays_the_scenario_expects)
+{
+    const char *stray[] = {"pid 78 (sleep 3)"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    sc.expect.has_strays = true;
+    sc.expect.strays = 1;
+
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    check_passes(&sc, &o);
+
+    o = exited(0);
+    check_one(&sc, &o, "census.strays", "1", "none");
+
+    sc.expect.strays = 0;
+    o = exited(0);
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    check_one(&sc, &o, "census.strays", "none", "\"pid 78 (sleep 3)\"");
 }
 
 TEST(verdict, harness_error_result_fails)

@@ -13,7 +13,7 @@
 #define EXPECT(field) offsetof(struct spf_expect, field)
 #define OUTCOME(field) offsetof(struct spf_outcome, field)
 
-const struct spf__stream spf__streams[SPF__N_STREAMS] = {
+const struct spf__stream spf__expect_streams[SPF__EXPECT_N_STREAMS] = {
     {"stdout", EXPECT(out), OUTCOME(out), 1, true},
     {"stderr", EXPECT(err_out), OUTCOME(err_out), 2, true},
     {"partial_stdout", EXPECT(partial_out), OUTCOME(partial_out), 1, true},
@@ -38,6 +38,7 @@ static const char *const expect_keys[E__COUNT] = {
     [E_ELAPSED_MAX] = "elapsed_max",
     [E_ELAPSED_MIN] = "elapsed_min",
     [E_FAULTS_FIRED] = "faults_fired",
+    [E_STRAYS] = "strays",
 };
 
 /* The highest signal number Linux has (SIGRTMAX with glibc and musl). */
@@ -55,12 +56,10 @@ static int result_from_name(const char *name)
     return result == SPF_RESULT_HARNESS ? -EINVAL : result;
 }
 
-enum { SE_STAGE, SE_ERRNO, SE_FILENAME, SE_RAW, SE__COUNT };
+enum { SE_STAGE, SE_ERRNO, SE_FILENAME, SE_RAW, SE_MESSAGE, SE__COUNT };
 static const char *const spawn_error_keys[SE__COUNT] = {
-    [SE_STAGE] = "stage",
-    [SE_ERRNO] = "errno",
-    [SE_FILENAME] = "filename",
-    [SE_RAW] = "raw",
+    [SE_STAGE] = "stage", [SE_ERRNO] = "errno",     [SE_FILENAME] = "filename",
+    [SE_RAW] = "raw",     [SE_MESSAGE] = "message",
 };
 
 static int parse_spawn_error(const struct spf__node *n, struct spf_expect *e)
@@ -88,6 +87,10 @@ static int parse_spawn_error(const struct spf__node *n, struct spf_expect *e)
     if (v[SE_RAW].y && (r = spf__node_bytes(&v[SE_RAW], &e->raw)) < 0)
         return r;
     e->has_raw = v[SE_RAW].y != NULL;
+    if (v[SE_MESSAGE].y &&
+        (r = spf__node_bytes(&v[SE_MESSAGE], &e->message)) < 0)
+        return r;
+    e->has_message = v[SE_MESSAGE].y != NULL;
     return 0;
 }
 
@@ -165,41 +168,40 @@ static int read_fired_elem(const struct spf__node *item, void *ret)
     int r = spf__node_word(item, &s);
     if (r < 0)
         return r;
-    if (spf__fired_parse(s, &call, &scope) < 0)
+    if (spf__rules_fired_parse(s, &call, &scope) < 0)
         return spf__node_fail(item, "expected \"call\" or \"call@scope\" "
                                     "(e.g. execve, read@parent)");
     return spf__node_text(item, ret);
 }
 
-static void drop_fired_elem(void *elem)
-{
-    free(*(char **)elem);
-}
-
 static const struct spf__array_reader fired_array = {
-    sizeof(char *), read_fired_elem, drop_fired_elem};
+    sizeof(char *), read_fired_elem, spf__node_drop_text};
 
+/* returncode: N, or signal: NAME or N meaning returncode -N. */
 static int parse_returncode(const struct spf__node *v, struct spf_expect *e)
 {
-    long long code;
-    int sig, r;
-    if (v[E_RETURNCODE].y && v[E_SIGNAL].y)
-        return spf__node_fail(&v[E_SIGNAL], "returncode and signal are two "
-                                            "ways of saying the same: give "
-                                            "one");
+    const struct spf__node *sig = &v[E_SIGNAL];
+    long long code = 0;
+    int num = 0, r;
+    if (v[E_RETURNCODE].y && sig->y)
+        return spf__node_fail(sig, "returncode and signal are two ways of "
+                                   "saying the same: give one");
+
     if (v[E_RETURNCODE].y) {
         r = spf__node_int(&v[E_RETURNCODE], -MAX_SIGNAL, 255, &code);
-        e->returncode = (int)code;
-    } else if (spf__node_int(&v[E_SIGNAL], 1, MAX_SIGNAL, &code) == 0) {
-        r = 0;
-        e->returncode = -(int)code;
+    } else if (spf__node_is_int(sig)) {
+        r = spf__node_int(sig, 1, MAX_SIGNAL, &code);
+        code = -code;
     } else {
-        r = spf__node_enum(&v[E_SIGNAL], spf_signal_from_name, "signal",
-                           "a name such as SIGKILL, or a number", &sig);
-        e->returncode = -sig;
+        r = spf__node_enum(sig, spf_signal_from_name, "signal",
+                           "a name such as SIGKILL, or a number", &num);
+        code = -(long long)num;
     }
-    e->has_returncode = r == 0;
-    return r;
+    if (r < 0)
+        return r;
+    e->has_returncode = true;
+    e->returncode = (int)code;
+    return 0;
 }
 
 /* The result a key implies by its presence, or -1. */
@@ -271,15 +273,23 @@ static int parse_parts(const struct spf__node *v, struct spf_expect *e)
          (r = parse_returncode(v, e)) < 0))
         return r;
 
-    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf__node *sn = &v[E_STDOUT + i];
         if (sn->y &&
-            (r = parse_stream(sn, spf__stream_expect(&spf__streams[i], e))) < 0)
+            (r = parse_stream(
+                 sn, spf__expect_stream(&spf__expect_streams[i], e))) < 0)
             return r;
     }
 
     if ((r = parse_elapsed(v, e)) < 0)
         return r;
+    if (v[E_STRAYS].y) {
+        long long n;
+        if ((r = spf__node_int(&v[E_STRAYS], 0, INT32_MAX, &n)) < 0)
+            return r;
+        e->has_strays = true;
+        e->strays = (size_t)n;
+    }
     if (v[E_FAULTS_FIRED].y)
         return spf__node_array(&v[E_FAULTS_FIRED], &fired_array,
                                (void **)&e->fired, &e->n_fired);
@@ -313,8 +323,9 @@ void spf__expect_clear(struct spf_expect *e)
 {
     free(e->filename.data);
     free(e->raw.data);
-    for (size_t i = 0; i < SPF__N_STREAMS; i++)
-        free(spf__stream_expect(&spf__streams[i], e)->data.data);
+    free(e->message.data);
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
+        free(spf__expect_stream(&spf__expect_streams[i], e)->data.data);
     for (size_t i = 0; i < e->n_fired; i++)
         free(e->fired[i]);
     free(e->fired);
@@ -325,11 +336,12 @@ enum spf_result spf__expect_result(const struct spf_expect *e)
 {
     if (e->has_result)
         return e->result;
-    if (e->has_stage || e->has_errno || e->has_filename || e->has_raw)
+    if (e->has_stage || e->has_errno || e->has_filename || e->has_raw ||
+        e->has_message)
         return SPF_RESULT_SPAWN_ERROR;
-    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf_expect_stream *s =
-            spf__stream_expect(&spf__streams[i], e);
+            spf__expect_stream(&spf__expect_streams[i], e);
         bool any = s->has_data || s->has_len || s->has_sha256 || s->has_absent;
         if (any && implied_result(E_STDOUT + i) == SPF_RESULT_TIMEOUT)
             return SPF_RESULT_TIMEOUT;

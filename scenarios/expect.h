@@ -15,7 +15,7 @@ enum spf__expect_key {
     E_SPAWN_ERROR,
     E_RETURNCODE,
     E_SIGNAL,
-    E_STDOUT, /* the six streams, in spf__streams order */
+    E_STDOUT, /* the six streams, in spf__expect_streams order */
     E_STDERR,
     E_PARTIAL_STDOUT,
     E_PARTIAL_STDERR,
@@ -24,6 +24,7 @@ enum spf__expect_key {
     E_ELAPSED_MAX,
     E_ELAPSED_MIN,
     E_FAULTS_FIRED,
+    E_STRAYS,
     E__COUNT
 };
 
@@ -36,17 +37,17 @@ struct spf__stream {
     bool from_pipe;        /* read through the API path's own pipe */
 };
 
-#define SPF__N_STREAMS 6
-extern const struct spf__stream spf__streams[SPF__N_STREAMS];
+#define SPF__EXPECT_N_STREAMS 6
+extern const struct spf__stream spf__expect_streams[SPF__EXPECT_N_STREAMS];
 
 static inline struct spf_expect_stream *
-spf__stream_expect(const struct spf__stream *s, const struct spf_expect *e)
+spf__expect_stream(const struct spf__stream *s, const struct spf_expect *e)
 {
     return (struct spf_expect_stream *)((char *)e + s->expect_offset);
 }
 
 static inline struct spf_capture *
-spf__stream_capture(const struct spf__stream *s, const struct spf_outcome *o)
+spf__expect_capture(const struct spf__stream *s, const struct spf_outcome *o)
 {
     return (struct spf_capture *)((char *)o + s->outcome_offset);
 }

@@ -28,79 +28,76 @@ struct loaded {
     size_t n, cap;
 };
 
-/* Copy src into dst[len], cut to fit. */
-static void copy(char *dst, size_t len, const char *src)
-{
-    size_t n = strnlen(src, len - 1);
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 static int fail(struct spf_diag *d, const char *file, int code,
                 const char *message)
 {
-    if (d) {
-        memset(d, 0, sizeof(*d));
-        copy(d->file, sizeof(d->file), file);
-        copy(d->message, sizeof(d->message), message);
-    }
-    return code;
+    return spf__node_diag_fill(d, code, file, 0, 0, "", message);
 }
 
 static int fail_errno(struct spf_diag *d, const char *file, int err,
                       const char *what)
 {
     char message[256];
-    snprintf(message, sizeof(message), "cannot %s: %s", what, strerror(err));
+    snprintf(message, sizeof(message), "cannot %s: %s", what,
+             spf_strerror(err));
     return fail(d, file, -err, message);
+}
+
+/* Read fd to its end into a new NUL-terminated buffer.  Returns 0,
+ * -EFBIG past MAX_FILE_SIZE, or -errno. */
+static int read_all(int fd, char **ret, size_t *ret_len)
+{
+    size_t len = 0, cap = 4096;
+    char *data = malloc(cap);
+    int r = 0;
+    if (!data)
+        return -ENOMEM;
+
+    for (;;) {
+        ssize_t got = read(fd, data + len, cap - len - 1);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            r = got < 0 ? -errno : 0;
+            break;
+        }
+        len += (size_t)got;
+        if (len > MAX_FILE_SIZE) {
+            r = -EFBIG;
+            break;
+        }
+        char *bigger = cap - len > 1 ? data : realloc(data, cap *= 2);
+        if (!bigger) {
+            r = -ENOMEM;
+            break;
+        }
+        data = bigger;
+    }
+
+    if (r < 0) {
+        free(data);
+        return r;
+    }
+    data[len] = '\0';
+    *ret = data;
+    *ret_len = len;
+    return 0;
 }
 
 /* The whole file, NUL-terminated. */
 static int read_file(const char *path, char **ret, size_t *ret_len,
                      struct spf_diag *d)
 {
-    size_t len = 0, cap = 4096;
-    char *data = NULL;
-    int r, fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return fail_errno(d, path, errno, "open");
-
-    for (;;) {
-        if (len + 1 >= cap || !data) {
-            char *bigger = realloc(data, cap *= 2);
-            if (!bigger) {
-                r = fail_errno(d, path, ENOMEM, "read");
-                goto out;
-            }
-            data = bigger;
-        }
-        ssize_t got = read(fd, data + len, cap - len - 1);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0) {
-            r = fail_errno(d, path, errno, "read");
-            goto out;
-        }
-        if (got == 0)
-            break;
-        len += (size_t)got;
-        if (len > MAX_FILE_SIZE) {
-            r = fail(d, path, -EFBIG,
-                     "file too large for a scenario file "
-                     "(over 64 MiB)");
-            goto out;
-        }
-    }
-    data[len] = '\0';
-    *ret = data;
-    *ret_len = len;
-    data = NULL;
-    r = 0;
-
-out:
-    free(data);
+    int r = read_all(fd, ret, ret_len);
     close(fd);
-    return r;
+    if (r == -EFBIG)
+        return fail(d, path, r,
+                    "file too large for a scenario file (over "
+                    "64 MiB)");
+    return r < 0 ? fail_errno(d, path, -r, "read") : 0;
 }
 
 /* libyaml's own words and place for a syntax error.  A reader error
@@ -133,12 +130,8 @@ static int syntax_error(const yaml_parser_t *p, const char *file,
         snprintf(message, sizeof(message), "%s", p->problem);
     }
 
-    fail(d, file, -EINVAL, message);
-    if (d) {
-        d->line = (unsigned)mark.line + 1;
-        d->column = (unsigned)mark.column + 1;
-    }
-    return -EINVAL;
+    return spf__node_diag_fill(d, -EINVAL, file, (unsigned)mark.line + 1,
+                               (unsigned)mark.column + 1, "", message);
 }
 
 /* The folder part of a path as given: "." when there is none. */
@@ -409,12 +402,9 @@ static int check_names(const struct spf_scenario_set *set,
         snprintf(message, sizeof(message),
                  "duplicate name \"%s\" (first at %s)", all[worst].sc->name,
                  first);
-        r = fail(d, all[worst].sc->file, -EINVAL, message);
-        if (d) {
-            d->line = (unsigned)m->line + 1;
-            d->column = (unsigned)m->column + 1;
-            copy(d->field, sizeof(d->field), "name");
-        }
+        r = spf__node_diag_fill(d, -EINVAL, all[worst].sc->file,
+                                (unsigned)m->line + 1, (unsigned)m->column + 1,
+                                "name", message);
     }
     free(all);
     return r;

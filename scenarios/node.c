@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "node.h"
-#include "text.h"
+#include "textbuf.h"
 
 #define MAX_KEYS 32
 
@@ -85,19 +85,35 @@ void spf__node_root(const struct spf__doc *doc, struct spf__node *ret)
         ret->mark = ret->y->start_mark;
 }
 
-/* Fill the diagnostic for n with message and return code. */
-static int fill(const struct spf__node *n, int code, const char *message)
+/* Copy src into dst[len], cut to fit. */
+static void copy(char *dst, size_t len, const char *src)
 {
-    struct spf_diag *d = n->doc->diag;
+    size_t n = strnlen(src, len - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+int spf__node_diag_fill(struct spf_diag *d, int code, const char *file,
+                        unsigned line, unsigned column, const char *field,
+                        const char *message)
+{
     if (!d)
         return code;
     memset(d, 0, sizeof(*d));
-    snprintf(d->file, sizeof(d->file), "%s", n->doc->file);
-    d->line = (unsigned)n->mark.line + 1;
-    d->column = (unsigned)n->mark.column + 1;
-    snprintf(d->field, sizeof(d->field), "%s", n->path);
-    snprintf(d->message, sizeof(d->message), "%s", message);
+    copy(d->file, sizeof(d->file), file);
+    d->line = line;
+    d->column = column;
+    copy(d->field, sizeof(d->field), field);
+    copy(d->message, sizeof(d->message), message);
     return code;
+}
+
+/* Fill the diagnostic for n with message and return code. */
+static int fill(const struct spf__node *n, int code, const char *message)
+{
+    return spf__node_diag_fill(n->doc->diag, code, n->doc->file,
+                               (unsigned)n->mark.line + 1,
+                               (unsigned)n->mark.column + 1, n->path, message);
 }
 
 int spf__node_fail(const struct spf__node *n, const char *fmt, ...)
@@ -118,12 +134,12 @@ int spf__node_nomem(const struct spf__node *n)
 /* The text of a scalar, escaped and cut to fit in a message. */
 static void quote(const char *s, size_t len, char *buf, size_t size)
 {
-    struct spf__text t = {0};
-    spf__text_adds(&t, "\"");
-    spf__text_escape(&t, s, len < 64 ? len : 64);
-    spf__text_adds(&t, len > 64 ? "...\"" : "\"");
-    spf__text_copy(&t, buf, size);
-    spf__text_clear(&t);
+    struct spf__textbuf t = {0};
+    spf__textbuf_adds(&t, "\"");
+    spf__textbuf_escape(&t, s, len < 64 ? len : 64);
+    spf__textbuf_adds(&t, len > 64 ? "...\"" : "\"");
+    spf__textbuf_copy(&t, buf, size);
+    spf__textbuf_clear(&t);
 }
 
 /* Edit distance counting a swap of neighbours as one edit (optimal string
@@ -174,12 +190,12 @@ static int unknown_key(const struct spf__node *key, const char *const *keys,
         return spf__node_fail(key, "unknown key %s (did you mean \"%s\"?)", q,
                               keys[best]);
 
-    struct spf__text list = {0};
+    struct spf__textbuf list = {0};
     for (size_t i = 0; i < n_keys; i++)
-        spf__text_addf(&list, "%s%s", i ? ", " : "", keys[i]);
+        spf__textbuf_addf(&list, "%s%s", i ? ", " : "", keys[i]);
     int r = spf__node_fail(key, "unknown key %s (expected one of: %s)", q,
                            list.data ? list.data : "");
-    spf__text_clear(&list);
+    spf__textbuf_clear(&list);
     return r;
 }
 
@@ -540,7 +556,7 @@ static int read_text_elem(const struct spf__node *item, void *ret)
     return spf__node_text(item, ret);
 }
 
-static void drop_text_elem(void *elem)
+void spf__node_drop_text(void *elem)
 {
     free(*(char **)elem);
 }
@@ -555,9 +571,9 @@ static void drop_bytes_elem(void *elem)
     free(((struct spf_bytes *)elem)->data);
 }
 
-const struct spf__array_reader spf__text_array = {
-    sizeof(char *), read_text_elem, drop_text_elem};
-const struct spf__array_reader spf__bytes_array = {
+const struct spf__array_reader spf__node_text_array = {
+    sizeof(char *), read_text_elem, spf__node_drop_text};
+const struct spf__array_reader spf__node_bytes_array = {
     sizeof(struct spf_bytes), read_bytes_elem, drop_bytes_elem};
 
 int spf__node_bool(const struct spf__node *n, bool *ret)
@@ -578,10 +594,15 @@ static bool is_integer(const char *s)
     return *s && s[strspn(s, "0123456789")] == '\0';
 }
 
+bool spf__node_is_int(const struct spf__node *n)
+{
+    return is_plain(n) && is_integer(sval(n));
+}
+
 int spf__node_int(const struct spf__node *n, long long min, long long max,
                   long long *ret)
 {
-    if (!is_plain(n) || !is_integer(sval(n)))
+    if (!spf__node_is_int(n))
         return spf__node_fail(n, "expected an integer, got %s", kind(n));
 
     const char *s = sval(n);
@@ -594,13 +615,11 @@ int spf__node_int(const struct spf__node *n, long long min, long long max,
 
     errno = 0;
     long long v = strtoll(s, NULL, 10);
-    if (errno == ERANGE || v < min || v > max) {
-        if (max >= INT_MAX)
-            return spf__node_fail(n, "%s is out of range: must be >= %lld", s,
-                                  min);
-        return spf__node_fail(n, "%s is out of range: must be %lld to %lld", s,
-                              min, max);
-    }
+    bool low = errno == ERANGE ? *s == '-' : v < min;
+    if (low)
+        return spf__node_fail(n, "%s is out of range: must be >= %lld", s, min);
+    if (errno == ERANGE || v > max)
+        return spf__node_fail(n, "%s is out of range: must be <= %lld", s, max);
     *ret = v;
     return 0;
 }

@@ -45,6 +45,11 @@ static inline bool spf__node_present(const struct spf__node *n)
     return n->y != NULL;
 }
 
+/* Fill *d (when not NULL), cutting strings to fit, and return code. */
+int spf__node_diag_fill(struct spf_diag *d, int code, const char *file,
+                        unsigned line, unsigned column, const char *field,
+                        const char *message);
+
 /* Fill the diagnostic for n and return -EINVAL. */
 __attribute__((format(printf, 2, 3))) int
 spf__node_fail(const struct spf__node *n, const char *fmt, ...);
@@ -94,8 +99,11 @@ int spf__node_array(const struct spf__node *n,
                     const struct spf__array_reader *reader, void **ret,
                     size_t *ret_len);
 
-extern const struct spf__array_reader spf__text_array;  /* char * */
-extern const struct spf__array_reader spf__bytes_array; /* spf_bytes */
+extern const struct spf__array_reader spf__node_text_array;  /* char * */
+extern const struct spf__array_reader spf__node_bytes_array; /* spf_bytes */
+
+/* The drop() of an array of strings. */
+void spf__node_drop_text(void *elem);
 
 /* Plain null: "", "~", "null", "Null" or "NULL" unquoted. */
 bool spf__node_is_null(const struct spf__node *n);
@@ -119,6 +127,10 @@ int spf__node_bytes(const struct spf__node *n, struct spf_bytes *ret);
 
 /* Exactly true or false, unquoted. */
 int spf__node_bool(const struct spf__node *n, bool *ret);
+
+/* Whether n is written as an integer: [-+]?[0-9]+, unquoted.  Fields
+ * taking a number or a name use it to word the right error. */
+bool spf__node_is_int(const struct spf__node *n);
 
 /* A decimal integer in [min, max], unquoted. */
 int spf__node_int(const struct spf__node *n, long long min, long long max,

@@ -6,15 +6,15 @@
 #include <string.h>
 
 #include "rule.h"
-#include "text.h"
+#include "textbuf.h"
 
 static int scope_from_name(const char *name)
 {
     return spf_fault_scope_from_name(name, strlen(name));
 }
 
-int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
-                     unsigned *ret_scope)
+int spf__rules_fired_parse(const char *s, enum spf_fault_call *ret_call,
+                           unsigned *ret_scope)
 {
     const char *at = strchr(s, '@');
     size_t len = at ? (size_t)(at - s) : strlen(s);
@@ -40,12 +40,13 @@ static int errno_from_name(const char *name)
 int spf__rules_read_errno(const struct spf__node *n, int *ret)
 {
     long long v;
-    if (spf__node_int(n, 0, INT32_MAX, &v) == 0) {
+    int r;
+    if (!spf__node_is_int(n))
+        return spf__node_enum(n, errno_from_name, "errno name",
+                              "a name such as ENOENT, or a number", ret);
+    if ((r = spf__node_int(n, 0, INT32_MAX, &v)) == 0)
         *ret = (int)v;
-        return 0;
-    }
-    return spf__node_enum(n, errno_from_name, "errno name",
-                          "a name such as ENOENT, or a number", ret);
+    return r;
 }
 
 static int parse_scope_item(const struct spf__node *n, unsigned *scope)
@@ -129,11 +130,13 @@ static int parse_range(const struct spf__node *n, struct spf_fault_range *ret)
 {
     long long v;
     const char *s;
-    if (spf__node_int(n, 1, UINT32_MAX, &v) == 0) {
-        *ret = (struct spf_fault_range){(uint32_t)v, (uint32_t)v, 1};
-        return 0;
+    int r;
+    if (spf__node_is_int(n)) {
+        if ((r = spf__node_int(n, 1, UINT32_MAX, &v)) == 0)
+            *ret = (struct spf_fault_range){(uint32_t)v, (uint32_t)v, 1};
+        return r;
     }
-    int r = spf__node_word(n, &s);
+    r = spf__node_word(n, &s);
     return r < 0 ? r : parse_range_text(n, s, ret);
 }
 
@@ -186,12 +189,13 @@ static int parse_action(const struct spf__node *v, struct spf_fault_rule *rule)
         rule->action = SPF_ACTION_ERRNO;
         if ((r = spf__rules_read_errno(&v[R_ERRNO], &rule->err)) < 0)
             return r;
-        if (!spf_fault_errno_valid(rule->call, rule->err))
+        if (spf_fault_errno_valid(rule->call, rule->err))
+            return 0;
+        if (spf_errno_name(rule->err))
             return spf__node_fail(&v[R_ERRNO], "%s cannot fail with %s", call,
-                                  spf_errno_name(rule->err)
-                                      ? spf_errno_name(rule->err)
-                                      : "that errno");
-        return 0;
+                                  spf_errno_name(rule->err));
+        return spf__node_fail(&v[R_ERRNO], "%s cannot fail with errno %d", call,
+                              rule->err);
     }
 
     rule->action = SPF_ACTION_SHORT;

@@ -22,7 +22,7 @@ int spf__rules_read_errno(const struct spf__node *n, int *ret);
 
 /* Parse "call" or "call@scope"; *ret_scope is 0 for "any scope".
  * Returns 0 or -EINVAL. */
-int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
-                     unsigned *ret_scope);
+int spf__rules_fired_parse(const char *s, enum spf_fault_call *ret_call,
+                           unsigned *ret_scope);
 
 #endif

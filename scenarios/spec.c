@@ -206,7 +206,7 @@ static int parse_spawn(const struct spf__node *n, struct spf_case *kase,
         return r;
     if (!v[S_ARGV].y)
         return missing(&v[S_ARGV]);
-    if ((r = spf__node_array(&v[S_ARGV], &spf__bytes_array,
+    if ((r = spf__node_array(&v[S_ARGV], &spf__node_bytes_array,
                              (void **)&kase->argv, &kase->argc)) < 0)
         return r;
     if (kase->argc == 0)
@@ -339,8 +339,8 @@ static int parse_texts(const struct spf__node *v, struct spf_scenario *sc)
         (v[T_SUMMARY].y &&
          (r = spf__node_text(&v[T_SUMMARY], &sc->summary)) < 0) ||
         (v[T_TAGS].y &&
-         (r = spf__node_array(&v[T_TAGS], &spf__text_array, (void **)&sc->tags,
-                              &sc->n_tags)) < 0))
+         (r = spf__node_array(&v[T_TAGS], &spf__node_text_array,
+                              (void **)&sc->tags, &sc->n_tags)) < 0))
         return r;
     if (sc->summary && strchr(sc->summary, '\n'))
         return spf__node_fail(&v[T_SUMMARY], "a summary is one line");
@@ -426,10 +426,10 @@ static int check_api_options(const struct nodes *nd, struct spf_case *kase)
  * expectation on its content could never hold otherwise. */
 static int check_captures(const struct nodes *nd, const struct spf_scenario *sc)
 {
-    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
-        const struct spf__stream *s = &spf__streams[i];
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
+        const struct spf__stream *s = &spf__expect_streams[i];
         const struct spf__node *n = &nd->expect[E_STDOUT + i];
-        const struct spf_expect_stream *e = spf__stream_expect(s, &sc->expect);
+        const struct spf_expect_stream *e = spf__expect_stream(s, &sc->expect);
         const char *stream = s->fd == 1 ? "stdout" : "stderr";
         if (!s->from_pipe || !n->y || e->has_absent)
             continue;
@@ -452,7 +452,7 @@ static int check_fired(const struct nodes *nd, const struct spf_scenario *sc)
         enum spf_fault_call call;
         unsigned scope;
         bool found = false;
-        spf__fired_parse(sc->expect.fired[i], &call, &scope);
+        spf__rules_fired_parse(sc->expect.fired[i], &call, &scope);
         for (size_t k = 0; k < plan->n_rules && !found; k++)
             found = plan->rules[k].call == call &&
                     (!scope || (plan->rules[k].scope & scope));

@@ -12,7 +12,7 @@
 
 #include "expect.h"
 #include "rule.h"
-#include "text.h"
+#include "textbuf.h"
 
 /* Bytes of data shown before the rest is summed up. */
 #define SHOW_MAX 64
@@ -37,10 +37,10 @@ static void sha256_hex(const void *p, size_t len, char ret[65])
 
 /* Record a difference; takes the texts. */
 static void mismatch(struct check *c, const char *field,
-                     struct spf__text *expected, struct spf__text *got)
+                     struct spf__textbuf *expected, struct spf__textbuf *got)
 {
-    struct spf_mismatch m = {strdup(field), spf__text_steal(expected),
-                             spf__text_steal(got)};
+    struct spf_mismatch m = {strdup(field), spf__textbuf_steal(expected),
+                             spf__textbuf_steal(got)};
     struct spf_mismatch *all =
         realloc(c->v->mismatches, (c->v->n_mismatches + 1) * sizeof(*all));
     if (all)
@@ -60,95 +60,95 @@ static void mismatch(struct check *c, const char *field,
  * quotes and escaped, cut after SHOW_MAX bytes with the length and the
  * SHA-256 (sha256, or computed when all the data is at hand).
  */
-static void show_data(struct spf__text *t, const void *p, size_t kept,
+static void show_data(struct spf__textbuf *t, const void *p, size_t kept,
                       uint64_t total, const char *sha256)
 {
     char digest[65];
     size_t shown = kept < SHOW_MAX ? kept : SHOW_MAX;
-    spf__text_adds(t, "\"");
-    spf__text_escape(t, p, shown);
-    spf__text_adds(t, shown < total ? "\"..." : "\"");
+    spf__textbuf_adds(t, "\"");
+    spf__textbuf_escape(t, p, shown);
+    spf__textbuf_adds(t, shown < total ? "\"..." : "\"");
     if (shown == total)
         return;
     if (!sha256 && kept == total)
         sha256_hex(p, kept, digest);
-    spf__text_addf(t, " (%" PRIu64 " bytes, sha256 %s)", total,
-                   sha256          ? sha256
-                   : kept == total ? digest
-                                   : "unknown");
+    spf__textbuf_addf(t, " (%" PRIu64 " bytes, sha256 %s)", total,
+                      sha256          ? sha256
+                      : kept == total ? digest
+                                      : "unknown");
 }
 
-static void show_bytes(struct spf__text *t, const struct spf_bytes *b,
+static void show_bytes(struct spf__textbuf *t, const struct spf_bytes *b,
                        const char *absent)
 {
     if (!b->data)
-        spf__text_adds(t, absent);
+        spf__textbuf_adds(t, absent);
     else
         show_data(t, b->data, b->len, b->len, NULL);
 }
 
-static void show_capture(struct spf__text *t, const struct spf_capture *cap)
+static void show_capture(struct spf__textbuf *t, const struct spf_capture *cap)
 {
     if (!cap->present)
-        spf__text_adds(t, "absent");
+        spf__textbuf_adds(t, "absent");
     else
         show_data(t, cap->data.data, cap->data.len, cap->total_len,
                   cap->sha256[0] ? cap->sha256 : NULL);
 }
 
-static void show_errno(struct spf__text *t, int err)
+static void show_errno(struct spf__textbuf *t, int err)
 {
     const char *name = spf_errno_name(err);
     if (name)
-        spf__text_addf(t, "%s (%d)", name, err);
+        spf__textbuf_addf(t, "%s (%d)", name, err);
     else
-        spf__text_addf(t, "%d", err);
+        spf__textbuf_addf(t, "%d", err);
 }
 
-static void show_returncode(struct spf__text *t, int code)
+static void show_returncode(struct spf__textbuf *t, int code)
 {
     const char *name = code < 0 ? spf_signal_name(-code) : NULL;
-    spf__text_addf(t, "%d", code);
+    spf__textbuf_addf(t, "%d", code);
     if (name)
-        spf__text_addf(t, " (%s)", name);
+        spf__textbuf_addf(t, " (%s)", name);
 }
 
-static void show_list(struct spf__text *t, char *const *v, size_t n)
+static void show_list(struct spf__textbuf *t, char *const *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        spf__text_adds(t, i ? ", \"" : "\"");
-        spf__text_escape(t, v[i], strlen(v[i]));
-        spf__text_adds(t, "\"");
+        spf__textbuf_adds(t, i ? ", \"" : "\"");
+        spf__textbuf_escape(t, v[i], strlen(v[i]));
+        spf__textbuf_adds(t, "\"");
     }
 }
 
 /* What happened, in a few words: the result and what goes with it. */
-static void show_outcome(struct spf__text *t, const struct spf_outcome *o)
+static void show_outcome(struct spf__textbuf *t, const struct spf_outcome *o)
 {
-    spf__text_adds(t, spf_result_name(o->result));
+    spf__textbuf_adds(t, spf_result_name(o->result));
     if (o->result == SPF_RESULT_SPAWN_ERROR) {
-        spf__text_addf(t, " (stage %s, errno ", spf_stage_name(o->stage));
+        spf__textbuf_addf(t, " (stage %s, errno ", spf_stage_name(o->stage));
         show_errno(t, o->err);
-        spf__text_adds(t, ", filename ");
+        spf__textbuf_adds(t, ", filename ");
         show_bytes(t, &o->filename, "none");
-        spf__text_adds(t, ")");
+        spf__textbuf_adds(t, ")");
     } else if (o->result == SPF_RESULT_HARNESS && o->harness_error) {
-        spf__text_adds(t, ": ");
-        spf__text_escape(t, o->harness_error, strlen(o->harness_error));
+        spf__textbuf_adds(t, ": ");
+        spf__textbuf_escape(t, o->harness_error, strlen(o->harness_error));
     } else if (o->has_returncode) {
-        spf__text_adds(t, " (returncode ");
+        spf__textbuf_adds(t, " (returncode ");
         show_returncode(t, o->returncode);
-        spf__text_adds(t, ")");
+        spf__textbuf_adds(t, ")");
     }
 }
 
 static void check_result(struct check *c)
 {
     enum spf_result want = spf__expect_result(c->e);
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (c->o->result == want)
         return;
-    spf__text_adds(&exp, spf_result_name(want));
+    spf__textbuf_adds(&exp, spf_result_name(want));
     show_outcome(&got, c->o);
     mismatch(c, "result", &exp, &got);
 }
@@ -164,7 +164,7 @@ static void check_bytes(struct check *c, const char *field,
                         const struct spf_bytes *want,
                         const struct spf_bytes *have, const char *absent)
 {
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (same_bytes(want, have))
         return;
     show_bytes(&exp, want, absent);
@@ -178,13 +178,13 @@ static void check_spawn_error(struct check *c)
 {
     const struct spf_expect *e = c->e;
     const struct spf_outcome *o = c->o;
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (o->result != SPF_RESULT_SPAWN_ERROR)
         return;
 
     if (e->has_stage && e->stage != o->stage) {
-        spf__text_adds(&exp, spf_stage_name(e->stage));
-        spf__text_adds(&got, spf_stage_name(o->stage));
+        spf__textbuf_adds(&exp, spf_stage_name(e->stage));
+        spf__textbuf_adds(&got, spf_stage_name(o->stage));
         mismatch(c, "spawn_error.stage", &exp, &got);
     }
     if (e->has_errno && e->err != o->err) {
@@ -197,11 +197,14 @@ static void check_spawn_error(struct check *c)
                     "no filename");
     if (e->has_raw)
         check_bytes(c, "spawn_error.raw", &e->raw, &o->raw, "absent");
+    if (e->has_message)
+        check_bytes(c, "spawn_error.message", &e->message, &o->message,
+                    "absent");
 }
 
 static void check_returncode(struct check *c)
 {
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (!c->e->has_returncode ||
         (c->o->has_returncode && c->o->returncode == c->e->returncode))
         return;
@@ -209,7 +212,7 @@ static void check_returncode(struct check *c)
     if (c->o->has_returncode)
         show_returncode(&got, c->o->returncode);
     else
-        spf__text_adds(&got, "none");
+        spf__textbuf_adds(&got, "none");
     mismatch(c, "returncode", &exp, &got);
 }
 
@@ -233,7 +236,7 @@ static void check_stream_data(struct check *c, const char *name,
                               const struct spf_expect_stream *s,
                               const struct spf_capture *cap)
 {
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (capture_equals(cap, &s->data))
         return;
     show_bytes(&exp, &s->data, "absent");
@@ -246,19 +249,19 @@ static void check_stream_data(struct check *c, const char *name,
            cap->data.data[same] == s->data.data[same])
         same++;
     if (cap->present && same < common)
-        spf__text_addf(&got, ", first difference at byte %zu", same);
+        spf__textbuf_addf(&got, ", first difference at byte %zu", same);
     mismatch(c, name, &exp, &got);
 }
 
 static void check_stream(struct check *c, const struct spf__stream *st)
 {
-    const struct spf_expect_stream *s = spf__stream_expect(st, c->e);
-    const struct spf_capture *cap = spf__stream_capture(st, c->o);
-    struct spf__text exp = {0}, got = {0};
+    const struct spf_expect_stream *s = spf__expect_stream(st, c->e);
+    const struct spf_capture *cap = spf__expect_capture(st, c->o);
+    struct spf__textbuf exp = {0}, got = {0};
     char field[64];
 
     if (s->has_absent && cap->present) {
-        spf__text_adds(&exp, "absent");
+        spf__textbuf_adds(&exp, "absent");
         show_capture(&got, cap);
         mismatch(c, st->name, &exp, &got);
     }
@@ -266,17 +269,17 @@ static void check_stream(struct check *c, const struct spf__stream *st)
         check_stream_data(c, st->name, s, cap);
     if (s->has_len && (!cap->present || cap->total_len != s->len)) {
         snprintf(field, sizeof(field), "%s.len", st->name);
-        spf__text_addf(&exp, "%" PRIu64 " bytes", s->len);
+        spf__textbuf_addf(&exp, "%" PRIu64 " bytes", s->len);
         if (cap->present)
-            spf__text_addf(&got, "%" PRIu64 " bytes", cap->total_len);
+            spf__textbuf_addf(&got, "%" PRIu64 " bytes", cap->total_len);
         else
-            spf__text_adds(&got, "absent");
+            spf__textbuf_adds(&got, "absent");
         mismatch(c, field, &exp, &got);
     }
     if (s->has_sha256 && (!cap->present || strcmp(cap->sha256, s->sha256))) {
         snprintf(field, sizeof(field), "%s.sha256", st->name);
-        spf__text_adds(&exp, s->sha256);
-        spf__text_adds(&got, cap->present ? cap->sha256 : "absent");
+        spf__textbuf_adds(&exp, s->sha256);
+        spf__textbuf_adds(&got, cap->present ? cap->sha256 : "absent");
         mismatch(c, field, &exp, &got);
     }
 }
@@ -285,27 +288,28 @@ static void check_elapsed(struct check *c)
 {
     const struct spf_expect *e = c->e;
     int64_t ns = c->o->elapsed_ns;
-    struct spf__text exp = {0}, got = {0};
+    struct spf__textbuf exp = {0}, got = {0};
     if (e->has_elapsed_max && ns > e->elapsed_max_ns) {
-        spf__text_addf(&exp, "<= %.3f s", (double)e->elapsed_max_ns / 1e9);
-        spf__text_addf(&got, "%.3f s", (double)ns / 1e9);
+        spf__textbuf_addf(&exp, "<= %.3f s", (double)e->elapsed_max_ns / 1e9);
+        spf__textbuf_addf(&got, "%.3f s", (double)ns / 1e9);
         mismatch(c, "elapsed_max", &exp, &got);
     }
     if (e->has_elapsed_min && ns < e->elapsed_min_ns) {
-        spf__text_addf(&exp, ">= %.3f s", (double)e->elapsed_min_ns / 1e9);
-        spf__text_addf(&got, "%.3f s", (double)ns / 1e9);
+        spf__textbuf_addf(&exp, ">= %.3f s", (double)e->elapsed_min_ns / 1e9);
+        spf__textbuf_addf(&got, "%.3f s", (double)ns / 1e9);
         mismatch(c, "elapsed_min", &exp, &got);
     }
 }
 
-static void show_fired(struct spf__text *t, const struct spf_outcome *o)
+static void show_fired(struct spf__textbuf *t, const struct spf_outcome *o)
 {
     if (o->n_fired == 0)
-        spf__text_adds(t, "no fault fired");
+        spf__textbuf_adds(t, "no fault fired");
     for (size_t i = 0; i < o->n_fired; i++)
-        spf__text_addf(t, "%s%s@%s#%" PRIu32, i ? ", " : "fired: ",
-                       spf_fault_call_name(o->fired[i].call),
-                       spf_fault_scope_name(o->fired[i].scope), o->fired[i].n);
+        spf__textbuf_addf(
+            t, "%s%s@%s#%" PRIu32,
+            i ? ", " : "fired: ", spf_fault_call_name(o->fired[i].call),
+            spf_fault_scope_name(o->fired[i].scope), o->fired[i].n);
 }
 
 static void check_fired(struct check *c)
@@ -314,28 +318,36 @@ static void check_fired(struct check *c)
         enum spf_fault_call call;
         unsigned scope;
         bool found = false;
-        struct spf__text exp = {0}, got = {0};
-        if (spf__fired_parse(c->e->fired[i], &call, &scope) < 0)
+        struct spf__textbuf exp = {0}, got = {0};
+        if (spf__rules_fired_parse(c->e->fired[i], &call, &scope) < 0)
             call = SPF_CALL__COUNT; /* never fires */
         for (size_t k = 0; k < c->o->n_fired && !found; k++)
             found = c->o->fired[k].call == call &&
                     (!scope || (c->o->fired[k].scope & scope));
         if (found)
             continue;
-        spf__text_addf(&exp, "%s fired", c->e->fired[i]);
+        spf__textbuf_addf(&exp, "%s fired", c->e->fired[i]);
         show_fired(&got, c->o);
         mismatch(c, "faults_fired", &exp, &got);
     }
 }
 
+/* A census list must have exactly want entries (none unless a scenario
+ * says otherwise). */
 static void check_census_list(struct check *c, const char *field,
-                              char *const *v, size_t n)
+                              char *const *v, size_t n, size_t want)
 {
-    struct spf__text exp = {0}, got = {0};
-    if (n == 0)
+    struct spf__textbuf exp = {0}, got = {0};
+    if (n == want)
         return;
-    spf__text_adds(&exp, "none");
-    show_list(&got, v, n);
+    if (want)
+        spf__textbuf_addf(&exp, "%zu", want);
+    else
+        spf__textbuf_adds(&exp, "none");
+    if (n)
+        show_list(&got, v, n);
+    else
+        spf__textbuf_adds(&got, "none");
     mismatch(c, field, &exp, &got);
 }
 
@@ -343,22 +355,24 @@ static void check_census_list(struct check *c, const char *field,
 static void check_census(struct check *c)
 {
     const struct spf_outcome *o = c->o;
-    struct spf__text exp = {0}, got = {0};
-    check_census_list(c, "census.leaked_fds", o->leaked_fds, o->n_leaked_fds);
-    check_census_list(c, "census.zombies", o->zombies, o->n_zombies);
-    check_census_list(c, "census.strays", o->strays, o->n_strays);
+    struct spf__textbuf exp = {0}, got = {0};
+    check_census_list(c, "census.leaked_fds", o->leaked_fds, o->n_leaked_fds,
+                      0);
+    check_census_list(c, "census.zombies", o->zombies, o->n_zombies, 0);
+    check_census_list(c, "census.strays", o->strays, o->n_strays,
+                      c->e->has_strays ? c->e->strays : 0);
     if (o->watchdog_signal) {
         const char *name = spf_signal_name(o->watchdog_signal);
-        spf__text_adds(&exp, "none");
+        spf__textbuf_adds(&exp, "none");
         if (name)
-            spf__text_adds(&got, name);
+            spf__textbuf_adds(&got, name);
         else
-            spf__text_addf(&got, "signal %d", o->watchdog_signal);
+            spf__textbuf_addf(&got, "signal %d", o->watchdog_signal);
         mismatch(c, "census.watchdog", &exp, &got);
     }
     if (o->harness_error)
         check_census_list(c, "census.harness_error",
-                          (char *const *)&o->harness_error, 1);
+                          (char *const *)&o->harness_error, 1, 0);
 }
 
 /*
@@ -369,24 +383,24 @@ static void check_census(struct check *c)
 static char *replay_command(const struct spf_scenario *sc, uint64_t seed,
                             const char *argv0)
 {
-    struct spf__text t = {0}, glob = {0};
+    struct spf__textbuf t = {0}, glob = {0};
     const char *name = sc->name ? sc->name : "";
     for (const char *p = name; *p; p++) {
         if (strchr("*?[]\\", *p))
-            spf__text_adds(&glob, "\\");
-        spf__text_add(&glob, p, 1);
+            spf__textbuf_adds(&glob, "\\");
+        spf__textbuf_add(&glob, p, 1);
     }
-    char *pattern = spf__text_steal(&glob);
+    char *pattern = spf__textbuf_steal(&glob);
     if (!pattern)
         return NULL;
 
-    spf__text_shell_word(&t, argv0 ? argv0 : "spawnfault");
-    spf__text_addf(&t, " run --seed %" PRIu64 " --filter ", seed);
-    spf__text_shell_quote(&t, pattern);
-    spf__text_adds(&t, " ");
-    spf__text_shell_quote(&t, sc->file ? sc->file : "");
+    spf__textbuf_shell_word(&t, argv0 ? argv0 : "spawnfault");
+    spf__textbuf_addf(&t, " run --seed %" PRIu64 " --filter ", seed);
+    spf__textbuf_shell_quote(&t, pattern);
+    spf__textbuf_adds(&t, " ");
+    spf__textbuf_shell_quote(&t, sc->file ? sc->file : "");
     free(pattern);
-    return spf__text_steal(&t);
+    return spf__textbuf_steal(&t);
 }
 
 void spf_verdict_check(const struct spf_scenario *sc,
@@ -404,8 +418,8 @@ void spf_verdict_check(const struct spf_scenario *sc,
     check_result(&c);
     check_spawn_error(&c);
     check_returncode(&c);
-    for (size_t i = 0; i < SPF__N_STREAMS; i++)
-        check_stream(&c, &spf__streams[i]);
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
+        check_stream(&c, &spf__expect_streams[i]);
     check_elapsed(&c);
     check_fired(&c);
     check_census(&c);

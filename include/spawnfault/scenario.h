@@ -40,6 +40,8 @@ struct spf_expect {
     struct spf_bytes filename;
     bool has_raw;
     struct spf_bytes raw;
+    bool has_message;
+    struct spf_bytes message; /* the spawn error's text (outcome.message) */
 
     bool has_returncode;
     int returncode; /* exit code, or -signal */
@@ -63,6 +65,11 @@ struct spf_expect {
      * "call@scope" strings. */
     char **fired;
     size_t n_fired;
+
+    /* How many stray processes the case leaves behind (a grandchild that
+     * outlives a killed child); without it the census allows none. */
+    bool has_strays;
+    size_t strays;
 };
 
 struct spf_scenario {
@@ -85,10 +92,15 @@ struct spf_scenario_set {
 
 /*
  * Load every scenario from a file, or from every *.yaml / *.yml file under
- * a folder (recursively, in name order), appending to *set.  Returns 0, or
- * -EINVAL with *ret_diag naming the file, line, column and field of the
- * first error (nothing is appended then), or -errno for I/O errors (with a
- * diag naming the file).  Duplicate names across the set are an error.
+ * a folder (recursively, in strcmp() order of the paths; links to files
+ * are followed, links to folders are not), appending to *set.  Returns 0,
+ * or -EINVAL with *ret_diag naming the file, line, column and field of the
+ * first error (line and column are 0 for an error about a whole file or
+ * folder), or -errno for I/O errors (with a diag naming the file).  On any
+ * error nothing is appended and *set is untouched.  A name already in the
+ * set, or twice in what is loaded, is an error naming both places.  Files
+ * are only read.  docs/scenarios.md describes the format.  Never prints;
+ * thread-safe for distinct sets.
  */
 int spf_scenario_load(const char *path, struct spf_scenario_set *set,
                       struct spf_diag *ret_diag);

@@ -10,6 +10,8 @@
 
 #include <spawnfault/scenario.h>
 
+#include "common.h"
+
 #define FIXTURE(p) SPF_TEST_DIR "/" p
 
 static void load_ok(const char *path, struct spf_scenario_set *set)
@@ -41,24 +43,35 @@ static void assert_bytes(const struct spf_bytes *b, const void *data,
 
 #define ASSERT_BYTES(b, lit) assert_bytes((b), lit, sizeof(lit) - 1)
 
-/* Loading path fails with code, and the diagnostic says exactly this. */
-static void expect_error_in(const char *path, int code, const char *file,
-                            unsigned line, unsigned column, const char *field,
-                            const char *message)
+/* Loading path into set fails with code, the diagnostic says exactly
+ * this, and the set is as it was. */
+static void expect_error_into(struct spf_scenario_set *set, const char *path,
+                              int code, const char *file, unsigned line,
+                              unsigned column, const char *field,
+                              const char *message)
 {
-    struct spf_scenario_set set = {0};
+    struct spf_scenario *items = set->items;
+    size_t n = set->n;
     struct spf_diag d;
     memset(&d, 'x', sizeof(d));
 
-    int r = spf_scenario_load(path, &set, &d);
+    int r = spf_scenario_load(path, set, &d);
     cr_assert_eq(r, code, "returned %d (%s)", r, d.message);
     cr_expect_str_eq(d.file, file);
     cr_expect_eq(d.line, line, "line %u, expected %u", d.line, line);
     cr_expect_eq(d.column, column, "column %u, expected %u", d.column, column);
     cr_expect_str_eq(d.field, field);
     cr_expect_str_eq(d.message, message);
-    cr_assert_eq(set.n, 0, "nothing is appended on error");
-    cr_assert_null(set.items);
+    cr_assert_eq(set->n, n, "nothing is appended on error");
+    cr_assert_eq(set->items, items, "the set is untouched");
+}
+
+static void expect_error_in(const char *path, int code, const char *file,
+                            unsigned line, unsigned column, const char *field,
+                            const char *message)
+{
+    struct spf_scenario_set set = {0};
+    expect_error_into(&set, path, code, file, line, column, field, message);
 }
 
 static void expect_error(const char *fixture, unsigned line, unsigned column,
@@ -69,7 +82,7 @@ static void expect_error(const char *fixture, unsigned line, unsigned column,
     expect_error_in(path, -EINVAL, path, line, column, field, message);
 }
 
-Test(load, every_field_of_a_run_scenario)
+TEST(load, every_field_of_a_run_scenario)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/full.yaml"), &set);
@@ -135,7 +148,7 @@ Test(load, every_field_of_a_run_scenario)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, every_fault_field)
+TEST(load, every_fault_field)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/full.yaml"), &set);
@@ -184,7 +197,7 @@ Test(load, every_fault_field)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, every_expectation_field)
+TEST(load, every_expectation_field)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/full.yaml"), &set);
@@ -200,7 +213,10 @@ Test(load, every_expectation_field)
     ASSERT_BYTES(&e->filename, "/x");
     cr_assert(e->has_raw);
     ASSERT_BYTES(&e->raw, "OSError:2:");
+    cr_assert(e->has_message);
+    ASSERT_BYTES(&e->message, "No such file or directory");
     cr_assert_not(e->has_returncode);
+    cr_assert_not(e->has_strays);
 
     cr_assert(e->out.has_data);
     ASSERT_BYTES(&e->out.data, "exact bytes");
@@ -226,7 +242,7 @@ Test(load, every_expectation_field)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, every_communicate_field)
+TEST(load, every_communicate_field)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/full.yaml"), &set);
@@ -249,6 +265,8 @@ Test(load, every_communicate_field)
     cr_assert(sc->expect.has_returncode);
     cr_assert_eq(sc->expect.returncode, -9, "signal: SIGKILL");
     cr_assert_eq(sc->expect.n_fired, 0);
+    cr_assert(sc->expect.has_strays);
+    cr_assert_eq(sc->expect.strays, 1);
 
     sc = find(&set, "resume-seconds");
     cr_assert_eq(sc->kase.timeout_ns, 0);
@@ -258,7 +276,7 @@ Test(load, every_communicate_field)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, defaults_of_a_minimal_scenario)
+TEST(load, defaults_of_a_minimal_scenario)
 {
     struct spf_scenario_set set = {0};
     struct spf_case def;
@@ -298,7 +316,7 @@ Test(load, defaults_of_a_minimal_scenario)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, run_with_input_opens_a_stdin_pipe)
+TEST(load, run_with_input_opens_a_stdin_pipe)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/minimal.yaml"), &set);
@@ -308,7 +326,7 @@ Test(load, run_with_input_opens_a_stdin_pipe)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, spawn_error_implies_the_result_and_null_filename)
+TEST(load, spawn_error_implies_the_result_and_null_filename)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/minimal.yaml"), &set);
@@ -324,7 +342,7 @@ Test(load, spawn_error_implies_the_result_and_null_filename)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, every_bytes_form)
+TEST(load, every_bytes_form)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/bytes.yaml"), &set);
@@ -351,7 +369,7 @@ Test(load, every_bytes_form)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, every_document_of_a_stream)
+TEST(load, every_document_of_a_stream)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/multi.yaml"), &set);
@@ -369,7 +387,7 @@ Test(load, every_document_of_a_stream)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, folder_in_path_order)
+TEST(load, folder_in_path_order)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/folder"), &set);
@@ -387,7 +405,7 @@ Test(load, folder_in_path_order)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, folder_with_a_trailing_slash)
+TEST(load, folder_with_a_trailing_slash)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/folder/"), &set);
@@ -396,7 +414,7 @@ Test(load, folder_with_a_trailing_slash)
     spf_scenario_set_clear(&set);
 }
 
-Test(load, loads_add_to_the_set)
+TEST(load, loads_add_to_the_set)
 {
     struct spf_scenario_set set = {0};
     load_ok(FIXTURE("good/minimal.yaml"), &set);
@@ -409,7 +427,7 @@ Test(load, loads_add_to_the_set)
     cr_assert_null(set.items);
 }
 
-Test(load, duplicate_names_in_one_file)
+TEST(load, duplicate_names_in_one_file)
 {
     char first[600];
     snprintf(first, sizeof(first), "duplicate name \"twice\" (first at %s:1:7)",
@@ -417,7 +435,7 @@ Test(load, duplicate_names_in_one_file)
     expect_error("dup-names.yaml", 13, 7, "name", first);
 }
 
-Test(load, duplicate_names_across_files)
+TEST(load, duplicate_names_across_files)
 {
     char message[600];
     snprintf(message, sizeof(message),
@@ -427,43 +445,82 @@ Test(load, duplicate_names_across_files)
                     FIXTURE("bad/dup-across/two.yaml"), 8, 7, "name", message);
 }
 
-Test(load, duplicate_names_across_loads)
+TEST(load, duplicate_names_across_loads)
 {
     struct spf_scenario_set set = {0};
-    struct spf_diag d;
-    load_ok(FIXTURE("good/minimal.yaml"), &set);
-    struct spf_scenario *items = set.items;
-
-    int r = spf_scenario_load(FIXTURE("good/minimal.yaml"), &set, &d);
-    cr_assert_eq(r, -EINVAL);
-    cr_assert_str_eq(d.file, FIXTURE("good/minimal.yaml"));
-    cr_assert_eq(d.line, 1);
-    cr_assert_eq(d.column, 7);
-    cr_assert_str_eq(d.field, "name");
     char message[600];
+    load_ok(FIXTURE("good/minimal.yaml"), &set);
     snprintf(message, sizeof(message),
              "duplicate name \"minimal\" (first at %s:1)",
              FIXTURE("good/minimal.yaml"));
-    cr_assert_str_eq(d.message, message);
-    cr_assert_eq(set.n, 4, "nothing appended");
-    cr_assert_eq(set.items, items, "the set is untouched");
+    expect_error_into(&set, FIXTURE("good/minimal.yaml"), -EINVAL,
+                      FIXTURE("good/minimal.yaml"), 1, 7, "name", message);
+    cr_assert_eq(set.n, 4);
     spf_scenario_set_clear(&set);
 }
 
-Test(load, nothing_appended_when_a_later_file_fails)
+TEST(load, nothing_appended_when_a_later_file_fails)
+{
+    struct spf_scenario_set set = {0};
+    load_ok(FIXTURE("good/multi.yaml"), &set);
+    expect_error_into(&set, FIXTURE("bad/partly-bad"), -EINVAL,
+                      FIXTURE("bad/partly-bad/2-bad.yaml"), 4, 6, "api",
+                      "unknown api \"spawn\" (expected run, communicate or "
+                      "wait)");
+    cr_assert_eq(set.n, 3, "the good file of the folder is not appended");
+    cr_assert_str_eq(set.items[2].name, "multi-3");
+    spf_scenario_set_clear(&set);
+}
+
+/* The ```yaml blocks of docs/scenarios.md, one after the other, in a new
+ * temporary file whose path goes to path (64 bytes). */
+static void doc_examples(char *path)
+{
+    static char doc[65536];
+    FILE *f = fopen(SPF_TEST_DIR "/../../docs/scenarios.md", "re");
+    cr_assert_not_null(f);
+    size_t len = fread(doc, 1, sizeof(doc) - 1, f);
+    fclose(f);
+    doc[len] = '\0';
+
+    strcpy(path, "/tmp/spf-doc-XXXXXX.yaml");
+    int fd = mkstemps(path, 5);
+    cr_assert_geq(fd, 0);
+    for (char *p = doc; (p = strstr(p, "```yaml\n"));) {
+        char *start = p + 8, *end = strstr(start, "```");
+        cr_assert_not_null(end);
+        cr_assert_eq(write(fd, start, (size_t)(end - start)), end - start);
+        cr_assert_eq(write(fd, "---\n", 4), 4);
+        p = end + 3;
+    }
+    close(fd);
+}
+
+TEST(load, examples_of_the_documentation)
 {
     struct spf_scenario_set set = {0};
     struct spf_diag d;
-    load_ok(FIXTURE("good/multi.yaml"), &set);
-    struct spf_scenario *items = set.items;
+    char path[64];
+    doc_examples(path);
+    int r = spf_scenario_load(path, &set, &d);
+    unlink(path);
+    cr_assert_eq(r, 0,
+                 "docs/scenarios.md example, line %u of the yaml "
+                 "blocks: %s: %s",
+                 d.line, d.field, d.message);
 
-    int r = spf_scenario_load(FIXTURE("bad/partly-bad"), &set, &d);
-    cr_assert_eq(r, -EINVAL);
-    cr_assert_str_eq(d.file, FIXTURE("bad/partly-bad/2-bad.yaml"));
-    cr_assert_str_eq(d.field, "api");
-    cr_assert_eq(set.n, 3, "the good file of the folder is not appended");
-    cr_assert_eq(set.items, items);
-    cr_assert_str_eq(set.items[2].name, "multi-3");
+    cr_assert_eq(set.n, 10);
+    cr_assert_eq(find(&set, "run-timeout-grandchild")->expect.strays, 1);
+    const struct spf_case *k = &find(&set, "bytes-forms")->kase;
+    ASSERT_BYTES(&k->argv[2], "tab\there");
+    ASSERT_BYTES(&k->argv[3], "\xc3\xa9");
+    ASSERT_BYTES(&k->argv[4], "---");
+    cr_assert_eq(k->input.len, 2000);
+    cr_assert_eq(k->std[0].kind, SPF_STDIO_PIPE);
+    ASSERT_BYTES(&find(&set, "bytes-forms")->expect.out.data,
+                 "tab\there|\xc3\xa9|---");
+    cr_assert_eq(find(&set, "run-timeout-kills")->expect.result,
+                 SPF_RESULT_TIMEOUT);
     spf_scenario_set_clear(&set);
 }
 
@@ -478,7 +535,7 @@ static size_t slurp(const char *path, char *buf, size_t len)
     return (size_t)n;
 }
 
-Test(load, files_are_left_untouched)
+TEST(load, files_are_left_untouched)
 {
     static char before[4096], after[4096];
     struct spf_scenario_set set = {0};
@@ -490,20 +547,20 @@ Test(load, files_are_left_untouched)
     cr_assert_eq(memcmp(before, after, n), 0);
 }
 
-Test(load, missing_path)
+TEST(load, missing_path)
 {
     expect_error_in(FIXTURE("bad/nonexistent.yaml"), -ENOENT,
                     FIXTURE("bad/nonexistent.yaml"), 0, 0, "",
                     "cannot open: No such file or directory");
 }
 
-Test(load, empty_file)
+TEST(load, empty_file)
 {
     expect_error("empty.yaml", 0, 0, "",
                  "no scenario in this file (it is empty)");
 }
 
-Test(load, folder_without_scenarios)
+TEST(load, folder_without_scenarios)
 {
     expect_error_in(FIXTURE("bad/no-scenarios"), -EINVAL,
                     FIXTURE("bad/no-scenarios"), 0, 0, "",
@@ -512,27 +569,27 @@ Test(load, folder_without_scenarios)
 
 /* One test per kind of mistake: where it is, which field, what is wrong. */
 
-Test(load_errors, yaml_syntax)
+TEST(load_errors, yaml_syntax)
 {
     expect_error("syntax.yaml", 4, 7, "",
                  "while parsing a flow sequence (line 3, column 9): did not "
                  "find expected ',' or ']'");
 }
 
-Test(load_errors, invalid_utf8)
+TEST(load_errors, invalid_utf8)
 {
     /* libyaml points at the byte that cannot follow 0xe9: the quote. */
     expect_error("bad-utf8.yaml", 3, 15, "",
                  "invalid trailing UTF-8 octet (byte 36)");
 }
 
-Test(load_errors, unknown_key_with_a_hint)
+TEST(load_errors, unknown_key_with_a_hint)
 {
     expect_error("unknown-key.yaml", 4, 3, "spawn.stdot",
                  "unknown key \"stdot\" (did you mean \"stdout\"?)");
 }
 
-Test(load_errors, unknown_key_lists_the_keys)
+TEST(load_errors, unknown_key_lists_the_keys)
 {
     expect_error("unknown-top-key.yaml", 4, 1, "whatever",
                  "unknown key \"whatever\" (expected one of: name, ref, "
@@ -540,342 +597,372 @@ Test(load_errors, unknown_key_lists_the_keys)
                  "check, repeat, watchdog, faults, expect)");
 }
 
-Test(load_errors, duplicate_key)
+TEST(load_errors, duplicate_key)
 {
     expect_error("duplicate-key.yaml", 5, 3, "spawn.cwd",
                  "duplicate key \"cwd\" (first at line 4, column 3)");
 }
 
-Test(load_errors, duplicate_env_name)
+TEST(load_errors, duplicate_env_name)
 {
     expect_error("env-dup.yaml", 6, 5, "spawn.env.A",
                  "duplicate key \"A\" (first at line 5, column 5)");
 }
 
-Test(load_errors, key_not_a_string)
+TEST(load_errors, key_not_a_string)
 {
     expect_error("key-not-string.yaml", 4, 5, "spawn.?",
                  "a key must be a string, not a list");
 }
 
-Test(load_errors, missing_name)
+TEST(load_errors, missing_name)
 {
     expect_error("missing-name.yaml", 2, 1, "name",
                  "missing required key \"name\"");
 }
 
-Test(load_errors, missing_argv)
+TEST(load_errors, missing_argv)
 {
     expect_error("missing-argv.yaml", 3, 3, "spawn.argv",
                  "missing required key \"argv\"");
 }
 
-Test(load_errors, name_with_a_space)
+TEST(load_errors, name_with_a_space)
 {
     expect_error("bad-name.yaml", 1, 7, "name",
                  "a name is made of A-Z a-z 0-9 . _ - only (offset 3)");
 }
 
-Test(load_errors, not_a_mapping)
+TEST(load_errors, not_a_mapping)
 {
     expect_error("not-mapping.yaml", 1, 1, "",
                  "a scenario is a mapping of name, spawn, expect...");
 }
 
-Test(load_errors, empty_argv)
+TEST(load_errors, empty_argv)
 {
     expect_error("argv-empty.yaml", 3, 9, "spawn.argv",
                  "argv must not be empty");
 }
 
-Test(load_errors, argv_not_a_list)
+TEST(load_errors, argv_not_a_list)
 {
     expect_error("argv-not-list.yaml", 3, 9, "spawn.argv",
                  "expected a list, got a plain scalar");
 }
 
-Test(load_errors, argv_item_not_bytes)
+TEST(load_errors, argv_item_not_bytes)
 {
     expect_error("argv-null-item.yaml", 3, 18, "spawn.argv[2]",
                  "expected bytes (a string, {hex: ...} or {repeat: ..., "
                  "count: N}), got null");
 }
 
-Test(load_errors, tag_not_a_string)
+TEST(load_errors, tag_not_a_string)
 {
     expect_error("tags-not-strings.yaml", 4, 11, "tags[1]",
                  "expected a string, got a list");
 }
 
-Test(load_errors, summary_on_two_lines)
+TEST(load_errors, summary_on_two_lines)
 {
     expect_error("summary-lines.yaml", 4, 10, "summary",
                  "a summary is one line");
 }
 
-Test(load_errors, unknown_errno_name)
+TEST(load_errors, unknown_errno_name)
 {
     expect_error("bad-errno.yaml", 7, 12, "expect.spawn_error.errno",
                  "unknown errno name \"ENOENTT\" (expected a name such as "
                  "ENOENT, or a number)");
 }
 
-Test(load_errors, unknown_stage)
+TEST(load_errors, unknown_stage)
 {
     expect_error("bad-stage.yaml", 6, 12, "expect.spawn_error.stage",
                  "unknown stage \"exe\" (expected invalid, setup, fork, "
                  "preexec, chdir, exec, child or bad_data)");
 }
 
-Test(load_errors, range_backwards)
+TEST(load_errors, range_backwards)
 {
     expect_error("bad-when.yaml", 8, 11, "faults[1].when",
                  "range ends (1) before it starts (3)");
 }
 
-Test(load_errors, range_misspelt)
+TEST(load_errors, range_misspelt)
 {
     expect_error("bad-when-text.yaml", 6, 11, "faults[0].when",
                  "expected a call number, \"every\", a list or a range such "
                  "as \"3..\", \"3..9\", \"2..+2\" or \"2..10+2\"");
 }
 
-Test(load_errors, unknown_call)
+TEST(load_errors, unknown_call)
 {
     expect_error("bad-call.yaml", 5, 11, "faults[0].call",
                  "unknown call \"exec\" (expected execve, fork, vfork, pipe2, "
                  "dup2, chdir, read, write, poll or waitpid)");
 }
 
-Test(load_errors, unknown_scope)
+TEST(load_errors, unknown_scope)
 {
     expect_error("bad-scope.yaml", 6, 21, "faults[0].scope[1]",
                  "unknown scope \"kid\" (expected parent, child or exec)");
 }
 
-Test(load_errors, errno_the_call_cannot_return)
+TEST(load_errors, errno_the_call_cannot_return)
 {
     expect_error("errno-for-call.yaml", 6, 12, "faults[0].errno",
                  "execve cannot fail with EPIPE");
 }
 
-Test(load_errors, short_for_a_call_that_cannot_be_short)
+TEST(load_errors, short_for_a_call_that_cannot_be_short)
 {
     expect_error("short-not-rw.yaml", 6, 12, "faults[0].short",
                  "short does not apply to fork: only read and write can "
                  "transfer fewer bytes");
 }
 
-Test(load_errors, errno_and_short)
+TEST(load_errors, errno_number_the_call_cannot_return)
+{
+    expect_error("errno-zero.yaml", 6, 12, "faults[0].errno",
+                 "read cannot fail with errno 0");
+}
+
+TEST(load_errors, call_number_too_large)
+{
+    expect_error("when-too-large.yaml", 6, 11, "faults[0].when",
+                 "4294967296 is out of range: must be <= 4294967295");
+}
+
+TEST(load_errors, errno_and_short)
 {
     expect_error("errno-and-short.yaml", 7, 12, "faults[0].short",
                  "a fault rule needs exactly one of errno and short");
 }
 
-Test(load_errors, neither_errno_nor_short)
+TEST(load_errors, neither_errno_nor_short)
 {
     expect_error("no-action.yaml", 5, 5, "faults[0].errno",
                  "a fault rule needs exactly one of errno and short");
 }
 
-Test(load_errors, too_many_rules)
+TEST(load_errors, too_many_rules)
 {
     expect_error("too-many-rules.yaml", 37, 5, "faults[32]",
                  "at most 32 fault rules are allowed");
 }
 
-Test(load_errors, probability_above_one)
+TEST(load_errors, probability_above_one)
 {
     expect_error("probability.yaml", 6, 18, "faults[0].probability",
                  "a probability is between 0 and 1");
 }
 
-Test(load_errors, fiu_item_with_a_call)
+TEST(load_errors, fiu_item_with_a_call)
 {
     expect_error("fiu-and-call.yaml", 5, 5, "faults[0]",
                  "a fault item has either \"call\" or \"fiu\", not both");
 }
 
-Test(load_errors, yes_is_not_a_boolean)
+TEST(load_errors, yes_is_not_a_boolean)
 {
     expect_error("bad-bool.yaml", 4, 14, "spawn.close_fds",
                  "expected true or false, got a plain scalar");
 }
 
-Test(load_errors, negative_fd)
+TEST(load_errors, negative_fd)
 {
     expect_error("negative-fd.yaml", 4, 17, "spawn.pass_fds[1]",
                  "-1 is out of range: must be >= 0");
 }
 
-Test(load_errors, leading_zero)
+TEST(load_errors, leading_zero)
 {
     expect_error("leading-zero.yaml", 4, 15, "spawn.stdin.fd",
                  "leading zeros are ambiguous (YAML 1.1 reads 010 as octal): "
                  "write it without them");
 }
 
-Test(load_errors, mode_not_octal)
+TEST(load_errors, mode_not_octal)
 {
     expect_error("bad-octal.yaml", 6, 11, "files[0].mode",
                  "expected an octal number such as 0o644 or 0644");
 }
 
-Test(load_errors, umask_out_of_range)
+TEST(load_errors, umask_out_of_range)
 {
     expect_error("umask-range.yaml", 4, 10, "spawn.umask",
                  "01777 is out of range: at most 0777");
 }
 
-Test(load_errors, odd_hex)
+TEST(load_errors, odd_hex)
 {
     expect_error("bad-hex.yaml", 4, 14, "input.hex",
                  "odd number of hex digits (3)");
 }
 
-Test(load_errors, bad_hex_digit)
+TEST(load_errors, bad_hex_digit)
 {
     expect_error("bad-hex-digit.yaml", 4, 14, "input.hex",
                  "invalid hex digit 'g' at offset 1");
 }
 
-Test(load_errors, repeat_too_large)
+TEST(load_errors, repeat_too_large)
 {
     expect_error("repeat-huge.yaml", 4, 30, "input.count",
                  "60000000 times 2 bytes is more than the 64 MiB a value may "
                  "hold");
 }
 
-Test(load_errors, repeat_without_count)
+TEST(load_errors, repeat_without_count)
 {
     expect_error("repeat-no-count.yaml", 4, 8, "input.count",
                  "missing required key \"count\"");
 }
 
-Test(load_errors, stdin_to_stdout)
+TEST(load_errors, stdin_to_stdout)
 {
     expect_error("stdin-to-stdout.yaml", 4, 10, "spawn.stdin",
                  "only stderr can go to stdout");
 }
 
-Test(load_errors, unknown_stdio)
+TEST(load_errors, unknown_stdio)
 {
     expect_error("bad-stdio.yaml", 4, 11, "spawn.stdout",
                  "expected inherit, pipe, devnull, {fd: N}");
 }
 
-Test(load_errors, unknown_api)
+TEST(load_errors, unknown_api)
 {
     expect_error("bad-api.yaml", 4, 6, "api",
                  "unknown api \"popen\" (expected run, communicate or wait)");
 }
 
-Test(load_errors, quoted_seconds)
+TEST(load_errors, quoted_seconds)
 {
     expect_error("bad-seconds.yaml", 4, 10, "timeout",
                  "expected a number, got a quoted string");
 }
 
-Test(load_errors, seconds_out_of_range)
+TEST(load_errors, seconds_out_of_range)
 {
     expect_error("seconds-range.yaml", 4, 10, "timeout",
                  "1e10 seconds is out of range (at most 1000000000)");
 }
 
-Test(load_errors, zero_watchdog)
+TEST(load_errors, zero_watchdog)
 {
     expect_error("watchdog-zero.yaml", 4, 11, "watchdog",
                  "must be > 0 seconds");
 }
 
-Test(load_errors, zero_repeat)
+TEST(load_errors, zero_repeat)
 {
     expect_error("repeat-zero.yaml", 4, 9, "repeat",
                  "0 is out of range: must be >= 1");
 }
 
-Test(load_errors, file_path_leaving_the_folder)
+TEST(load_errors, file_path_leaving_the_folder)
 {
     expect_error("file-dotdot.yaml", 5, 11, "files[0].path",
                  "a path must stay in the case folder: no \"..\"");
 }
 
-Test(load_errors, absolute_file_path)
+TEST(load_errors, absolute_file_path)
 {
     expect_error("file-absolute.yaml", 5, 11, "files[0].path",
                  "a path is relative to the case folder: no leading '/'");
 }
 
-Test(load_errors, file_path_twice)
+TEST(load_errors, file_path_twice)
 {
     expect_error("file-dup.yaml", 7, 5, "files[2]",
                  "path \"a\" is already in files[0]");
 }
 
-Test(load_errors, directory_with_content)
+TEST(load_errors, directory_with_content)
 {
     expect_error("dir-content.yaml", 7, 14, "files[0].content",
                  "a directory has no content");
 }
 
-Test(load_errors, bad_sha256)
+TEST(load_errors, bad_sha256)
 {
     expect_error("bad-sha256.yaml", 6, 20, "expect.stdout.sha256",
                  "expected a SHA-256 as 64 hex digits");
 }
 
-Test(load_errors, absent_false)
+TEST(load_errors, absent_false)
 {
     expect_error("absent-false.yaml", 6, 20, "expect.stdout.absent",
                  "only absent: true has a meaning; leave the key out "
                  "otherwise");
 }
 
-Test(load_errors, absent_with_len)
+TEST(load_errors, absent_with_len)
 {
     expect_error("absent-and-len.yaml", 6, 20, "expect.stdout.absent",
                  "absent: true cannot be combined with len or sha256");
 }
 
-Test(load_errors, elapsed_min_above_max)
+TEST(load_errors, elapsed_min_above_max)
 {
     expect_error("elapsed.yaml", 6, 16, "expect.elapsed_min",
                  "elapsed_min is above elapsed_max");
 }
 
-Test(load_errors, empty_expect)
+TEST(load_errors, empty_expect)
 {
     expect_error("expect-empty.yaml", 4, 9, "expect",
                  "expect needs at least one key");
 }
 
-Test(load_errors, null_expect)
+TEST(load_errors, null_expect)
 {
     expect_error("expect-null.yaml", 4, 8, "expect",
                  "expected a mapping, got null");
 }
 
-Test(load_errors, harness_error_is_not_an_expected_result)
+TEST(load_errors, harness_error_is_not_an_expected_result)
 {
     expect_error("bad-result.yaml", 5, 11, "expect.result",
                  "unknown result \"harness_error\" (expected exited, "
                  "spawn_error or timeout)");
 }
 
-Test(load_errors, unknown_signal)
+TEST(load_errors, signal_number_out_of_range)
+{
+    expect_error("signal-range.yaml", 5, 11, "expect.signal",
+                 "65 is out of range: must be <= 64");
+}
+
+TEST(load_errors, negative_errno)
+{
+    expect_error("errno-negative.yaml", 7, 12, "expect.spawn_error.errno",
+                 "-2 is out of range: must be >= 0");
+}
+
+TEST(load_errors, negative_strays)
+{
+    expect_error("strays-negative.yaml", 6, 11, "expect.strays",
+                 "-1 is out of range: must be >= 0");
+}
+
+TEST(load_errors, unknown_signal)
 {
     expect_error("bad-signal.yaml", 5, 11, "expect.signal",
                  "unknown signal \"SIGFOO\" (expected a name such as SIGKILL, "
                  "or a number)");
 }
 
-Test(load_errors, returncode_out_of_range)
+TEST(load_errors, returncode_out_of_range)
 {
     expect_error("returncode-range.yaml", 5, 15, "expect.returncode",
-                 "256 is out of range: must be -64 to 255");
+                 "256 is out of range: must be <= 255");
 }
 
-Test(load_errors, malformed_fired_fault)
+TEST(load_errors, malformed_fired_fault)
 {
     expect_error("fired-bad.yaml", 6, 18, "expect.faults_fired[0]",
                  "expected \"call\" or \"call@scope\" (e.g. execve, "
@@ -884,95 +971,95 @@ Test(load_errors, malformed_fired_fault)
 
 /* Rules that tie fields together. */
 
-Test(load_rules, resume_only_with_communicate)
+TEST(load_rules, resume_only_with_communicate)
 {
     expect_error("resume-run.yaml", 5, 9, "resume",
                  "resume is for api: communicate, not run");
 }
 
-Test(load_rules, resume_needs_a_timeout)
+TEST(load_rules, resume_needs_a_timeout)
 {
     expect_error("resume-no-timeout.yaml", 6, 9, "resume",
                  "resume needs a timeout: it is the call made after the "
                  "first one times out");
 }
 
-Test(load_rules, check_only_with_run)
+TEST(load_rules, check_only_with_run)
 {
     expect_error("check-wait.yaml", 5, 8, "check",
                  "check is for api: run, not wait");
 }
 
-Test(load_rules, no_input_with_wait)
+TEST(load_rules, no_input_with_wait)
 {
     expect_error("input-wait.yaml", 5, 8, "input", "api: wait sends no input");
 }
 
-Test(load_rules, input_with_stdin_not_a_pipe)
+TEST(load_rules, input_with_stdin_not_a_pipe)
 {
     expect_error("input-devnull.yaml", 5, 8, "input",
                  "input needs spawn.stdin: pipe");
 }
 
-Test(load_rules, communicate_input_needs_an_explicit_pipe)
+TEST(load_rules, communicate_input_needs_an_explicit_pipe)
 {
     expect_error("input-communicate.yaml", 5, 8, "input",
                  "input needs spawn.stdin: pipe (only api: run opens it by "
                  "itself)");
 }
 
-Test(load_rules, explicit_result_against_spawn_error)
+TEST(load_rules, explicit_result_against_spawn_error)
 {
     expect_error("result-conflict.yaml", 7, 5, "expect.spawn_error",
                  "spawn_error implies result spawn_error, but result is "
                  "exited");
 }
 
-Test(load_rules, spawn_error_against_partial_output)
+TEST(load_rules, spawn_error_against_partial_output)
 {
     expect_error("implied-conflict.yaml", 8, 19, "expect.partial_stdout",
                  "partial_stdout implies result timeout, but spawn_error "
                  "implies spawn_error");
 }
 
-Test(load_rules, returncode_and_signal)
+TEST(load_rules, returncode_and_signal)
 {
     expect_error("returncode-and-signal.yaml", 6, 11, "expect.signal",
                  "returncode and signal are two ways of saying the same: "
                  "give one");
 }
 
-Test(load_rules, stdout_expected_without_a_pipe)
+TEST(load_rules, stdout_expected_without_a_pipe)
 {
     expect_error("capture-inherit.yaml", 5, 11, "expect.stdout",
                  "stdout is captured only with spawn.stdout: pipe");
 }
 
-Test(load_rules, stderr_expected_when_merged)
+TEST(load_rules, stderr_expected_when_merged)
 {
     expect_error("capture-merged.yaml", 7, 11, "expect.stderr",
                  "stderr is captured only with spawn.stderr: pipe");
 }
 
-Test(load_rules, output_expected_from_wait)
+TEST(load_rules, output_expected_from_wait)
 {
     expect_error("capture-wait.yaml", 7, 11, "expect.stdout",
                  "api: wait captures no output");
 }
 
-Test(load_rules, fired_fault_without_a_rule)
+TEST(load_rules, fired_fault_without_a_rule)
 {
     expect_error("fired-no-rule.yaml", 9, 25, "expect.faults_fired[1]",
                  "no rule in faults can fire read@parent");
 }
 
-Test(load_rules, fired_fault_outside_the_rule_scope)
+TEST(load_rules, fired_fault_outside_the_rule_scope)
 {
     expect_error("fired-scope.yaml", 10, 18, "expect.faults_fired[0]",
                  "no rule in faults can fire write@parent");
 }
 
-Test(load_rules, timeout_expected_without_one)
+TEST(load_rules, timeout_expected_without_one)
 {
     expect_error("timeout-none.yaml", 6, 19, "expect.partial_stdout",
                  "a timeout is expected but the scenario sets no timeout");

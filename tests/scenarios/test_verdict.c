@@ -11,6 +11,8 @@
 
 #include <spawnfault/scenario.h>
 
+#include "common.h"
+
 static char *dup_bytes(const void *p, size_t n)
 {
     char *s = malloc(n + 1);
@@ -118,7 +120,26 @@ static void assert_passed(const struct spf_verdict *v)
     cr_assert_eq(v->n_mismatches, 0);
 }
 
-Test(verdict, clean_exit_passes_and_takes_the_outcome)
+/* Check o against sc: the verdict must pass. */
+static void check_passes(const struct spf_scenario *sc, struct spf_outcome *o)
+{
+    struct spf_verdict v;
+    verdict(sc, o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+}
+
+/* Check o against sc: the verdict must fail with just this mismatch. */
+static void check_one(const struct spf_scenario *sc, struct spf_outcome *o,
+                      const char *field, const char *expected, const char *got)
+{
+    struct spf_verdict v;
+    verdict(sc, o, &v);
+    assert_one(&v, field, expected, got);
+    spf_verdict_clear(&v);
+}
+
+TEST(verdict, clean_exit_passes_and_takes_the_outcome)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -136,59 +157,49 @@ Test(verdict, clean_exit_passes_and_takes_the_outcome)
     cr_assert_null(v.replay);
 }
 
-Test(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
+TEST(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
                             .stage = SPF_STAGE_EXEC,
                             .err = ENOENT,
                             .filename = BYTES("/opt/x")};
-    struct spf_verdict v;
     sc.expect.has_returncode = false;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "exited",
-               "spawn_error (stage exec, errno ENOENT (2), filename "
-               "\"/opt/x\")");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "exited",
+              "spawn_error (stage exec, errno ENOENT (2), filename "
+              "\"/opt/x\")");
 }
 
-Test(verdict, missing_spawn_error_shows_the_exit)
+TEST(verdict, missing_spawn_error_shows_the_exit)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(1);
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_SPAWN_ERROR;
     sc.expect.has_returncode = false;
     sc.expect.has_stage = true;
     sc.expect.stage = SPF_STAGE_EXEC;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "spawn_error", "exited (returncode 1)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "spawn_error", "exited (returncode 1)");
 }
 
-Test(verdict, result_defaults_from_the_other_expectations)
+TEST(verdict, result_defaults_from_the_other_expectations)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.has_result = false;
     sc.expect.has_returncode = false;
     sc.expect.partial_out.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "timeout", "exited (returncode 0)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "timeout", "exited (returncode 0)");
 }
 
-Test(verdict, timeout_expected_and_got)
+TEST(verdict, timeout_expected_and_got)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT,
                             .has_returncode = true,
                             .returncode = -SIGKILL};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_TIMEOUT;
     sc.expect.returncode = -SIGKILL;
     capture(&o.partial_out, "ab", 2);
@@ -196,12 +207,10 @@ Test(verdict, timeout_expected_and_got)
     sc.expect.partial_out.data = STATIC_BYTES("ab");
     sc.expect.partial_err.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 }
 
-Test(verdict, spawn_error_details)
+TEST(verdict, spawn_error_details)
 {
     struct spf_scenario sc = scenario();
     struct spf_expect *e = &sc.expect;
@@ -237,7 +246,7 @@ Test(verdict, spawn_error_details)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, spawn_error_details_holding)
+TEST(verdict, spawn_error_details_holding)
 {
     struct spf_scenario sc = scenario();
     struct spf_expect *e = &sc.expect;
@@ -245,7 +254,6 @@ Test(verdict, spawn_error_details_holding)
                             .stage = SPF_STAGE_PREEXEC,
                             .err = EPERM,
                             .raw = BYTES("OSError:1:noexec")};
-    struct spf_verdict v;
     e->result = SPF_RESULT_SPAWN_ERROR;
     e->has_returncode = false;
     e->has_stage = true;
@@ -256,105 +264,97 @@ Test(verdict, spawn_error_details_holding)
     e->has_raw = true;
     e->raw = STATIC_BYTES("OSError:1:noexec");
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 }
 
-Test(verdict, filename_expected_but_none)
+TEST(verdict, spawn_error_message)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_BAD_DATA,
+                            .message = BYTES("Bad exception data from child: "
+                                             "b'\\xff'")};
+    sc.expect.has_result = false; /* implied by the message */
+    sc.expect.has_returncode = false;
+    sc.expect.has_message = true;
+    sc.expect.message = STATIC_BYTES("Bad exception data from child: b''");
+
+    check_one(&sc, &o, "spawn_error.message",
+              "\"Bad exception data from child: b''\"",
+              "\"Bad exception data from child: b'\\\\xff'\"");
+}
+
+TEST(verdict, filename_expected_but_none)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
                             .stage = SPF_STAGE_EXEC,
                             .err = ENOENT};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_SPAWN_ERROR;
     sc.expect.has_returncode = false;
     sc.expect.has_filename = true;
     sc.expect.filename = STATIC_BYTES("prog");
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "spawn_error.filename", "\"prog\"", "no filename");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "spawn_error.filename", "\"prog\"", "no filename");
 }
 
-Test(verdict, returncode_and_signal)
+TEST(verdict, returncode_and_signal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(-SIGKILL);
-    struct spf_verdict v;
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "returncode", "0", "-9 (SIGKILL)");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "returncode", "0", "-9 (SIGKILL)");
 
     sc.expect.returncode = -SIGTERM;
     o = exited(0);
     o.has_returncode = false;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "returncode", "-15 (SIGTERM)", "none");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "returncode", "-15 (SIGTERM)", "none");
 }
 
-Test(verdict, stdout_exact)
+TEST(verdict, stdout_exact)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.out.has_data = true;
     sc.expect.out.data = STATIC_BYTES("hello\n");
 
     capture(&o.out, "hello\n", 6);
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.out, "help\n", 5);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"hello\\x0a\"",
-               "\"help\\x0a\", first difference at byte 3");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout", "\"hello\\x0a\"",
+              "\"help\\x0a\", first difference at byte 3");
 
     o = exited(0);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"hello\\x0a\"", "absent");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout", "\"hello\\x0a\"", "absent");
 }
 
-Test(verdict, prefix_is_not_equal)
+TEST(verdict, prefix_is_not_equal)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.err_out.has_data = true;
     sc.expect.err_out.data = STATIC_BYTES("abc");
 
     capture(&o.err_out, "abcd", 4);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stderr", "\"abc\"", "\"abcd\"");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stderr", "\"abc\"", "\"abcd\"");
 }
 
-Test(verdict, stream_absent)
+TEST(verdict, stream_absent)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.inherited_err.has_absent = true;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.inherited_err, "", 0);
-    verdict(&sc, &o, &v);
-    assert_one(&v, "inherited_stderr", "absent", "\"\"");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "inherited_stderr", "absent", "\"\"");
 }
 
-Test(verdict, stream_len_and_sha256)
+TEST(verdict, stream_len_and_sha256)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -366,9 +366,7 @@ Test(verdict, stream_len_and_sha256)
     sha256_hex("abc", 3, s->sha256);
 
     capture(&o.inherited_out, "abc", 3);
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     capture(&o.inherited_out, "abcd", 4);
@@ -394,24 +392,21 @@ Test(verdict, stream_len_and_sha256)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, partial_output_fields)
+TEST(verdict, partial_output_fields)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT};
-    struct spf_verdict v;
     sc.expect.result = SPF_RESULT_TIMEOUT;
     sc.expect.has_returncode = false;
     sc.expect.partial_err.has_data = true;
     sc.expect.partial_err.data = STATIC_BYTES("x");
     capture(&o.partial_err, "y", 1);
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "partial_stderr", "\"x\"",
-               "\"y\", first difference at byte 0");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "partial_stderr", "\"x\"",
+              "\"y\", first difference at byte 0");
 }
 
-Test(verdict, capture_kept_in_part_compares_by_digest)
+TEST(verdict, capture_kept_in_part_compares_by_digest)
 {
     static char big[3000];
     struct spf_scenario sc = scenario();
@@ -422,9 +417,7 @@ Test(verdict, capture_kept_in_part_compares_by_digest)
     sc.expect.out.data = (struct spf_bytes){big, sizeof(big)};
 
     capture_part(&o.out, big, 1000, sizeof(big));
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     /* Same length and same kept bytes, but a different tail. */
     o = exited(0);
@@ -438,23 +431,21 @@ Test(verdict, capture_kept_in_part_compares_by_digest)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, hostile_bytes_are_escaped)
+TEST(verdict, hostile_bytes_are_escaped)
 {
     static const char evil[] = "\0\xff\"\\\n<&>]]>\x7f\x1b[31m";
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.out.has_data = true;
     sc.expect.out.data = (struct spf_bytes){(char *)evil, sizeof(evil) - 1};
     capture(&o.out, "\xc3\xbf\t", 3);
 
-    verdict(&sc, &o, &v);
-    assert_one(&v, "stdout", "\"\\x00\\xff\\\"\\\\\\x0a<&>]]>\\x7f\\x1b[31m\"",
-               "\"\\xc3\\xbf\\x09\", first difference at byte 0");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "stdout",
+              "\"\\x00\\xff\\\"\\\\\\x0a<&>]]>\\x7f\\x1b[31m\"",
+              "\"\\xc3\\xbf\\x09\", first difference at byte 0");
 }
 
-Test(verdict, long_data_is_cut_with_length_and_digest)
+TEST(verdict, long_data_is_cut_with_length_and_digest)
 {
     static char expected[100], got[5000];
     char text[300], digest[65];
@@ -481,32 +472,25 @@ Test(verdict, long_data_is_cut_with_length_and_digest)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, elapsed_bounds)
+TEST(verdict, elapsed_bounds)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
-    struct spf_verdict v;
     sc.expect.has_elapsed_max = true;
     sc.expect.elapsed_max_ns = 1500000000;
     sc.expect.has_elapsed_min = true;
     sc.expect.elapsed_min_ns = 200000000;
 
     o.elapsed_ns = 1500000000;
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     o = exited(0);
     o.elapsed_ns = 1734000000;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "elapsed_max", "<= 1.500 s", "1.734 s");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "elapsed_max", "<= 1.500 s", "1.734 s");
 
     o = exited(0);
     o.elapsed_ns = 100000000;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "elapsed_min", ">= 0.200 s", "0.100 s");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "elapsed_min", ">= 0.200 s", "0.100 s");
 }
 
 static struct spf_fault_record *records(void)
@@ -526,7 +510,7 @@ static struct spf_fault_record *records(void)
     return r;
 }
 
-Test(verdict, faults_fired)
+TEST(verdict, faults_fired)
 {
     char *fired[] = {"execve", "read@parent"};
     struct spf_scenario sc = scenario();
@@ -537,18 +521,14 @@ Test(verdict, faults_fired)
     o.fired = records();
     o.n_fired = 2;
 
-    verdict(&sc, &o, &v);
-    assert_passed(&v);
-    spf_verdict_clear(&v);
+    check_passes(&sc, &o);
 
     fired[1] = "read@child";
     o = exited(0);
     o.fired = records();
     o.n_fired = 2;
-    verdict(&sc, &o, &v);
-    assert_one(&v, "faults_fired", "read@child fired",
-               "fired: execve@child#1, read@parent#2");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "faults_fired", "read@child fired",
+              "fired: execve@child#1, read@parent#2");
 
     o = exited(0);
     verdict(&sc, &o, &v);
@@ -557,7 +537,7 @@ Test(verdict, faults_fired)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, census_always_counts)
+TEST(verdict, census_always_counts)
 {
     const char *fds[] = {"fd 5: pipe:[123]", "fd 7: /tmp/a\nb\"c"};
     const char *zombie[] = {"pid 77 (sh)"};
@@ -593,7 +573,29 @@ Test(verdict, census_always_counts)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, harness_error_result_fails)
+TEST(verdict, strays_the_scenario_expects)
+{
+    const char *stray[] = {"pid 78 (sleep 3)"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    sc.expect.has_strays = true;
+    sc.expect.strays = 1;
+
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    check_passes(&sc, &o);
+
+    o = exited(0);
+    check_one(&sc, &o, "census.strays", "1", "none");
+
+    sc.expect.strays = 0;
+    o = exited(0);
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    check_one(&sc, &o, "census.strays", "none", "\"pid 78 (sleep 3)\"");
+}
+
+TEST(verdict, harness_error_result_fails)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = {.result = SPF_RESULT_HARNESS,
@@ -609,12 +611,10 @@ Test(verdict, harness_error_result_fails)
     spf_verdict_clear(&v);
 
     o = (struct spf_outcome){.result = SPF_RESULT_HARNESS};
-    verdict(&sc, &o, &v);
-    assert_one(&v, "result", "exited", "harness_error");
-    spf_verdict_clear(&v);
+    check_one(&sc, &o, "result", "exited", "harness_error");
 }
 
-Test(verdict, replay_command)
+TEST(verdict, replay_command)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -632,7 +632,7 @@ Test(verdict, replay_command)
     spf_verdict_clear(&v);
 }
 
-Test(verdict, replay_quotes_a_name_with_a_quote)
+TEST(verdict, replay_quotes_a_name_with_a_quote)
 {
     struct spf_scenario sc = scenario();
     struct spf_outcome o = exited(0);
@@ -661,7 +661,7 @@ static size_t shell_words(const char *replay, char *buf, size_t len,
     return n;
 }
 
-Test(verdict, replay_survives_a_hostile_name)
+TEST(verdict, replay_survives_a_hostile_name)
 {
     const char *name = "a'b\"c $(false) `x` *?[z]\\\n;|&<>";
     char buf[1024];

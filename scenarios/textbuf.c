@@ -1,21 +1,21 @@
-/* Growable text, escaping and shell quoting (text.h). */
+/* Growable text, escaping and shell quoting (textbuf.h). */
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "text.h"
+#include "textbuf.h"
 
 /* Make room for n more bytes and the terminating NUL. */
-static bool reserve(struct spf__text *t, size_t n)
+static bool reserve(struct spf__textbuf *t, size_t n)
 {
     if (t->failed)
         return false;
     if (n < t->cap - t->len)
         return true;
     if (n > SIZE_MAX / 2 - t->len) {
-        spf__text_clear(t);
+        spf__textbuf_clear(t);
         t->failed = true;
         return false;
     }
@@ -25,7 +25,7 @@ static bool reserve(struct spf__text *t, size_t n)
         cap *= 2;
     char *data = realloc(t->data, cap);
     if (!data) {
-        spf__text_clear(t);
+        spf__textbuf_clear(t);
         t->failed = true;
         return false;
     }
@@ -34,7 +34,7 @@ static bool reserve(struct spf__text *t, size_t n)
     return true;
 }
 
-void spf__text_add(struct spf__text *t, const void *p, size_t n)
+void spf__textbuf_add(struct spf__textbuf *t, const void *p, size_t n)
 {
     if (!reserve(t, n))
         return;
@@ -44,12 +44,12 @@ void spf__text_add(struct spf__text *t, const void *p, size_t n)
     t->data[t->len] = '\0';
 }
 
-void spf__text_adds(struct spf__text *t, const char *s)
+void spf__textbuf_adds(struct spf__textbuf *t, const char *s)
 {
-    spf__text_add(t, s, strlen(s));
+    spf__textbuf_add(t, s, strlen(s));
 }
 
-void spf__text_addf(struct spf__text *t, const char *fmt, ...)
+void spf__textbuf_addf(struct spf__textbuf *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -64,31 +64,31 @@ void spf__text_addf(struct spf__text *t, const char *fmt, ...)
     t->len += (size_t)n;
 }
 
-void spf__text_escape(struct spf__text *t, const void *p, size_t n)
+void spf__textbuf_escape(struct spf__textbuf *t, const void *p, size_t n)
 {
     const unsigned char *s = p;
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' || s[i] == '"')
-            spf__text_addf(t, "\\%c", s[i]);
+            spf__textbuf_addf(t, "\\%c", s[i]);
         else if (s[i] >= 0x20 && s[i] < 0x7f)
-            spf__text_add(t, &s[i], 1);
+            spf__textbuf_add(t, &s[i], 1);
         else
-            spf__text_addf(t, "\\x%02x", s[i]);
+            spf__textbuf_addf(t, "\\x%02x", s[i]);
     }
 }
 
-void spf__text_shell_quote(struct spf__text *t, const char *s)
+void spf__textbuf_shell_quote(struct spf__textbuf *t, const char *s)
 {
-    spf__text_adds(t, "'");
+    spf__textbuf_adds(t, "'");
     for (const char *q; (q = strchr(s, '\'')); s = q + 1) {
-        spf__text_add(t, s, (size_t)(q - s));
-        spf__text_adds(t, "'\\''");
+        spf__textbuf_add(t, s, (size_t)(q - s));
+        spf__textbuf_adds(t, "'\\''");
     }
-    spf__text_adds(t, s);
-    spf__text_adds(t, "'");
+    spf__textbuf_adds(t, s);
+    spf__textbuf_adds(t, "'");
 }
 
-void spf__text_shell_word(struct spf__text *t, const char *s)
+void spf__textbuf_shell_word(struct spf__textbuf *t, const char *s)
 {
     /* Characters that no POSIX shell expands or splits on, anywhere in a
      * word.  '=' and '~' are left out: they matter at a word's start. */
@@ -96,27 +96,27 @@ void spf__text_shell_word(struct spf__text *t, const char *s)
                                "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                "0123456789_-./:,+@%";
     if (*s && s[strspn(s, safe)] == '\0')
-        spf__text_adds(t, s);
+        spf__textbuf_adds(t, s);
     else
-        spf__text_shell_quote(t, s);
+        spf__textbuf_shell_quote(t, s);
 }
 
-char *spf__text_steal(struct spf__text *t)
+char *spf__textbuf_steal(struct spf__textbuf *t)
 {
     if (!t->failed && !t->data)
-        spf__text_add(t, "", 0);
+        spf__textbuf_add(t, "", 0);
     char *data = t->failed ? NULL : t->data;
-    *t = (struct spf__text){0};
+    *t = (struct spf__textbuf){0};
     return data;
 }
 
-void spf__text_copy(const struct spf__text *t, char *buf, size_t len)
+void spf__textbuf_copy(const struct spf__textbuf *t, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", t->data && !t->failed ? t->data : "");
 }
 
-void spf__text_clear(struct spf__text *t)
+void spf__textbuf_clear(struct spf__textbuf *t)
 {
     free(t->data);
-    *t = (struct spf__text){0};
+    *t = (struct spf__textbuf){0};
 }

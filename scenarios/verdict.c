@@ -316,7 +316,7 @@ static void check_fired(struct check *c)
 {
     for (size_t i = 0; i < c->e->n_fired; i++) {
         enum spf_fault_call call;
-        unsigned scope;
+        unsigned scope = 0;
         bool found = false;
         struct spf__textbuf exp = {0}, got = {0};
         if (spf__rules_fired_parse(c->e->fired[i], &call, &scope) < 0)

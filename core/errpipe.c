@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -240,6 +241,18 @@ static int bad_data(const char *raw, size_t len, struct spf_spawn_error *e)
     return e->message ? -SPF_EBADRECORD : -ENOMEM;
 }
 
+/* os.strerror(err): the C library's text, "Unknown error -2" for a
+ * number it does not know (a forged record may carry any). */
+static char *errno_text(int err)
+{
+    char buf[64];
+
+    if (err > 0 && err < 4096)
+        return strdup(strerror(err));
+    snprintf(buf, sizeof(buf), "Unknown error %d", err);
+    return strdup(buf);
+}
+
 /* An OSError-family record with an errno: stage and filename follow the
  * description (3.13 rules; reference section 1.5, item 3). */
 static int decode_os_error(int err, const char *desc, size_t desc_len,
@@ -260,7 +273,7 @@ static int decode_os_error(int err, const char *desc, size_t desc_len,
         file = orig_exec;
     }
     e->err = err;
-    e->message = err ? strdup(spf_strerror(err)) : dup_n(desc, desc_len);
+    e->message = err ? errno_text(err) : dup_n(desc, desc_len);
     if (!e->message)
         return -ENOMEM;
     if (file && !(e->filename = strdup(file)))

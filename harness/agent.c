@@ -21,6 +21,7 @@
 
 #include "capture.h"
 #include "census.h"
+#include "fdio.h"
 #include "text.h"
 #include "wire.h"
 #include "spf-config.h"
@@ -307,54 +308,6 @@ static int enable_fiu(const struct spf_case *c, struct spf_str *store)
 #endif
 }
 
-static char *read_all(int fd, size_t *ret_len)
-{
-    size_t len = 0, cap = 0;
-    char *buf = NULL;
-
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            char *nb = realloc(buf, (cap = cap ? 2 * cap : 65536) + 1);
-
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            free(buf);
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *ret_len = len;
-    return buf;
-}
-
-static int write_all(int fd, const char *s, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, s, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        s += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void run_case(const struct spf_case *c, struct spf_outcome *out)
 {
     struct spf__fdset before = {0}, after = {0};
@@ -395,7 +348,8 @@ int main(int argc, char **argv)
         return 2;
     in_fd = atoi(argv[1]);
     out_fd = atoi(argv[2]);
-    text = read_all(in_fd, &len);
+    if (spf__read_all(in_fd, &text, &len) < 0)
+        text = NULL;
     close(in_fd);
     arm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
                                           SPF_FAULT_ARM_SYMBOL);
@@ -416,7 +370,7 @@ int main(int argc, char **argv)
         out.result = SPF_RESULT_HARNESS;
     json = spf__outcome_to_json(&out);
     spf_outcome_clear(&out);
-    r = json ? write_all(out_fd, json, strlen(json)) : -1;
+    r = json ? spf__write_all(out_fd, json, strlen(json)) : -1;
     free(json);
     return r < 0 ? 1 : 0;
 }

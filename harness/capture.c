@@ -7,6 +7,7 @@
 #include <nettle/sha2.h>
 
 #include "capture.h"
+#include "fdio.h"
 
 int spf__capture_set(struct spf_capture *c, const char *data, size_t len)
 {
@@ -37,38 +38,13 @@ int spf__capture_set(struct spf_capture *c, const char *data, size_t len)
 
 int spf__capture_fd(struct spf_capture *c, int fd)
 {
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int r;
+    char *data;
+    size_t len;
+    int r = spf__read_all(fd, &data, &len);
 
-    /* Files are read from the start; pipes from where they are. */
-    if (lseek(fd, 0, SEEK_SET) < 0 && errno != ESPIPE)
-        return -errno;
-    for (;;) {
-        ssize_t n;
-
-        if (len == cap) {
-            char *nb = realloc(buf, cap = cap ? 2 * cap : 65536);
-
-            if (!nb) {
-                free(buf);
-                return -ENOMEM;
-            }
-            buf = nb;
-        }
-        n = read(fd, buf + len, cap - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            r = -errno;
-            free(buf);
-            return r;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    r = spf__capture_set(c, buf ? buf : "", len);
-    free(buf);
+    if (r < 0)
+        return r;
+    r = spf__capture_set(c, data, len);
+    free(data);
     return r;
 }

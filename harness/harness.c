@@ -8,7 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "capture.h"
+#include "fdio.h"
 #include "census.h"
 #include "supervisor.h"
 #include "text.h"
@@ -99,26 +99,25 @@ int spf_harness_job_fd(const struct spf_harness_job *job)
 int spf_harness_finish(struct spf_harness_job *job,
                        struct spf_outcome *ret_outcome)
 {
-    struct spf_capture raw = {0};
     struct spf_outcome o = {0};
-    char err[256];
+    char err[256], *raw = NULL;
+    size_t len = 0;
     int status = 0, r;
 
-    r = spf__capture_fd(&raw, job->fd);
+    r = spf__read_all(job->fd, &raw, &len);
     close(job->fd);
     while (waitpid(job->pid, &status, 0) < 0 && errno == EINTR)
         ;
     if (job->slot >= 0)
         running[job->slot] = 0;
-    if (r < 0 || !raw.total_len ||
-        spf__outcome_from_json(raw.data.data, raw.data.len, &o, err,
-                               sizeof(err)) < 0) {
+    if (r < 0 || !len ||
+        spf__outcome_from_json(raw, len, &o, err, sizeof(err)) < 0) {
         o.result = SPF_RESULT_HARNESS;
         o.harness_error = spf__strf("the supervisor ended (status %#x) "
                                     "without an outcome",
                                     (unsigned)status);
     }
-    free(raw.data.data);
+    free(raw);
     free(job);
     *ret_outcome = o;
     return 0;

@@ -26,6 +26,7 @@
 
 #include "capture.h"
 #include "census.h"
+#include "fdio.h"
 #include "supervisor.h"
 #include "text.h"
 #include "wire.h"
@@ -77,21 +78,6 @@ __attribute__((format(printf, 2, 3))) static void note(struct sv *s,
     va_end(ap);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, p, len);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static int mem_fd(const char *name)
 {
     return memfd_create(name, MFD_CLOEXEC);
@@ -136,31 +122,51 @@ static int expand_case(struct sv *s, struct spf_case *c)
     return r ? -ENOMEM : 0;
 }
 
+/* Create the folders above path (relative to the case folder) that do
+ * not exist yet, as `mkdir -p` would. */
+static int make_parents(const char *path, size_t dir_len)
+{
+    char buf[PATH_MAX * 2];
+
+    snprintf(buf, sizeof(buf), "%s", path);
+    for (char *p = buf + dir_len + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    return 0;
+}
+
 static int make_files(struct sv *s)
 {
     for (size_t i = 0; i < s->c->n_files; i++) {
         const struct spf_case_file *f = &s->c->files[i];
         char path[PATH_MAX * 2];
-        int fd;
+        int fd, r;
 
         snprintf(path, sizeof(path), "%s/%s", s->dir, f->path);
+        if ((r = make_parents(path, strlen(s->dir))) < 0)
+            return r;
         if (f->directory) {
-            if (mkdir(path, f->mode ? f->mode : 0755) < 0)
+            /* Already made as the parent of an earlier file: set its
+             * mode all the same. */
+            if (mkdir(path, 0700) < 0 && errno != EEXIST)
+                return -errno;
+            if (chmod(path, f->mode ? f->mode : 0755) < 0)
                 return -errno;
             continue;
         }
         fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (fd < 0)
             return -errno;
-        if (write(fd, f->content.data ? f->content.data : "",
-                  f->content.len) != (ssize_t)f->content.len ||
-            fchmod(fd, f->mode) < 0) {
-            int r = -errno;
-
-            close(fd);
-            return r ? r : -EIO;
-        }
+        r = spf__write_all(fd, f->content.data ? f->content.data : "",
+                           f->content.len);
+        if (r == 0 && fchmod(fd, f->mode) < 0)
+            r = -errno;
         close(fd);
+        if (r < 0)
+            return r;
     }
     return 0;
 }
@@ -387,13 +393,12 @@ static void read_fault_log(struct sv *s)
 
 static void read_outcome(struct sv *s, int status)
 {
-    struct spf_capture raw = {0};
     struct spf_outcome got;
-    char err[256];
+    char err[256], *raw = NULL;
+    size_t len = 0;
 
-    if (spf__capture_fd(&raw, s->out_fd) == 0 && raw.total_len &&
-        spf__outcome_from_json(raw.data.data, raw.data.len, &got, err,
-                               sizeof(err)) == 0) {
+    if (spf__read_all(s->out_fd, &raw, &len) == 0 && len &&
+        spf__outcome_from_json(raw, len, &got, err, sizeof(err)) == 0) {
         /* Keep our own note (watchdog, interruption) over the agent's. */
         if (s->o.harness_error) {
             free(got.harness_error);
@@ -402,10 +407,10 @@ static void read_outcome(struct sv *s, int status)
         }
         spf_outcome_clear(&s->o);
         s->o = got;
-        free(raw.data.data);
+        free(raw);
         return;
     }
-    free(raw.data.data);
+    free(raw);
     s->o.result = SPF_RESULT_HARNESS;
     if (WIFSIGNALED(status))
         note(s, "the agent was killed by signal %d before reporting an "
@@ -529,7 +534,7 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
     close_fds(&s);
     remove_dir(&s);
     json = spf__outcome_to_json(&s.o);
-    r = json ? write_all(result_fd, json, strlen(json)) : -1;
+    r = json ? spf__write_all(result_fd, json, strlen(json)) : -1;
     free(json);
     spf_outcome_clear(&s.o);
     return r < 0 ? 1 : 0;

@@ -60,8 +60,9 @@ static int render(const void *ctx, FILE *f)
 
     spf__format_seconds(s->elapsed_ns, secs);
     fprintf(f,
-            "%zu scenarios: %zu passed, %zu failed in %s s; seed %" PRIu64 "\n",
-            s->n, s->passed, s->failed, secs, s->seed);
+            "%zu scenario%s: %zu passed, %zu failed in %s s; seed %" PRIu64
+            "\n",
+            s->n, s->n == 1 ? "" : "s", s->passed, s->failed, secs, s->seed);
     return r;
 }
 

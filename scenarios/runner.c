@@ -88,6 +88,7 @@ static void start_next(struct run *r, struct slot *s)
         o.harness_error = strdup(strerror(-err));
         spf_verdict_check(r->todo[i], &o, r->opts->seed,
                           &r->sum->verdicts[i]);
+        spf_verdict_set_replay(&r->sum->verdicts[i], r->opts->replay_argv0);
         r->done++;
         progress(r, i, &r->sum->verdicts[i]);
     }
@@ -101,6 +102,7 @@ static void finish(struct run *r, struct slot *s)
     spf_harness_finish(s->job, &o);
     s->job = NULL;
     spf_verdict_check(r->todo[s->index], &o, r->opts->seed, v);
+    spf_verdict_set_replay(v, r->opts->replay_argv0);
     r->done++;
     progress(r, s->index, v);
 }

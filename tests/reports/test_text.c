@@ -55,7 +55,7 @@ Test(text, passing_run_is_one_line)
     pass.passed = 1;
     pass.failed = 0;
     data = fixture_render(spf_report_text, &pass, &len);
-    cr_expect_str_eq(data, "1 scenarios: 1 passed, 0 failed in 2.500 s; "
+    cr_expect_str_eq(data, "1 scenario: 1 passed, 0 failed in 2.500 s; "
                            "seed 16045690984503111693\n");
     free(data);
     fixture_free(s);

@@ -66,12 +66,12 @@ struct spf_expect {
 };
 
 struct spf_scenario {
-    char *name;     /* unique in a set */
-    char *file;     /* path as given to the loader */
-    unsigned line;  /* where the scenario starts */
-    char *folder;   /* the file's folder: one JUnit testsuite each */
-    char *ref;      /* reference row id (e.g. "ERR-01"), or NULL */
-    char *summary;  /* one line, or NULL */
+    char *name;    /* unique in a set */
+    char *file;    /* path as given to the loader */
+    unsigned line; /* where the scenario starts */
+    char *folder;  /* the file's folder: one JUnit testsuite each */
+    char *ref;     /* reference row id (e.g. "ERR-01"), or NULL */
+    char *summary; /* one line, or NULL */
     char **tags;
     size_t n_tags;
     struct spf_case kase;
@@ -112,13 +112,25 @@ struct spf_verdict {
     char *replay; /* a command line that replays this scenario alone */
 };
 
-/* Compare an outcome with the scenario's expectations; the census (leaked
- * fds, zombies, strays, watchdog, harness errors) always counts.  Takes
- * ownership of *outcome. */
+/*
+ * Compare an outcome with the scenario's expectations; the census (leaked
+ * fds, zombies, strays, watchdog, harness errors) always counts, and so
+ * does a harness error result.  Takes ownership of *outcome: it moves into
+ * ret->outcome and *outcome is left zeroed.  ret->scenario points to sc,
+ * which must outlive the verdict.  ret->replay names the program
+ * "spawnfault"; see spf_verdict_set_replay().  After an allocation failure
+ * the verdict fails, possibly without mismatches or replay.  Never
+ * prints; thread-safe for distinct verdicts.
+ */
 void spf_verdict_check(const struct spf_scenario *sc,
                        struct spf_outcome *outcome, uint64_t seed,
                        struct spf_verdict *ret);
 
+/* Rebuild v->replay for the program spelled argv0 (NULL: "spawnfault"),
+ * shell-quoted when needed.  Returns 0, or -ENOMEM leaving it as it was. */
+int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
+
+/* Release everything the verdict owns (its outcome included) and zero it. */
 void spf_verdict_clear(struct spf_verdict *v);
 
 struct spf_runner_opts {

@@ -1,0 +1,305 @@
+/* The faults: list of a scenario (rule.h). */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rule.h"
+#include "text.h"
+
+static const char *const scope_names[] = {"parent", "child", "exec"};
+#define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
+
+int spf__scope_from_name(const char *name)
+{
+    for (size_t i = 0; i < N_SCOPES; i++)
+        if (strcmp(name, scope_names[i]) == 0)
+            return 1 << i;
+    return -EINVAL;
+}
+
+const char *spf__scope_name(unsigned bit)
+{
+    for (size_t i = 0; i < N_SCOPES; i++)
+        if (bit == 1u << i)
+            return scope_names[i];
+    return "unknown";
+}
+
+int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
+                     unsigned *ret_scope)
+{
+    const char *at = strchr(s, '@');
+    size_t len = at ? (size_t)(at - s) : strlen(s);
+    int call = spf_fault_call_from_name(s, len);
+    int scope = at ? spf__scope_from_name(at + 1) : 0;
+    if (call < 0 || scope < 0)
+        return -EINVAL;
+    *ret_call = (enum spf_fault_call)call;
+    *ret_scope = (unsigned)scope;
+    return 0;
+}
+
+static int call_from_name(const char *name)
+{
+    return spf_fault_call_from_name(name, strlen(name));
+}
+
+static int errno_from_name(const char *name)
+{
+    return spf_errno_from_name(name, strlen(name));
+}
+
+int spf__rules_read_errno(const struct spf__node *n, int *ret)
+{
+    long long v;
+    if (spf__node_int(n, 0, INT32_MAX, &v) == 0) {
+        *ret = (int)v;
+        return 0;
+    }
+    return spf__node_enum(n, errno_from_name, "errno name",
+                          "a name such as ENOENT, or a number", ret);
+}
+
+static int parse_scope_item(const struct spf__node *n, unsigned *scope)
+{
+    int bit;
+    int r = spf__node_enum(n, spf__scope_from_name, "scope",
+                           "parent, child or exec", &bit);
+    if (r < 0)
+        return r;
+    *scope |= (unsigned)bit;
+    return 0;
+}
+
+/* One scope or a list of them. */
+static int parse_scope(const struct spf__node *n, unsigned *ret)
+{
+    size_t len;
+    unsigned scope = 0;
+    int r;
+    if (!n->y || n->y->type != YAML_SEQUENCE_NODE) {
+        r = parse_scope_item(n, &scope);
+    } else if ((r = spf__node_list(n, &len)) == 0 && len == 0) {
+        r = spf__node_fail(n, "expected at least one scope");
+    } else {
+        for (size_t i = 0; r == 0 && i < len; i++) {
+            struct spf__node item;
+            spf__node_item(n, i, &item);
+            r = parse_scope_item(&item, &scope);
+        }
+    }
+    if (r == 0)
+        *ret = scope;
+    return r;
+}
+
+/* Digits of a call number at s; returns the end, or NULL when there are
+ * none or the number does not fit.  Zero is refused by the caller. */
+static const char *call_number(const char *s, uint32_t *ret)
+{
+    size_t len = strspn(s, "0123456789");
+    if (len == 0 || len > 10)
+        return NULL;
+    unsigned long long v = strtoull(s, NULL, 10);
+    if (v > UINT32_MAX)
+        return NULL;
+    *ret = (uint32_t)v;
+    return s + len;
+}
+
+/* "FIRST", "FIRST..", "FIRST..LAST", "FIRST..+STEP", "FIRST..LAST+STEP". */
+static int parse_range_text(const struct spf__node *n, const char *s,
+                            struct spf_fault_range *ret)
+{
+    struct spf_fault_range rg = {0, 0, 1};
+    const char *p = call_number(s, &rg.first);
+    rg.last = rg.first;
+    if (p && strncmp(p, "..", 2) == 0) {
+        p += 2;
+        rg.last = UINT32_MAX;
+        if (*p >= '0' && *p <= '9')
+            p = call_number(p, &rg.last);
+        if (p && *p == '+')
+            p = call_number(p + 1, &rg.step);
+    }
+    if (!p || *p)
+        return spf__node_fail(n, "expected a call number, \"every\", a list "
+                                 "or a range such as \"3..\", \"3..9\", "
+                                 "\"2..+2\" or \"2..10+2\"");
+    if (rg.first == 0)
+        return spf__node_fail(n, "call numbers start at 1");
+    if (rg.last < rg.first)
+        return spf__node_fail(n, "range ends (%u) before it starts (%u)",
+                              rg.last, rg.first);
+    if (rg.step == 0)
+        return spf__node_fail(n, "the step must be >= 1");
+    *ret = rg;
+    return 0;
+}
+
+static int parse_range(const struct spf__node *n, struct spf_fault_range *ret)
+{
+    long long v;
+    const char *s;
+    if (spf__node_int(n, 1, UINT32_MAX, &v) == 0) {
+        *ret = (struct spf_fault_range){(uint32_t)v, (uint32_t)v, 1};
+        return 0;
+    }
+    int r = spf__node_word(n, &s);
+    return r < 0 ? r : parse_range_text(n, s, ret);
+}
+
+/* "every", one call number or range, or a list of 1 to
+ * SPF_FAULT_MAX_RANGES of them. */
+static int parse_when(const struct spf__node *n, struct spf_fault_rule *rule)
+{
+    size_t len;
+    if (spf__node_is_word(n, "every")) {
+        rule->every = true;
+        return 0;
+    }
+    rule->every = false;
+    if (!n->y || n->y->type != YAML_SEQUENCE_NODE) {
+        rule->n_ranges = 1;
+        return parse_range(n, &rule->ranges[0]);
+    }
+
+    int r = spf__node_list(n, &len);
+    if (r == 0 && (len == 0 || len > SPF_FAULT_MAX_RANGES))
+        r = spf__node_fail(n, "expected 1 to %d call numbers or ranges",
+                           SPF_FAULT_MAX_RANGES);
+    for (size_t i = 0; r == 0 && i < len; i++) {
+        struct spf__node item;
+        spf__node_item(n, i, &item);
+        r = parse_range(&item, &rule->ranges[i]);
+    }
+    rule->n_ranges = len;
+    return r;
+}
+
+enum { R_CALL, R_SCOPE, R_WHEN, R_PROBABILITY, R_ERRNO, R_SHORT, R__COUNT };
+static const char *const rule_keys[R__COUNT] = {
+    [R_CALL] = "call",   [R_SCOPE] = "scope",
+    [R_WHEN] = "when",   [R_PROBABILITY] = "probability",
+    [R_ERRNO] = "errno", [R_SHORT] = "short",
+};
+
+/* The action: exactly one of errno and short, valid for the call. */
+static int parse_action(const struct spf__node *v, struct spf_fault_rule *rule)
+{
+    const char *call = spf_fault_call_name(rule->call);
+    long long k;
+    int r;
+    if (!v[R_ERRNO].y == !v[R_SHORT].y)
+        return spf__node_fail(v[R_ERRNO].y ? &v[R_SHORT] : &v[R_ERRNO],
+                              "a fault rule needs exactly one of errno and "
+                              "short");
+    if (v[R_ERRNO].y) {
+        rule->action = SPF_ACTION_ERRNO;
+        if ((r = spf__rules_read_errno(&v[R_ERRNO], &rule->err)) < 0)
+            return r;
+        if (!spf_fault_errno_valid(rule->call, rule->err))
+            return spf__node_fail(&v[R_ERRNO], "%s cannot fail with %s", call,
+                                  spf_errno_name(rule->err)
+                                      ? spf_errno_name(rule->err)
+                                      : "that errno");
+        return 0;
+    }
+
+    rule->action = SPF_ACTION_SHORT;
+    if ((r = spf__node_int(&v[R_SHORT], 1, UINT32_MAX, &k)) < 0)
+        return r;
+    if (!spf_fault_can_be_short(rule->call))
+        return spf__node_fail(&v[R_SHORT],
+                              "short does not apply to %s: only read and "
+                              "write can transfer fewer bytes",
+                              call);
+    rule->short_max = (uint32_t)k;
+    return 0;
+}
+
+static int parse_rule(const struct spf__node *item, struct spf_case *kase)
+{
+    struct spf__node v[R__COUNT];
+    struct spf_fault_rule rule = {
+        .scope = SPF_SCOPE_DEFAULT, .every = true, .prob_ppm = 1000000};
+    int call, r = spf__node_mapping(item, rule_keys, R__COUNT, v);
+    double p;
+    if (r < 0)
+        return r;
+    if (!v[R_CALL].y)
+        return spf__node_fail(&v[R_CALL], "missing required key \"call\" "
+                                          "(or \"fiu\")");
+    if (kase->faults.n_rules == SPF_FAULT_MAX_RULES)
+        return spf__node_fail(item, "at most %d fault rules are allowed",
+                              SPF_FAULT_MAX_RULES);
+
+    if ((r = spf__node_enum(&v[R_CALL], call_from_name, "call",
+                            "execve, fork, vfork, pipe2, dup2, chdir, read, "
+                            "write, poll or waitpid",
+                            &call)) < 0)
+        return r;
+    rule.call = (enum spf_fault_call)call;
+    if ((v[R_SCOPE].y && (r = parse_scope(&v[R_SCOPE], &rule.scope)) < 0) ||
+        (v[R_WHEN].y && (r = parse_when(&v[R_WHEN], &rule)) < 0) ||
+        (v[R_PROBABILITY].y &&
+         (r = spf__node_number(&v[R_PROBABILITY], &p)) < 0))
+        return r;
+    if (v[R_PROBABILITY].y && !(p >= 0 && p <= 1))
+        return spf__node_fail(&v[R_PROBABILITY],
+                              "a probability is between 0 and 1");
+    if (v[R_PROBABILITY].y)
+        rule.prob_ppm = (uint32_t)llround(p * 1e6);
+    if ((r = parse_action(v, &rule)) < 0)
+        return r;
+
+    kase->faults.rules[kase->faults.n_rules++] = rule;
+    return 0;
+}
+
+enum { F_FIU, F_DATA, F__COUNT };
+static const char *const fiu_keys[F__COUNT] = {
+    [F_FIU] = "fiu", [F_DATA] = "data"};
+
+static int parse_fiu(const struct spf__node *item, struct spf_case *kase)
+{
+    struct spf__node v[F__COUNT];
+    struct spf_fiu_point *pt = &kase->fiu[kase->n_fiu];
+    int r;
+    if (spf__node_has_key(item, "call"))
+        return spf__node_fail(item, "a fault item has either \"call\" or "
+                                    "\"fiu\", not both");
+    if ((r = spf__node_mapping(item, fiu_keys, F__COUNT, v)) < 0 ||
+        (r = spf__node_text(&v[F_FIU], &pt->name)) < 0)
+        return r;
+    kase->n_fiu++;
+    if (!pt->name[0])
+        return spf__node_fail(&v[F_FIU], "a failure point needs a name");
+    if (v[F_DATA].y && (r = spf__node_bytes(&v[F_DATA], &pt->data)) < 0)
+        return r;
+    return 0;
+}
+
+int spf__rules_parse(const struct spf__node *n, struct spf_case *kase)
+{
+    size_t len;
+    int r = spf__node_list(n, &len);
+    if (r < 0 || len == 0)
+        return r;
+
+    /* Room for every item: the fiu ones are usually few. */
+    kase->fiu = calloc(len, sizeof(kase->fiu[0]));
+    if (!kase->fiu)
+        return spf__node_nomem(n);
+    for (size_t i = 0; r == 0 && i < len; i++) {
+        struct spf__node item;
+        spf__node_item(n, i, &item);
+        if (spf__node_has_key(&item, "fiu"))
+            r = parse_fiu(&item, kase);
+        else
+            r = parse_rule(&item, kase);
+    }
+    return r;
+}

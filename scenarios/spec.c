@@ -1,0 +1,549 @@
+/* One scenario document (spec.h): the top-level keys, spawn:, files: and
+ * the rules that tie fields together. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expect.h"
+#include "rule.h"
+#include "spec.h"
+
+enum {
+    T_NAME,
+    T_REF,
+    T_SUMMARY,
+    T_TAGS,
+    T_FILES,
+    T_SPAWN,
+    T_API,
+    T_INPUT,
+    T_TIMEOUT,
+    T_RESUME,
+    T_CHECK,
+    T_REPEAT,
+    T_WATCHDOG,
+    T_FAULTS,
+    T_EXPECT,
+    T__COUNT
+};
+static const char *const top_keys[T__COUNT] = {
+    [T_NAME] = "name",         [T_REF] = "ref",       [T_SUMMARY] = "summary",
+    [T_TAGS] = "tags",         [T_FILES] = "files",   [T_SPAWN] = "spawn",
+    [T_API] = "api",           [T_INPUT] = "input",   [T_TIMEOUT] = "timeout",
+    [T_RESUME] = "resume",     [T_CHECK] = "check",   [T_REPEAT] = "repeat",
+    [T_WATCHDOG] = "watchdog", [T_FAULTS] = "faults", [T_EXPECT] = "expect",
+};
+
+enum {
+    S_ARGV,
+    S_EXECUTABLE,
+    S_ENV,
+    S_CWD,
+    S_STDIN, /* the three streams, in fd order */
+    S_STDOUT,
+    S_STDERR,
+    S_CLOSE_FDS,
+    S_PASS_FDS,
+    S_START_NEW_SESSION,
+    S_PROCESS_GROUP,
+    S_UMASK,
+    S_RESTORE_SIGNALS,
+    S_VFORK,
+    S__COUNT
+};
+static const char *const spawn_keys[S__COUNT] = {
+    [S_ARGV] = "argv",
+    [S_EXECUTABLE] = "executable",
+    [S_ENV] = "env",
+    [S_CWD] = "cwd",
+    [S_STDIN] = "stdin",
+    [S_STDOUT] = "stdout",
+    [S_STDERR] = "stderr",
+    [S_CLOSE_FDS] = "close_fds",
+    [S_PASS_FDS] = "pass_fds",
+    [S_START_NEW_SESSION] = "start_new_session",
+    [S_PROCESS_GROUP] = "process_group",
+    [S_UMASK] = "umask",
+    [S_RESTORE_SIGNALS] = "restore_signals",
+    [S_VFORK] = "vfork",
+};
+
+/* The nodes of every key, kept for the rules that span fields. */
+struct nodes {
+    struct spf__node top[T__COUNT];
+    struct spf__node spawn[S__COUNT];
+    struct spf__node expect[E__COUNT];
+};
+
+static int missing(const struct spf__node *n)
+{
+    return spf__node_fail(n, "missing required key \"%s\"",
+                          strrchr(n->path, '.') ? strrchr(n->path, '.') + 1
+                                                : n->path);
+}
+
+/* inherit | pipe | devnull | {fd: N}, and "stdout" for stderr. */
+static int parse_stdio(const struct spf__node *n, int fd, struct spf_stdio *ret)
+{
+    static const char *const fd_key[] = {"fd"};
+    static const char *const kinds[] = {[SPF_STDIO_INHERIT] = "inherit",
+                                        [SPF_STDIO_PIPE] = "pipe",
+                                        [SPF_STDIO_DEVNULL] = "devnull",
+                                        [SPF_STDIO_STDOUT] = "stdout"};
+    struct spf__node v;
+    long long num;
+    int r;
+
+    if (n->y->type == YAML_MAPPING_NODE) {
+        if ((r = spf__node_mapping(n, fd_key, 1, &v)) < 0)
+            return r;
+        if (!v.y)
+            return missing(&v);
+        if ((r = spf__node_int(&v, 0, INT_MAX, &num)) < 0)
+            return r;
+        *ret = (struct spf_stdio){SPF_STDIO_FD, (int)num};
+        return 0;
+    }
+    for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        if (!kinds[k] || !spf__node_is_word(n, kinds[k]))
+            continue;
+        if (k == SPF_STDIO_STDOUT && fd != 2)
+            return spf__node_fail(n, "only stderr can go to stdout");
+        *ret = (struct spf_stdio){(enum spf_stdio_kind)k, -1};
+        return 0;
+    }
+    return spf__node_fail(n, "expected inherit, pipe, devnull, {fd: N}%s",
+                          fd == 2 ? " or stdout" : "");
+}
+
+static int add_env(const struct spf__node *key, const struct spf__node *value,
+                   void *ctx)
+{
+    struct spf_case *kase = ctx;
+    struct spf_bytes *name = &kase->env_names[kase->envc];
+    size_t len;
+    const char *s = spf__node_scalar(key, &len);
+    int r = spf__node_bytes(value, &kase->env_values[kase->envc]);
+    if (r < 0)
+        return r;
+    name->data = malloc(len + 1);
+    if (!name->data) {
+        free(kase->env_values[kase->envc].data);
+        return spf__node_nomem(key);
+    }
+    memcpy(name->data, s, len);
+    name->data[len] = '\0';
+    name->len = len;
+    kase->envc++;
+    return 0;
+}
+
+/* env: a mapping that replaces the environment, in the file's order. */
+static int parse_env(const struct spf__node *n, struct spf_case *kase)
+{
+    size_t len = n->y->type == YAML_MAPPING_NODE
+                     ? (size_t)(n->y->data.mapping.pairs.top -
+                                n->y->data.mapping.pairs.start)
+                     : 0;
+    kase->env_replace = true;
+    kase->env_names = calloc(len + 1, sizeof(kase->env_names[0]));
+    kase->env_values = calloc(len + 1, sizeof(kase->env_values[0]));
+    if (!kase->env_names || !kase->env_values)
+        return spf__node_nomem(n);
+    return spf__node_pairs(n, add_env, kase);
+}
+
+static int read_fd_elem(const struct spf__node *item, void *ret)
+{
+    long long fd;
+    int r = spf__node_int(item, 0, INT_MAX, &fd);
+    if (r == 0)
+        *(int *)ret = (int)fd;
+    return r;
+}
+
+static void drop_nothing(void *elem)
+{
+    (void)elem;
+}
+
+static const struct spf__array_reader fd_array = {sizeof(int), read_fd_elem,
+                                                  drop_nothing};
+
+static int parse_spawn_flags(const struct spf__node *v, struct spf_case *kase)
+{
+    const struct {
+        int key;
+        bool *flag;
+    } flags[] = {
+        {S_CLOSE_FDS, &kase->close_fds},
+        {S_START_NEW_SESSION, &kase->start_new_session},
+        {S_RESTORE_SIGNALS, &kase->restore_signals},
+        {S_VFORK, &kase->allow_vfork},
+    };
+    long long pgid;
+    unsigned mask;
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (v[flags[i].key].y)
+            r = spf__node_bool(&v[flags[i].key], flags[i].flag);
+    if (r == 0 && v[S_PROCESS_GROUP].y &&
+        (r = spf__node_int(&v[S_PROCESS_GROUP], 0, INT_MAX, &pgid)) == 0)
+        kase->process_group = (int)pgid;
+    if (r == 0 && v[S_UMASK].y &&
+        (r = spf__node_octal(&v[S_UMASK], 0777, &mask)) == 0)
+        kase->umask = (int)mask;
+    return r;
+}
+
+static int parse_spawn(const struct spf__node *n, struct spf_case *kase,
+                       struct spf__node *v)
+{
+    int r = spf__node_mapping(n, spawn_keys, S__COUNT, v);
+    if (r < 0)
+        return r;
+    if (!v[S_ARGV].y)
+        return missing(&v[S_ARGV]);
+    if ((r = spf__node_array(&v[S_ARGV], &spf__bytes_array,
+                             (void **)&kase->argv, &kase->argc)) < 0)
+        return r;
+    if (kase->argc == 0)
+        return spf__node_fail(&v[S_ARGV], "argv must not be empty");
+
+    if ((v[S_EXECUTABLE].y &&
+         (r = spf__node_bytes(&v[S_EXECUTABLE], &kase->executable)) < 0) ||
+        (v[S_ENV].y && (r = parse_env(&v[S_ENV], kase)) < 0) ||
+        (v[S_CWD].y && (r = spf__node_bytes(&v[S_CWD], &kase->cwd)) < 0))
+        return r;
+    for (int fd = 0; fd < 3; fd++)
+        if (v[S_STDIN + fd].y &&
+            (r = parse_stdio(&v[S_STDIN + fd], fd, &kase->std[fd])) < 0)
+            return r;
+    if (v[S_PASS_FDS].y &&
+        (r = spf__node_array(&v[S_PASS_FDS], &fd_array,
+                             (void **)&kase->pass_fds, &kase->n_pass_fds)) < 0)
+        return r;
+    return parse_spawn_flags(v, kase);
+}
+
+enum { FL_PATH, FL_CONTENT, FL_MODE, FL_DIRECTORY, FL__COUNT };
+static const char *const file_keys[FL__COUNT] = {
+    [FL_PATH] = "path",
+    [FL_CONTENT] = "content",
+    [FL_MODE] = "mode",
+    [FL_DIRECTORY] = "directory",
+};
+
+/* Relative, inside the case folder: no leading '/', no ".." part. */
+static int check_path(const struct spf__node *n, const char *path)
+{
+    if (!path[0])
+        return spf__node_fail(n, "a path must not be empty");
+    if (path[0] == '/')
+        return spf__node_fail(n, "a path is relative to the case folder: "
+                                 "no leading '/'");
+    for (const char *p = path; *p; p += strcspn(p, "/"), p += *p == '/')
+        if (strncmp(p, "..", 2) == 0 && (p[2] == '/' || p[2] == '\0'))
+            return spf__node_fail(n, "a path must stay in the case folder: "
+                                     "no \"..\"");
+    return 0;
+}
+
+static int read_file_fields(const struct spf__node *v, struct spf_case_file *f)
+{
+    int r;
+    if ((r = spf__node_text(&v[FL_PATH], &f->path)) < 0 ||
+        (r = check_path(&v[FL_PATH], f->path)) < 0 ||
+        (v[FL_DIRECTORY].y &&
+         (r = spf__node_bool(&v[FL_DIRECTORY], &f->directory)) < 0))
+        return r;
+    if (f->directory && v[FL_CONTENT].y)
+        return spf__node_fail(&v[FL_CONTENT], "a directory has no content");
+
+    f->mode = f->directory ? 0755 : 0644;
+    if (v[FL_MODE].y && (r = spf__node_octal(&v[FL_MODE], 07777, &f->mode)) < 0)
+        return r;
+    if (v[FL_CONTENT].y)
+        return spf__node_bytes(&v[FL_CONTENT], &f->content);
+    f->content.data = calloc(1, 1);
+    return f->content.data ? 0 : spf__node_nomem(&v[FL_CONTENT]);
+}
+
+static void drop_file_elem(void *elem)
+{
+    struct spf_case_file *f = elem;
+    free(f->path);
+    free(f->content.data);
+}
+
+static int read_file_elem(const struct spf__node *item, void *ret)
+{
+    struct spf__node v[FL__COUNT];
+    struct spf_case_file f = {0};
+    int r = spf__node_mapping(item, file_keys, FL__COUNT, v);
+    if (r < 0)
+        return r;
+    if (!v[FL_PATH].y)
+        return missing(&v[FL_PATH]);
+    if ((r = read_file_fields(v, &f)) < 0) {
+        drop_file_elem(&f);
+        return r;
+    }
+    *(struct spf_case_file *)ret = f;
+    return 0;
+}
+
+static const struct spf__array_reader file_array = {
+    sizeof(struct spf_case_file), read_file_elem, drop_file_elem};
+
+static int parse_files(const struct spf__node *n, struct spf_case *kase)
+{
+    int r =
+        spf__node_array(n, &file_array, (void **)&kase->files, &kase->n_files);
+    for (size_t j = 0; r == 0 && j < kase->n_files; j++) {
+        for (size_t i = 0; i < j; i++) {
+            if (strcmp(kase->files[i].path, kase->files[j].path) != 0)
+                continue;
+            struct spf__node item;
+            spf__node_item(n, j, &item);
+            return spf__node_fail(&item, "path \"%s\" is already in %s[%zu]",
+                                  kase->files[j].path, n->path, i);
+        }
+    }
+    return r;
+}
+
+static int parse_name(const struct spf__node *n, struct spf_scenario *sc)
+{
+    static const char allowed[] = "abcdefghijklmnopqrstuvwxyz"
+                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+    int r = spf__node_text(n, &sc->name);
+    if (r < 0)
+        return r;
+    size_t ok = strspn(sc->name, allowed);
+    if (!sc->name[0] || sc->name[ok])
+        return spf__node_fail(n,
+                              "a name is made of A-Z a-z 0-9 . _ - "
+                              "only (offset %zu)",
+                              ok);
+    sc->kase.id = strdup(sc->name);
+    return sc->kase.id ? 0 : spf__node_nomem(n);
+}
+
+static int parse_texts(const struct spf__node *v, struct spf_scenario *sc)
+{
+    int r;
+    if ((v[T_REF].y && (r = spf__node_text(&v[T_REF], &sc->ref)) < 0) ||
+        (v[T_SUMMARY].y &&
+         (r = spf__node_text(&v[T_SUMMARY], &sc->summary)) < 0) ||
+        (v[T_TAGS].y &&
+         (r = spf__node_array(&v[T_TAGS], &spf__text_array, (void **)&sc->tags,
+                              &sc->n_tags)) < 0))
+        return r;
+    if (sc->summary && strchr(sc->summary, '\n'))
+        return spf__node_fail(&v[T_SUMMARY], "a summary is one line");
+    return 0;
+}
+
+/* resume: seconds, or "none" for no limit. */
+static int parse_resume(const struct spf__node *n, struct spf_case *kase)
+{
+    kase->resume = true;
+    if (spf__node_is_word(n, "none")) {
+        kase->resume_timeout_ns = SPF_FOREVER;
+        return 0;
+    }
+    return spf__node_seconds(n, true, &kase->resume_timeout_ns);
+}
+
+static int parse_api_path(const struct spf__node *v, struct spf_case *kase)
+{
+    long long repeat;
+    int api, r;
+    if (v[T_API].y) {
+        if ((r = spf__node_enum(&v[T_API], spf_api_from_name, "api",
+                                "run, communicate or wait", &api)) < 0)
+            return r;
+        kase->api = (enum spf_api)api;
+    }
+    if ((v[T_INPUT].y &&
+         (r = spf__node_bytes(&v[T_INPUT], &kase->input)) < 0) ||
+        (v[T_TIMEOUT].y &&
+         (r = spf__node_seconds(&v[T_TIMEOUT], true, &kase->timeout_ns)) < 0) ||
+        (v[T_RESUME].y && (r = parse_resume(&v[T_RESUME], kase)) < 0) ||
+        (v[T_CHECK].y && (r = spf__node_bool(&v[T_CHECK], &kase->check)) < 0))
+        return r;
+    if (v[T_REPEAT].y) {
+        if ((r = spf__node_int(&v[T_REPEAT], 1, UINT_MAX, &repeat)) < 0)
+            return r;
+        kase->repeat = (unsigned)repeat;
+    }
+    if (!v[T_WATCHDOG].y)
+        return 0;
+    if ((r = spf__node_seconds(&v[T_WATCHDOG], false, &kase->watchdog_ns)) < 0)
+        return r;
+    if (kase->watchdog_ns == 0)
+        return spf__node_fail(&v[T_WATCHDOG], "must be > 0 seconds");
+    return 0;
+}
+
+/* resume, check and input belong to some API paths only; input needs a
+ * stdin pipe, which run opens by itself as CPython's run() does. */
+static int check_api_options(const struct nodes *nd, struct spf_case *kase)
+{
+    const struct spf__node *t = nd->top, *stdin_node = &nd->spawn[S_STDIN];
+    const char *api = spf_api_name(kase->api);
+
+    if (t[T_RESUME].y && kase->api != SPF_API_COMMUNICATE)
+        return spf__node_fail(&t[T_RESUME],
+                              "resume is for api: communicate, "
+                              "not %s",
+                              api);
+    if (t[T_RESUME].y && !t[T_TIMEOUT].y)
+        return spf__node_fail(&t[T_RESUME], "resume needs a timeout: it is "
+                                            "the call made after the first "
+                                            "one times out");
+    if (t[T_CHECK].y && kase->api != SPF_API_RUN)
+        return spf__node_fail(&t[T_CHECK], "check is for api: run, not %s",
+                              api);
+    if (!t[T_INPUT].y)
+        return 0;
+    if (kase->api == SPF_API_WAIT)
+        return spf__node_fail(&t[T_INPUT], "api: wait sends no input");
+    if (!stdin_node->y && kase->api == SPF_API_RUN)
+        kase->std[0] = (struct spf_stdio){SPF_STDIO_PIPE, -1};
+    if (kase->std[0].kind != SPF_STDIO_PIPE)
+        return spf__node_fail(&t[T_INPUT], "input needs spawn.stdin: pipe%s",
+                              stdin_node->y ? ""
+                                            : " (only api: run opens it "
+                                              "by itself)");
+    return 0;
+}
+
+/* Output is captured only through a pipe of run or communicate, so an
+ * expectation on its content could never hold otherwise. */
+static int check_captures(const struct nodes *nd, const struct spf_scenario *sc)
+{
+    for (size_t i = 0; i < SPF__N_STREAMS; i++) {
+        const struct spf__stream *s = &spf__streams[i];
+        const struct spf__node *n = &nd->expect[E_STDOUT + i];
+        const struct spf_expect_stream *e = spf__stream_expect(s, &sc->expect);
+        const char *stream = s->fd == 1 ? "stdout" : "stderr";
+        if (!s->from_pipe || !n->y || e->has_absent)
+            continue;
+        if (sc->kase.api == SPF_API_WAIT)
+            return spf__node_fail(n, "api: wait captures no output");
+        if (sc->kase.std[s->fd].kind != SPF_STDIO_PIPE)
+            return spf__node_fail(n,
+                                  "%s is captured only with spawn.%s: "
+                                  "pipe",
+                                  s->name, stream);
+    }
+    return 0;
+}
+
+/* Every fault expected to fire must have a rule that can fire it. */
+static int check_fired(const struct nodes *nd, const struct spf_scenario *sc)
+{
+    const struct spf_fault_plan *plan = &sc->kase.faults;
+    for (size_t i = 0; i < sc->expect.n_fired; i++) {
+        enum spf_fault_call call;
+        unsigned scope;
+        bool found = false;
+        spf__fired_parse(sc->expect.fired[i], &call, &scope);
+        for (size_t k = 0; k < plan->n_rules && !found; k++)
+            found = plan->rules[k].call == call &&
+                    (!scope || (plan->rules[k].scope & scope));
+        if (found)
+            continue;
+
+        struct spf__node item;
+        spf__node_item(&nd->expect[E_FAULTS_FIRED], i, &item);
+        return spf__node_fail(&item, "no rule in faults can fire %s",
+                              sc->expect.fired[i]);
+    }
+    return 0;
+}
+
+/* A timeout cannot happen without one. */
+static int check_timeout(const struct nodes *nd, const struct spf_scenario *sc)
+{
+    static const int keys[] = {E_RESULT, E_PARTIAL_STDOUT, E_PARTIAL_STDERR};
+    if (sc->expect.result != SPF_RESULT_TIMEOUT || nd->top[T_TIMEOUT].y)
+        return 0;
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (nd->expect[keys[i]].y)
+            return spf__node_fail(&nd->expect[keys[i]],
+                                  "a timeout is expected but the scenario "
+                                  "sets no timeout");
+    return 0;
+}
+
+static int check_rules(const struct nodes *nd, struct spf_scenario *sc)
+{
+    int r;
+    if ((r = check_api_options(nd, &sc->kase)) < 0 ||
+        (r = check_captures(nd, sc)) < 0 || (r = check_fired(nd, sc)) < 0)
+        return r;
+    return check_timeout(nd, sc);
+}
+
+static int parse_all(const struct spf__node *n, struct spf_scenario *sc,
+                     struct nodes *nd)
+{
+    static const int required[] = {T_NAME, T_SPAWN, T_EXPECT};
+    struct spf__node *t = nd->top;
+    int r;
+    if (n->y->type != YAML_MAPPING_NODE)
+        return spf__node_fail(n, "a scenario is a mapping of name, spawn, "
+                                 "expect...");
+    if ((r = spf__node_mapping(n, top_keys, T__COUNT, t)) < 0)
+        return r;
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (!t[required[i]].y)
+            return missing(&t[required[i]]);
+
+    if ((r = parse_name(&t[T_NAME], sc)) < 0 || (r = parse_texts(t, sc)) < 0 ||
+        (t[T_FILES].y && (r = parse_files(&t[T_FILES], &sc->kase)) < 0) ||
+        (r = parse_spawn(&t[T_SPAWN], &sc->kase, nd->spawn)) < 0 ||
+        (r = parse_api_path(t, &sc->kase)) < 0 ||
+        (t[T_FAULTS].y &&
+         (r = spf__rules_parse(&t[T_FAULTS], &sc->kase)) < 0) ||
+        (r = spf__expect_parse(&t[T_EXPECT], &sc->expect, nd->expect)) < 0)
+        return r;
+    return check_rules(nd, sc);
+}
+
+int spf__spec_parse(const struct spf__node *n, struct spf_scenario *ret,
+                    yaml_mark_t *ret_name_mark)
+{
+    struct spf_scenario sc = {0};
+    struct nodes nd;
+    spf_case_init(&sc.kase);
+
+    int r = parse_all(n, &sc, &nd);
+    if (r < 0) {
+        spf__spec_clear(&sc);
+        return r;
+    }
+    *ret = sc;
+    *ret_name_mark = nd.top[T_NAME].mark;
+    return 0;
+}
+
+void spf__spec_clear(struct spf_scenario *sc)
+{
+    free(sc->name);
+    free(sc->file);
+    free(sc->folder);
+    free(sc->ref);
+    free(sc->summary);
+    for (size_t i = 0; i < sc->n_tags; i++)
+        free(sc->tags[i]);
+    free(sc->tags);
+    spf_case_clear(&sc->kase);
+    spf__expect_clear(&sc->expect);
+    memset(sc, 0, sizeof(*sc));
+}

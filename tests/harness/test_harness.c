@@ -1,0 +1,266 @@
+/* The harness end to end: supervisor, agent, census, watchdog, faults. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <spawnfault/harness.h>
+
+#define SEC 1000000000LL
+
+static struct spf_harness_config cfg;
+static char tmp_root[] = "/tmp/spf-harness-test-XXXXXX";
+
+static void setup(void)
+{
+    cr_assert(mkdtemp(tmp_root));
+    cr_assert_eq(spf_harness_locate(&cfg), 0,
+                 "SPF_AGENT, SPF_PRELOAD, SPF_HELPER must name the build");
+    cfg.tmp_root = tmp_root;
+}
+
+/* Every case folder must be gone after each case. */
+static void teardown(void)
+{
+    DIR *d = opendir(tmp_root);
+    struct dirent *e;
+    int left = 0;
+
+    cr_assert(d);
+    while ((e = readdir(d)))
+        left += e->d_name[0] != '.';
+    closedir(d);
+    rmdir(tmp_root);
+    cr_expect_eq(left, 0, "a case folder was left in %s", tmp_root);
+}
+
+TestSuite(harness, .init = setup, .fini = teardown, .timeout = 30);
+
+static struct spf_bytes B(const char *s)
+{
+    return (struct spf_bytes){strdup(s), strlen(s)};
+}
+
+/* A case running argv (NULL-terminated), stdout and stderr piped. */
+static void make_case(struct spf_case *c, const char *first, ...)
+{
+    va_list ap;
+    const char *s;
+
+    spf_case_init(c);
+    c->id = strdup("case");
+    c->argv = calloc(32, sizeof(*c->argv));
+    va_start(ap, first);
+    for (s = first; s; s = va_arg(ap, const char *))
+        c->argv[c->argc++] = B(s);
+    va_end(ap);
+    c->std[1].kind = c->std[2].kind = SPF_STDIO_PIPE;
+    c->watchdog_ns = 10 * SEC;
+}
+
+static struct spf_outcome run(struct spf_case *c)
+{
+    struct spf_outcome o;
+
+    cr_assert_eq(spf_harness_run(c, &cfg, &o), 0);
+    spf_case_clear(c);
+    return o;
+}
+
+static void expect_clean(const struct spf_outcome *o)
+{
+    cr_expect_eq(o->n_leaked_fds, 0, "leaked %s",
+                 o->n_leaked_fds ? o->leaked_fds[0] : "");
+    cr_expect_eq(o->n_zombies, 0, "zombie %s",
+                 o->n_zombies ? o->zombies[0] : "");
+    cr_expect_eq(o->n_strays, 0, "stray %s", o->n_strays ? o->strays[0] : "");
+    cr_expect_eq(o->watchdog_signal, 0);
+    cr_expect_null(o->harness_error, "%s", o->harness_error);
+}
+
+Test(harness, exit_code_and_output)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "out", "hello", "err", "oops", "exit", "3",
+              NULL);
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect(o.has_returncode);
+    cr_expect_eq(o.returncode, 3);
+    cr_expect_str_eq(o.out.data.data, "hello");
+    cr_expect_str_eq(o.err_out.data.data, "oops");
+    cr_expect_eq(o.out.total_len, 5);
+    cr_expect_str_eq(o.out.sha256, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c"
+                                   "1fa7425e73043362938b9824");
+    cr_expect_eq(o.iterations, 1);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+Test(harness, spawn_error_is_reported)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "/nonexistent/prog", NULL);
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
+    cr_expect_eq(o.stage, SPF_STAGE_EXEC);
+    cr_expect_eq(o.err, ENOENT);
+    cr_expect_str_eq(o.filename.data, "/nonexistent/prog");
+    cr_expect_str_eq(o.raw.data, "OSError:2:");
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+Test(harness, files_and_case_dir_token)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{case_dir}/script", NULL);
+    c.n_files = 1;
+    c.files = calloc(1, sizeof(*c.files));
+    c.files[0].path = strdup("script");
+    c.files[0].content = B("#!/bin/sh\necho \"in $(basename $PWD)\"\n");
+    c.files[0].mode = 0755;
+    c.cwd = B("{case_dir}");
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect_eq(o.returncode, 0);
+    cr_expect(strncmp(o.out.data.data, "in spf-case-", 12) == 0, "%s",
+              o.out.data.data);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+Test(harness, inherited_output_is_captured)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "out", "to-agent", NULL);
+    c.std[1].kind = SPF_STDIO_INHERIT;
+    o = run(&c);
+    cr_expect(!o.out.present);
+    cr_expect(o.inherited_out.present);
+    cr_expect_str_eq(o.inherited_out.data.data, "to-agent");
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* A grandchild left running is a stray: found, reported, killed. */
+Test(harness, strays_are_found_and_killed)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "background", "30", NULL);
+    c.std[1].kind = c.std[2].kind = SPF_STDIO_DEVNULL;
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_assert_eq(o.n_strays, 1);
+    cr_expect(strstr(o.strays[0], "(spawnfault-help"), "%s", o.strays[0]);
+    spf_outcome_clear(&o);
+}
+
+/* A hanging case meets the watchdog; the whole tree goes. */
+Test(harness, watchdog_stops_a_hang)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "sleep", "30", NULL);
+    c.api = SPF_API_WAIT;
+    c.watchdog_ns = SEC / 2;
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_HARNESS);
+    cr_expect_eq(o.watchdog_signal, SIGTERM);
+    cr_expect(o.harness_error && strstr(o.harness_error, "watchdog"), "%s",
+              o.harness_error);
+    spf_outcome_clear(&o);
+}
+
+/* Repeated cases must agree in every iteration, and leak nothing. */
+Test(harness, repeat_runs_every_iteration)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "/nonexistent", NULL);
+    c.repeat = 200;
+    o = run(&c);
+    cr_expect_eq(o.iterations, 200);
+    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+static void set_plan(struct spf_case *c, const char *text)
+{
+    char err[256];
+
+    cr_assert_eq(spf_fault_plan_parse(text, strlen(text), &c->faults, err,
+                                      sizeof(err)),
+                 0, "%s", err);
+}
+
+/* Faults reach the child before exec; the fired fault is on record. */
+Test(harness, injected_exec_failure)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", NULL);
+    set_plan(&c, "execve@child#1=EACCES");
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
+    cr_expect_eq(o.stage, SPF_STAGE_EXEC);
+    cr_expect_eq(o.err, EACCES);
+    cr_assert_eq(o.n_fired, 1);
+    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
+    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_CHILD);
+    cr_expect_eq(o.fired[0].n, 1);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* The agent's own work is never faulted: a rule on every read still
+ * leaves it able to read its case and report. */
+Test(harness, agent_itself_is_not_faulted)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "out", "x", NULL);
+    set_plan(&c, "write@parent#*=EIO");
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect_str_eq(o.out.data.data, "x");
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* A caller's fd given as stdout reaches the child and stays the
+ * caller's: nothing leaks, nothing is closed. */
+Test(harness, caller_fd_as_stdout)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "out", "y", NULL);
+    c.std[1] = (struct spf_stdio){SPF_STDIO_FD, 1};
+    o = run(&c);
+    cr_expect_str_eq(o.inherited_out.data.data, "y");
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}

@@ -1,0 +1,688 @@
+/* Tests of the verdict: each expectation holding and not, the census,
+ * hostile bytes in what is shown, and the replay command. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <nettle/sha2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <spawnfault/scenario.h>
+
+static char *dup_bytes(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    cr_assert_not_null(s);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
+static struct spf_bytes bytes(const void *p, size_t n)
+{
+    return (struct spf_bytes){dup_bytes(p, n), n};
+}
+
+#define BYTES(lit) bytes(lit, sizeof(lit) - 1)
+
+/* Static bytes for expectations, which the tests never free. */
+#define STATIC_BYTES(lit) ((struct spf_bytes){(char *)lit, sizeof(lit) - 1})
+
+static void sha256_hex(const void *p, size_t len, char ret[65])
+{
+    struct sha256_ctx ctx;
+    uint8_t digest[SHA256_DIGEST_SIZE];
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, p);
+    sha256_digest(&ctx, sizeof(digest), digest);
+    for (size_t i = 0; i < sizeof(digest); i++)
+        snprintf(ret + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* A capture of total bytes of which the first kept were read. */
+static void capture_part(struct spf_capture *c, const void *p, size_t kept,
+                         size_t total)
+{
+    c->present = true;
+    c->data = bytes(p, kept);
+    c->total_len = total;
+    sha256_hex(p, total, c->sha256);
+}
+
+static void capture(struct spf_capture *c, const void *p, size_t n)
+{
+    capture_part(c, p, n, n);
+}
+
+static char **strings(size_t n, const char *const *v)
+{
+    char **out = calloc(n, sizeof(*out));
+    cr_assert_not_null(out);
+    for (size_t i = 0; i < n; i++)
+        out[i] = dup_bytes(v[i], strlen(v[i]));
+    return out;
+}
+
+/* A scenario expecting a clean exit with code 0. */
+static struct spf_scenario scenario(void)
+{
+    struct spf_scenario sc = {0};
+    sc.name = "exits";
+    sc.file = "scenarios/exits.yaml";
+    sc.expect.has_result = true;
+    sc.expect.result = SPF_RESULT_EXITED;
+    sc.expect.has_returncode = true;
+    sc.expect.returncode = 0;
+    return sc;
+}
+
+/* What that scenario asks for. */
+static struct spf_outcome exited(int code)
+{
+    return (struct spf_outcome){.result = SPF_RESULT_EXITED,
+                                .has_returncode = true,
+                                .returncode = code,
+                                .iterations = 1};
+}
+
+static void verdict(const struct spf_scenario *sc, struct spf_outcome *o,
+                    struct spf_verdict *v)
+{
+    spf_verdict_check(sc, o, 42, v);
+    cr_assert_eq(v->scenario, sc);
+    cr_assert_eq(v->seed, 42);
+    cr_assert_eq(v->passed, v->n_mismatches == 0);
+}
+
+/* The verdict failed with exactly one mismatch, saying this. */
+static void assert_one(const struct spf_verdict *v, const char *field,
+                       const char *expected, const char *got)
+{
+    cr_assert_not(v->passed);
+    cr_assert_eq(v->n_mismatches, 1, "%zu mismatches, first %s",
+                 v->n_mismatches,
+                 v->n_mismatches ? v->mismatches[0].field : "-");
+    cr_assert_str_eq(v->mismatches[0].field, field);
+    cr_assert_str_eq(v->mismatches[0].expected, expected);
+    cr_assert_str_eq(v->mismatches[0].got, got);
+}
+
+static void assert_passed(const struct spf_verdict *v)
+{
+    cr_assert(v->passed, "%zu mismatches, first %s: expected %s, got %s",
+              v->n_mismatches, v->n_mismatches ? v->mismatches[0].field : "-",
+              v->n_mismatches ? v->mismatches[0].expected : "-",
+              v->n_mismatches ? v->mismatches[0].got : "-");
+    cr_assert_eq(v->n_mismatches, 0);
+}
+
+Test(verdict, clean_exit_passes_and_takes_the_outcome)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    capture(&o.out, "hi", 2);
+    char *data = o.out.data.data;
+
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    cr_assert_eq(v.outcome.out.data.data, data, "moved, not copied");
+    cr_assert_null(o.out.data.data, "the caller's outcome is zeroed");
+    cr_assert_eq(o.result, 0);
+    spf_verdict_clear(&v);
+    cr_assert_null(v.mismatches);
+    cr_assert_null(v.replay);
+}
+
+Test(verdict, unexpected_spawn_error_shows_its_stage_and_errno)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_EXEC,
+                            .err = ENOENT,
+                            .filename = BYTES("/opt/x")};
+    struct spf_verdict v;
+    sc.expect.has_returncode = false;
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "result", "exited",
+               "spawn_error (stage exec, errno ENOENT (2), filename "
+               "\"/opt/x\")");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, missing_spawn_error_shows_the_exit)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(1);
+    struct spf_verdict v;
+    sc.expect.result = SPF_RESULT_SPAWN_ERROR;
+    sc.expect.has_returncode = false;
+    sc.expect.has_stage = true;
+    sc.expect.stage = SPF_STAGE_EXEC;
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "result", "spawn_error", "exited (returncode 1)");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, result_defaults_from_the_other_expectations)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.has_result = false;
+    sc.expect.has_returncode = false;
+    sc.expect.partial_out.has_absent = true;
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "result", "timeout", "exited (returncode 0)");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, timeout_expected_and_got)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT,
+                            .has_returncode = true,
+                            .returncode = -SIGKILL};
+    struct spf_verdict v;
+    sc.expect.result = SPF_RESULT_TIMEOUT;
+    sc.expect.returncode = -SIGKILL;
+    capture(&o.partial_out, "ab", 2);
+    sc.expect.partial_out.has_data = true;
+    sc.expect.partial_out.data = STATIC_BYTES("ab");
+    sc.expect.partial_err.has_absent = true;
+
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, spawn_error_details)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_expect *e = &sc.expect;
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_CHDIR,
+                            .err = EACCES,
+                            .filename = BYTES("/tmp"),
+                            .raw = BYTES("OSError:d:noexec:chdir")};
+    struct spf_verdict v;
+    e->result = SPF_RESULT_SPAWN_ERROR;
+    e->has_returncode = false;
+    e->has_stage = true;
+    e->stage = SPF_STAGE_EXEC;
+    e->has_errno = true;
+    e->err = ENOENT;
+    e->has_filename = true; /* data NULL: no filename */
+    e->has_raw = true;
+    e->raw = STATIC_BYTES("OSError:2:");
+
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 4);
+    const char *want[][3] = {
+        {"spawn_error.stage", "exec", "chdir"},
+        {"spawn_error.errno", "ENOENT (2)", "EACCES (13)"},
+        {"spawn_error.filename", "no filename", "\"/tmp\""},
+        {"spawn_error.raw", "\"OSError:2:\"", "\"OSError:d:noexec:chdir\""},
+    };
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_str_eq(v.mismatches[i].field, want[i][0]);
+        cr_assert_str_eq(v.mismatches[i].expected, want[i][1]);
+        cr_assert_str_eq(v.mismatches[i].got, want[i][2]);
+    }
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, spawn_error_details_holding)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_expect *e = &sc.expect;
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_PREEXEC,
+                            .err = EPERM,
+                            .raw = BYTES("OSError:1:noexec")};
+    struct spf_verdict v;
+    e->result = SPF_RESULT_SPAWN_ERROR;
+    e->has_returncode = false;
+    e->has_stage = true;
+    e->stage = SPF_STAGE_PREEXEC;
+    e->has_errno = true;
+    e->err = EPERM;
+    e->has_filename = true;
+    e->has_raw = true;
+    e->raw = STATIC_BYTES("OSError:1:noexec");
+
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, filename_expected_but_none)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_SPAWN_ERROR,
+                            .stage = SPF_STAGE_EXEC,
+                            .err = ENOENT};
+    struct spf_verdict v;
+    sc.expect.result = SPF_RESULT_SPAWN_ERROR;
+    sc.expect.has_returncode = false;
+    sc.expect.has_filename = true;
+    sc.expect.filename = STATIC_BYTES("prog");
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "spawn_error.filename", "\"prog\"", "no filename");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, returncode_and_signal)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(-SIGKILL);
+    struct spf_verdict v;
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "returncode", "0", "-9 (SIGKILL)");
+    spf_verdict_clear(&v);
+
+    sc.expect.returncode = -SIGTERM;
+    o = exited(0);
+    o.has_returncode = false;
+    verdict(&sc, &o, &v);
+    assert_one(&v, "returncode", "-15 (SIGTERM)", "none");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, stdout_exact)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.out.has_data = true;
+    sc.expect.out.data = STATIC_BYTES("hello\n");
+
+    capture(&o.out, "hello\n", 6);
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    capture(&o.out, "help\n", 5);
+    verdict(&sc, &o, &v);
+    assert_one(&v, "stdout", "\"hello\\x0a\"",
+               "\"help\\x0a\", first difference at byte 3");
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    verdict(&sc, &o, &v);
+    assert_one(&v, "stdout", "\"hello\\x0a\"", "absent");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, prefix_is_not_equal)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.err_out.has_data = true;
+    sc.expect.err_out.data = STATIC_BYTES("abc");
+
+    capture(&o.err_out, "abcd", 4);
+    verdict(&sc, &o, &v);
+    assert_one(&v, "stderr", "\"abc\"", "\"abcd\"");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, stream_absent)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.inherited_err.has_absent = true;
+
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    capture(&o.inherited_err, "", 0);
+    verdict(&sc, &o, &v);
+    assert_one(&v, "inherited_stderr", "absent", "\"\"");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, stream_len_and_sha256)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    struct spf_expect_stream *s = &sc.expect.inherited_out;
+    s->has_len = true;
+    s->len = 3;
+    s->has_sha256 = true;
+    sha256_hex("abc", 3, s->sha256);
+
+    capture(&o.inherited_out, "abc", 3);
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    capture(&o.inherited_out, "abcd", 4);
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 2);
+    cr_assert_str_eq(v.mismatches[0].field, "inherited_stdout.len");
+    cr_assert_str_eq(v.mismatches[0].expected, "3 bytes");
+    cr_assert_str_eq(v.mismatches[0].got, "4 bytes");
+    cr_assert_str_eq(v.mismatches[1].field, "inherited_stdout.sha256");
+    cr_assert_str_eq(v.mismatches[1].expected,
+                     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff6"
+                     "1f20015ad");
+    cr_assert_str_eq(v.mismatches[1].got,
+                     "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e1"
+                     "61936f031589");
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 2);
+    cr_assert_str_eq(v.mismatches[0].got, "absent");
+    cr_assert_str_eq(v.mismatches[1].got, "absent");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, partial_output_fields)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_TIMEOUT};
+    struct spf_verdict v;
+    sc.expect.result = SPF_RESULT_TIMEOUT;
+    sc.expect.has_returncode = false;
+    sc.expect.partial_err.has_data = true;
+    sc.expect.partial_err.data = STATIC_BYTES("x");
+    capture(&o.partial_err, "y", 1);
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "partial_stderr", "\"x\"",
+               "\"y\", first difference at byte 0");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, capture_kept_in_part_compares_by_digest)
+{
+    static char big[3000];
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    memset(big, 'z', sizeof(big));
+    sc.expect.out.has_data = true;
+    sc.expect.out.data = (struct spf_bytes){big, sizeof(big)};
+
+    capture_part(&o.out, big, 1000, sizeof(big));
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    /* Same length and same kept bytes, but a different tail. */
+    o = exited(0);
+    capture_part(&o.out, big, 1000, sizeof(big));
+    big[2999] = 'y';
+    verdict(&sc, &o, &v);
+    big[2999] = 'z';
+    cr_assert_not(v.passed);
+    cr_assert_eq(v.n_mismatches, 1);
+    cr_assert_str_eq(v.mismatches[0].field, "stdout");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, hostile_bytes_are_escaped)
+{
+    static const char evil[] = "\0\xff\"\\\n<&>]]>\x7f\x1b[31m";
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.out.has_data = true;
+    sc.expect.out.data = (struct spf_bytes){(char *)evil, sizeof(evil) - 1};
+    capture(&o.out, "\xc3\xbf\t", 3);
+
+    verdict(&sc, &o, &v);
+    assert_one(&v, "stdout", "\"\\x00\\xff\\\"\\\\\\x0a<&>]]>\\x7f\\x1b[31m\"",
+               "\"\\xc3\\xbf\\x09\", first difference at byte 0");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, long_data_is_cut_with_length_and_digest)
+{
+    static char expected[100], got[5000];
+    char text[300], digest[65];
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    memset(expected, 'a', sizeof(expected));
+    memset(got, 'b', sizeof(got));
+    sc.expect.out.has_data = true;
+    sc.expect.out.data = (struct spf_bytes){expected, sizeof(expected)};
+    capture_part(&o.out, got, 1000, sizeof(got));
+
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 1);
+    sha256_hex(expected, sizeof(expected), digest);
+    snprintf(text, sizeof(text), "\"%.64s\"... (100 bytes, sha256 %s)",
+             expected, digest);
+    cr_assert_str_eq(v.mismatches[0].expected, text);
+    snprintf(text, sizeof(text),
+             "\"%.64s\"... (5000 bytes, sha256 %s), first difference at "
+             "byte 0",
+             got, v.outcome.out.sha256);
+    cr_assert_str_eq(v.mismatches[0].got, text);
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, elapsed_bounds)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.has_elapsed_max = true;
+    sc.expect.elapsed_max_ns = 1500000000;
+    sc.expect.has_elapsed_min = true;
+    sc.expect.elapsed_min_ns = 200000000;
+
+    o.elapsed_ns = 1500000000;
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    o.elapsed_ns = 1734000000;
+    verdict(&sc, &o, &v);
+    assert_one(&v, "elapsed_max", "<= 1.500 s", "1.734 s");
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    o.elapsed_ns = 100000000;
+    verdict(&sc, &o, &v);
+    assert_one(&v, "elapsed_min", ">= 0.200 s", "0.100 s");
+    spf_verdict_clear(&v);
+}
+
+static struct spf_fault_record *records(void)
+{
+    struct spf_fault_record *r = calloc(2, sizeof(*r));
+    cr_assert_not_null(r);
+    r[0] = (struct spf_fault_record){.pid = 10,
+                                     .scope = SPF_SCOPE_CHILD,
+                                     .call = SPF_CALL_EXECVE,
+                                     .n = 1,
+                                     .err = ENOENT};
+    r[1] = (struct spf_fault_record){.pid = 9,
+                                     .scope = SPF_SCOPE_PARENT,
+                                     .call = SPF_CALL_READ,
+                                     .n = 2,
+                                     .err = EINTR};
+    return r;
+}
+
+Test(verdict, faults_fired)
+{
+    char *fired[] = {"execve", "read@parent"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.expect.fired = fired;
+    sc.expect.n_fired = 2;
+    o.fired = records();
+    o.n_fired = 2;
+
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    fired[1] = "read@child";
+    o = exited(0);
+    o.fired = records();
+    o.n_fired = 2;
+    verdict(&sc, &o, &v);
+    assert_one(&v, "faults_fired", "read@child fired",
+               "fired: execve@child#1, read@parent#2");
+    spf_verdict_clear(&v);
+
+    o = exited(0);
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 2);
+    cr_assert_str_eq(v.mismatches[0].got, "no fault fired");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, census_always_counts)
+{
+    const char *fds[] = {"fd 5: pipe:[123]", "fd 7: /tmp/a\nb\"c"};
+    const char *zombie[] = {"pid 77 (sh)"};
+    const char *stray[] = {"pid 78 (sleep 30)"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    o.leaked_fds = strings(2, fds);
+    o.n_leaked_fds = 2;
+    o.zombies = strings(1, zombie);
+    o.n_zombies = 1;
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    o.watchdog_signal = SIGKILL;
+    o.harness_error = dup_bytes("census: \x01", 9);
+
+    verdict(&sc, &o, &v);
+    cr_assert_not(v.passed);
+    cr_assert_eq(v.n_mismatches, 5);
+    const char *want[][2] = {
+        {"census.leaked_fds",
+         "\"fd 5: pipe:[123]\", \"fd 7: /tmp/a\\x0ab\\\"c\""},
+        {"census.zombies", "\"pid 77 (sh)\""},
+        {"census.strays", "\"pid 78 (sleep 30)\""},
+        {"census.watchdog", "SIGKILL"},
+        {"census.harness_error", "\"census: \\x01\""},
+    };
+    for (size_t i = 0; i < 5; i++) {
+        cr_assert_str_eq(v.mismatches[i].field, want[i][0]);
+        cr_assert_str_eq(v.mismatches[i].expected, "none");
+        cr_assert_str_eq(v.mismatches[i].got, want[i][1]);
+    }
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, harness_error_result_fails)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_HARNESS,
+                            .harness_error = dup_bytes("agent died", 10)};
+    struct spf_verdict v;
+    sc.expect.has_returncode = false;
+
+    verdict(&sc, &o, &v);
+    cr_assert_eq(v.n_mismatches, 2);
+    cr_assert_str_eq(v.mismatches[0].field, "result");
+    cr_assert_str_eq(v.mismatches[0].got, "harness_error: agent died");
+    cr_assert_str_eq(v.mismatches[1].field, "census.harness_error");
+    spf_verdict_clear(&v);
+
+    o = (struct spf_outcome){.result = SPF_RESULT_HARNESS};
+    verdict(&sc, &o, &v);
+    assert_one(&v, "result", "exited", "harness_error");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, replay_command)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+
+    verdict(&sc, &o, &v);
+    cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --filter 'exits' "
+                               "'scenarios/exits.yaml'");
+    cr_assert_eq(spf_verdict_set_replay(&v, "./build/cli/spawnfault"), 0);
+    cr_assert_str_eq(v.replay, "./build/cli/spawnfault run --seed 42 "
+                               "--filter 'exits' 'scenarios/exits.yaml'");
+    cr_assert_eq(spf_verdict_set_replay(&v, "/opt/my tools/spawnfault"), 0);
+    cr_assert_str_eq(v.replay, "'/opt/my tools/spawnfault' run --seed 42 "
+                               "--filter 'exits' 'scenarios/exits.yaml'");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, replay_quotes_a_name_with_a_quote)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.name = "it's";
+    sc.file = "my scenarios/o'k.yaml";
+
+    verdict(&sc, &o, &v);
+    cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --filter "
+                               "'it'\\''s' 'my scenarios/o'\\''k.yaml'");
+    spf_verdict_clear(&v);
+}
+
+/* Split what the shell makes of the replay into its words. */
+static size_t shell_words(const char *replay, char *buf, size_t len,
+                          const char **words, size_t max)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "set -- %s; printf '%%s\\0' \"$@\"", replay);
+    FILE *f = popen(cmd, "r");
+    cr_assert_not_null(f);
+    size_t got = fread(buf, 1, len, f), n = 0;
+    cr_assert_eq(pclose(f), 0);
+    for (size_t i = 0; i < got && n < max; i += strlen(buf + i) + 1)
+        words[n++] = buf + i;
+    return n;
+}
+
+Test(verdict, replay_survives_a_hostile_name)
+{
+    const char *name = "a'b\"c $(false) `x` *?[z]\\\n;|&<>";
+    char buf[1024];
+    const char *w[16];
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+    sc.name = (char *)name;
+    sc.file = "dir with 'quotes'/$HOME.yaml";
+
+    verdict(&sc, &o, &v);
+    size_t n = shell_words(v.replay, buf, sizeof(buf), w, 16);
+    cr_assert_eq(n, 7, "the shell sees %zu words", n);
+    cr_assert_str_eq(w[0], "spawnfault");
+    cr_assert_str_eq(w[1], "run");
+    cr_assert_str_eq(w[2], "--seed");
+    cr_assert_str_eq(w[3], "42");
+    cr_assert_str_eq(w[4], "--filter");
+    cr_assert_str_eq(w[6], "dir with 'quotes'/$HOME.yaml");
+    cr_assert_eq(fnmatch(w[5], name, 0), 0, "the filter matches the name");
+    cr_assert_neq(fnmatch(w[5], "a'b\"c $(false) `x` Xz]\\\n;|&<>", 0), 0,
+                  "and only the name");
+    spf_verdict_clear(&v);
+}

@@ -1101,3 +1101,20 @@ int spf_fault_record_parse(const char *line, size_t len,
     *ret = r;
     return 0;
 }
+
+const char *spf_fault_scope_name(unsigned scope)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++)
+        if (scope == 1u << k)
+            return scope_names[k];
+    return NULL;
+}
+
+int spf_fault_scope_from_name(const char *name, size_t len)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++)
+        if (strlen(scope_names[k]) == len &&
+            memcmp(scope_names[k], name, len) == 0)
+            return (int)(1u << k);
+    return -EINVAL;
+}

@@ -1,33 +1,107 @@
 /*
- * Private to the preload: what preload.c shares with the x86-64 vfork
- * trampoline in vfork-x86_64.S.  Both symbols are hidden, so the
- * trampoline reaches them without a PLT or GOT and nothing outside the
- * library can see them.
+ * Private to the preload: what its one-time set-up (preload.c), its
+ * wrappers (wrappers.c) and the x86-64 vfork trampoline (vfork-x86_64.S)
+ * share.  Every symbol here is hidden: nothing outside the library sees
+ * it, and the trampoline reaches it without a PLT or GOT.
  */
 #ifndef SPAWNFAULT_FAULTS_PRELOAD_H
 #define SPAWNFAULT_FAULTS_PRELOAD_H
 
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 
 #include <spawnfault/faults.h>
 
-/* The two exported switches, typed by the public header. */
-spf_fault_switch_fn spf_fault_arm __attribute__((visibility("default")));
-spf_fault_switch_fn spf_fault_disarm __attribute__((visibility("default")));
+#define SPF_HIDDEN __attribute__((visibility("hidden")))
+#define SPF_EXPORT __attribute__((visibility("default")))
+
+/* Variables private to the preload, beside the public ones of faults.h:
+ * the root sets them for the programs its children exec. */
+#define SPF_ENV_FAULT_ROOT "SPF_FAULT_ROOT"
+#define SPF_ENV_FAULT_LOG_ID "SPF_FAULT_LOG_ID"
+
+/* The real functions.  The constructor resolves them; see SPF_REAL. */
+struct spf__real_fns {
+    int (*execve)(const char *, char *const[], char *const[]);
+    int (*execv)(const char *, char *const[]);
+    int (*execvp)(const char *, char *const[]);
+    int (*execvpe)(const char *, char *const[], char *const[]);
+    int (*fexecve)(int, char *const[], char *const[]);
+    pid_t (*fork)(void);
+    int (*clone)(int (*)(void *), void *, int, void *, ...);
+    int (*pipe)(int[2]);
+    int (*pipe2)(int[2], int);
+    int (*dup2)(int, int);
+    int (*dup3)(int, int, int);
+    int (*chdir)(const char *);
+    int (*fchdir)(int);
+    ssize_t (*read)(int, void *, size_t);
+    ssize_t (*read_chk)(int, void *, size_t, size_t);
+    ssize_t (*write)(int, const void *, size_t);
+    int (*poll)(struct pollfd *, nfds_t, int);
+    int (*poll_chk)(struct pollfd *, nfds_t, int, size_t);
+    int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
+                 const sigset_t *);
+    int (*ppoll_chk)(struct pollfd *, nfds_t, const struct timespec *,
+                     const sigset_t *, size_t);
+    pid_t (*waitpid)(pid_t, int *, int);
+    pid_t (*wait4)(pid_t, int *, int, struct rusage *);
+    pid_t (*wait)(int *);
+};
+
+extern struct spf__real_fns spf__real SPF_HIDDEN;
 
 /* The real vfork, jumped to by the trampoline when no fault fires. */
-extern void *spf__real_vfork __attribute__((visibility("hidden")));
+extern void *spf__real_vfork SPF_HIDDEN;
+
+/*
+ * Fills every missing pointer of spf__real and spf__real_vfork with
+ * dlsym(RTLD_NEXT).  The constructor calls it; so does SPF_REAL when a
+ * wrapper runs before the constructor, which only another library's
+ * constructor can make happen: before main, single-threaded, disarmed.
+ * Not async-signal-safe, and never reached once the constructor has run.
+ */
+void spf__resolve_real(void) SPF_HIDDEN;
+
+#define SPF_REAL(fn)                                                           \
+    (spf__real.fn != NULL ? spf__real.fn : (spf__resolve_real(), spf__real.fn))
+
+/* What the constructor sets up; read-only afterwards, except the armed
+ * flag and the counters, which change through __atomic builtins. */
+struct spf__preload {
+    struct spf_fault_plan plan;
+    unsigned call_mask; /* bit per call that some rule names */
+    bool exec_rules;    /* some rule has the exec scope */
+    unsigned own_scope; /* of own_pid: PARENT in the root, else EXEC */
+    pid_t own_pid;      /* the process that ran the constructor */
+    int log_fd;         /* -1: faults are not logged */
+    struct spf_fault_log_header *log_map; /* the shared log, or NULL */
+    int armed;          /* __atomic */
+    uint32_t counts[SPF_CALL__COUNT]; /* own_pid's calls, __atomic */
+};
+
+extern struct spf__preload spf__preload SPF_HIDDEN;
+
+/* Writes one line to the log fd, if any, with one write(2), retrying on
+ * EINTR; errno survives.  Async-signal-safe. */
+void spf__log_line(const char *line, size_t len) SPF_HIDDEN;
 
 /*
  * Called by the trampoline in the parent, before the real vfork: counts
  * the call and decides.  Returns 0 to go on, or -1 with errno set, which
  * the trampoline returns as vfork's result.  Async-signal-safe.
  */
-int spf__vfork_gate(void) __attribute__((visibility("hidden")));
+int spf__vfork_gate(void) SPF_HIDDEN;
+
+/* The two exported switches, typed by the public header. */
+spf_fault_switch_fn spf_fault_arm SPF_EXPORT;
+spf_fault_switch_fn spf_fault_disarm SPF_EXPORT;
 
 /*
  * glibc's _FORTIFY_SOURCE entry points.  A fortified agent calls these

@@ -30,6 +30,9 @@
 #include "text.h"
 #include "wire.h"
 
+/* Room for fault records: some 8000 of them. */
+#define SPF__FAULT_LOG_SIZE (1u << 20)
+
 /* How long a process may take to go after SIGTERM before SIGKILL. */
 #define TERM_GRACE_NS (1000LL * 1000000)
 
@@ -48,6 +51,7 @@ struct sv {
     char dir[PATH_MAX];
     int case_fd, out_fd, log_fd, std_fd[2];
     pid_t agent;
+    int watchdog_signal; /* what the watchdog had to send, or 0 */
     struct spf_outcome o;
 };
 
@@ -297,11 +301,11 @@ static int wait_until(pid_t pid, int pidfd, int64_t deadline, int *status)
 static void escalate(struct sv *s, int pidfd, int *status)
 {
     kill(-s->agent, SIGTERM);
-    s->o.watchdog_signal = SIGTERM;
+    s->watchdog_signal = SIGTERM;
     if (wait_until(s->agent, pidfd, now_ns() + TERM_GRACE_NS, status))
         return;
     kill(-s->agent, SIGKILL);
-    s->o.watchdog_signal = SIGKILL;
+    s->watchdog_signal = SIGKILL;
     while (waitpid(s->agent, status, 0) < 0 && errno == EINTR)
         ;
 }
@@ -348,12 +352,20 @@ static void sweep(struct sv *s, bool report)
 
 static void read_fault_log(struct sv *s)
 {
-    struct spf_capture log = {0};
-    char *line, *end;
+    uint64_t dropped, torn;
+    char *text, *line, *end;
 
-    if (spf__capture_fd(&log, s->log_fd) < 0 || !log.data.data)
+    if (spf_fault_log_read(s->log_fd, &text, &dropped, &torn) < 0) {
+        note(s, "cannot read the fault log");
         return;
-    for (line = log.data.data; *line; line = end + 1) {
+    }
+    if (dropped)
+        note(s, "fault log full: %llu records were dropped",
+             (unsigned long long)dropped);
+    if (torn)
+        note(s, "fault log: %llu records were torn (a writer died while "
+                "writing)", (unsigned long long)torn);
+    for (line = text; *line; line = end + 1) {
         struct spf_fault_record rec, *n;
 
         end = strchr(line, '\n');
@@ -370,30 +382,37 @@ static void read_fault_log(struct sv *s)
         s->o.fired = n;
         s->o.fired[s->o.n_fired++] = rec;
     }
-    free(log.data.data);
+    free(text);
 }
 
 static void read_outcome(struct sv *s, int status)
 {
     struct spf_capture raw = {0};
+    struct spf_outcome got;
     char err[256];
 
     if (spf__capture_fd(&raw, s->out_fd) == 0 && raw.total_len &&
-        spf__outcome_from_json(raw.data.data, raw.data.len, &s->o, err,
+        spf__outcome_from_json(raw.data.data, raw.data.len, &got, err,
                                sizeof(err)) == 0) {
+        /* Keep our own note (watchdog, interruption) over the agent's. */
+        if (s->o.harness_error) {
+            free(got.harness_error);
+            got.harness_error = s->o.harness_error;
+            s->o.harness_error = NULL;
+        }
+        spf_outcome_clear(&s->o);
+        s->o = got;
         free(raw.data.data);
         return;
     }
     free(raw.data.data);
     s->o.result = SPF_RESULT_HARNESS;
     if (WIFSIGNALED(status))
-        s->o.harness_error = spf__strf("the agent was killed by signal %d "
-                                       "before reporting an outcome",
-                                       WTERMSIG(status));
+        note(s, "the agent was killed by signal %d before reporting an "
+                "outcome", WTERMSIG(status));
     else
-        s->o.harness_error = spf__strf("the agent exited with status %d "
-                                       "without an outcome",
-                                       WEXITSTATUS(status));
+        note(s, "the agent exited with status %d without an outcome",
+             WEXITSTATUS(status));
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag,
@@ -427,14 +446,13 @@ static int open_fds(struct sv *s)
 {
     s->case_fd = mem_fd("spf-case");
     s->out_fd = mem_fd("spf-outcome");
-    s->log_fd = mem_fd("spf-faults");
+    s->log_fd = spf_fault_log_create(SPF__FAULT_LOG_SIZE);
     s->std_fd[0] = mem_fd("spf-stdout");
     s->std_fd[1] = mem_fd("spf-stderr");
-    if (s->case_fd < 0 || s->out_fd < 0 || s->log_fd < 0 ||
-        s->std_fd[0] < 0 || s->std_fd[1] < 0)
-        return -errno;
-    /* Records from several processes must never overwrite each other. */
-    if (fcntl(s->log_fd, F_SETFL, O_APPEND) < 0)
+    if (s->log_fd < 0)
+        return s->log_fd;
+    if (s->case_fd < 0 || s->out_fd < 0 || s->std_fd[0] < 0 ||
+        s->std_fd[1] < 0)
         return -errno;
     return 0;
 }
@@ -460,12 +478,6 @@ static void finish_outcome(struct sv *s)
     spf__capture_fd(&s->o.inherited_out, s->std_fd[0]);
     spf__capture_fd(&s->o.inherited_err, s->std_fd[1]);
     read_fault_log(s);
-    if (stop_requested)
-        note(s, "%s", "interrupted: the case was stopped");
-    else if (s->o.watchdog_signal)
-        note(s, "watchdog: the case exceeded its time and was sent %s",
-             s->o.watchdog_signal == SIGKILL ? "SIGTERM, then SIGKILL"
-                                             : "SIGTERM");
 }
 
 static void setup_process(void)
@@ -499,7 +511,17 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
         note(&s, "cannot set the case up: %s", strerror(-r));
     } else {
         watch_agent(&s, &status);
+        /* A stopped case's own report (if any) matters less than why it
+         * was stopped, so that reason is recorded first. */
+        if (stop_requested)
+            note(&s, "interrupted: the case was stopped");
+        else if (s.watchdog_signal)
+            note(&s, "watchdog: the case exceeded its %.3g s and was sent "
+                     "%s", (double)c->watchdog_ns / 1e9,
+                 s.watchdog_signal == SIGKILL ? "SIGTERM, then SIGKILL"
+                                              : "SIGTERM");
         read_outcome(&s, status);
+        s.o.watchdog_signal = s.watchdog_signal;
     }
     sweep(&s, true);
     if (s.agent > 0)

@@ -37,7 +37,7 @@ static size_t utf8_seq(const unsigned char *s, size_t len)
     return need + 1;
 }
 
-char *spf__text_escape(const char *s, size_t len)
+char *spf__utf8_escape(const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *)s;
     char *out = malloc(4 * len + 1), *o = out;

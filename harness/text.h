@@ -5,7 +5,7 @@
 
 /* Text safe for any report: valid UTF-8 passes, other bytes and control
  * characters (but tab and newline) become \xHH.  malloc'd, or NULL. */
-char *spf__text_escape(const char *s, size_t len);
+char *spf__utf8_escape(const char *s, size_t len);
 
 /* Append a printf-formatted string to a malloc'd vector of strings. */
 int spf__strv_addf(char ***v, size_t *n, const char *fmt, ...)

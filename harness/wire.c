@@ -79,7 +79,7 @@ static json_t *text_json(const char *s)
 
     if (!s)
         return json_null();
-    clean = spf__text_escape(s, strlen(s));
+    clean = spf__utf8_escape(s, strlen(s));
     j = clean ? json_string(clean) : NULL;
     free(clean);
     return j;

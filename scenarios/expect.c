@@ -40,40 +40,8 @@ static const char *const expect_keys[E__COUNT] = {
     [E_FAULTS_FIRED] = "faults_fired",
 };
 
-static const struct {
-    int sig;
-    const char *name;
-} signals[] = {
-    {SIGHUP, "SIGHUP"},   {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"},
-    {SIGILL, "SIGILL"},   {SIGTRAP, "SIGTRAP"},     {SIGABRT, "SIGABRT"},
-    {SIGBUS, "SIGBUS"},   {SIGFPE, "SIGFPE"},       {SIGKILL, "SIGKILL"},
-    {SIGUSR1, "SIGUSR1"}, {SIGSEGV, "SIGSEGV"},     {SIGUSR2, "SIGUSR2"},
-    {SIGPIPE, "SIGPIPE"}, {SIGALRM, "SIGALRM"},     {SIGTERM, "SIGTERM"},
-    {SIGCHLD, "SIGCHLD"}, {SIGCONT, "SIGCONT"},     {SIGSTOP, "SIGSTOP"},
-    {SIGTSTP, "SIGTSTP"}, {SIGTTIN, "SIGTTIN"},     {SIGTTOU, "SIGTTOU"},
-    {SIGURG, "SIGURG"},   {SIGXCPU, "SIGXCPU"},     {SIGXFSZ, "SIGXFSZ"},
-    {SIGPROF, "SIGPROF"}, {SIGVTALRM, "SIGVTALRM"}, {SIGWINCH, "SIGWINCH"},
-    {SIGIO, "SIGIO"},     {SIGPWR, "SIGPWR"},       {SIGSYS, "SIGSYS"},
-};
-
 /* The highest signal number Linux has (SIGRTMAX with glibc and musl). */
 #define MAX_SIGNAL 64
-
-int spf__signal_from_name(const char *name)
-{
-    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-        if (strcmp(name, signals[i].name) == 0)
-            return signals[i].sig;
-    return -EINVAL;
-}
-
-const char *spf__signal_name(int sig)
-{
-    for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
-        if (sig == signals[i].sig)
-            return signals[i].name;
-    return NULL;
-}
 
 static int stage_from_name(const char *name)
 {
@@ -226,7 +194,7 @@ static int parse_returncode(const struct spf__node *v, struct spf_expect *e)
         r = 0;
         e->returncode = -(int)code;
     } else {
-        r = spf__node_enum(&v[E_SIGNAL], spf__signal_from_name, "signal",
+        r = spf__node_enum(&v[E_SIGNAL], spf_signal_from_name, "signal",
                            "a name such as SIGKILL, or a number", &sig);
         e->returncode = -sig;
     }

@@ -67,8 +67,5 @@ void spf__expect_clear(struct spf_expect *e);
  * exited. */
 enum spf_result spf__expect_result(const struct spf_expect *e);
 
-/* Signal numbers and their "SIGKILL" names (NULL when unknown). */
-int spf__signal_from_name(const char *name);
-const char *spf__signal_name(int sig);
 
 #endif

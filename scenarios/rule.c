@@ -8,23 +8,9 @@
 #include "rule.h"
 #include "text.h"
 
-static const char *const scope_names[] = {"parent", "child", "exec"};
-#define N_SCOPES (sizeof(scope_names) / sizeof(scope_names[0]))
-
-int spf__scope_from_name(const char *name)
+static int scope_from_name(const char *name)
 {
-    for (size_t i = 0; i < N_SCOPES; i++)
-        if (strcmp(name, scope_names[i]) == 0)
-            return 1 << i;
-    return -EINVAL;
-}
-
-const char *spf__scope_name(unsigned bit)
-{
-    for (size_t i = 0; i < N_SCOPES; i++)
-        if (bit == 1u << i)
-            return scope_names[i];
-    return "unknown";
+    return spf_fault_scope_from_name(name, strlen(name));
 }
 
 int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
@@ -33,7 +19,7 @@ int spf__fired_parse(const char *s, enum spf_fault_call *ret_call,
     const char *at = strchr(s, '@');
     size_t len = at ? (size_t)(at - s) : strlen(s);
     int call = spf_fault_call_from_name(s, len);
-    int scope = at ? spf__scope_from_name(at + 1) : 0;
+    int scope = at ? scope_from_name(at + 1) : 0;
     if (call < 0 || scope < 0)
         return -EINVAL;
     *ret_call = (enum spf_fault_call)call;
@@ -65,7 +51,7 @@ int spf__rules_read_errno(const struct spf__node *n, int *ret)
 static int parse_scope_item(const struct spf__node *n, unsigned *scope)
 {
     int bit;
-    int r = spf__node_enum(n, spf__scope_from_name, "scope",
+    int r = spf__node_enum(n, scope_from_name, "scope",
                            "parent, child or exec", &bit);
     if (r < 0)
         return r;

@@ -18,11 +18,7 @@ int spf__rules_parse(const struct spf__node *n, struct spf_case *kase);
 /* An errno written as a name ("ENOENT") or a number >= 0. */
 int spf__rules_read_errno(const struct spf__node *n, int *ret);
 
-/* SPF_SCOPE_* bit of "parent", "child" or "exec", or -EINVAL. */
-int spf__scope_from_name(const char *name);
 
-/* Name of one SPF_SCOPE_* bit. */
-const char *spf__scope_name(unsigned bit);
 
 /* Parse "call" or "call@scope"; *ret_scope is 0 for "any scope".
  * Returns 0 or -EINVAL. */

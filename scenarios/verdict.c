@@ -107,7 +107,7 @@ static void show_errno(struct spf__text *t, int err)
 
 static void show_returncode(struct spf__text *t, int code)
 {
-    const char *name = code < 0 ? spf__signal_name(-code) : NULL;
+    const char *name = code < 0 ? spf_signal_name(-code) : NULL;
     spf__text_addf(t, "%d", code);
     if (name)
         spf__text_addf(t, " (%s)", name);
@@ -305,7 +305,7 @@ static void show_fired(struct spf__text *t, const struct spf_outcome *o)
     for (size_t i = 0; i < o->n_fired; i++)
         spf__text_addf(t, "%s%s@%s#%" PRIu32, i ? ", " : "fired: ",
                        spf_fault_call_name(o->fired[i].call),
-                       spf__scope_name(o->fired[i].scope), o->fired[i].n);
+                       spf_fault_scope_name(o->fired[i].scope), o->fired[i].n);
 }
 
 static void check_fired(struct check *c)
@@ -348,7 +348,7 @@ static void check_census(struct check *c)
     check_census_list(c, "census.zombies", o->zombies, o->n_zombies);
     check_census_list(c, "census.strays", o->strays, o->n_strays);
     if (o->watchdog_signal) {
-        const char *name = spf__signal_name(o->watchdog_signal);
+        const char *name = spf_signal_name(o->watchdog_signal);
         spf__text_adds(&exp, "none");
         if (name)
             spf__text_adds(&got, name);

@@ -96,6 +96,11 @@ int spf_fault_call_from_name(const char *name, size_t len);
 const char *spf_errno_name(int err); /* "ENOENT"; NULL if unknown */
 int spf_errno_from_name(const char *name, size_t len);
 
+/* "parent", "child", "exec" for one SPF_SCOPE_* bit (NULL otherwise), and
+ * back (-EINVAL if unknown). */
+const char *spf_fault_scope_name(unsigned scope);
+int spf_fault_scope_from_name(const char *name, size_t len);
+
 /* Whether err is one the call can really return (from its man page), and
  * whether the call can transfer fewer bytes than asked. */
 bool spf_fault_errno_valid(enum spf_fault_call call, int err);
@@ -144,6 +149,34 @@ int spf_fault_record_format(const struct spf_fault_record *r, char *buf,
 /* Parse one line (without its '\n').  Returns 0 or -EINVAL. */
 int spf_fault_record_parse(const char *line, size_t len,
                            struct spf_fault_record *ret);
+
+/*
+ * The shared log.  A launcher creates it with spf_fault_log_create() and
+ * names its fd in SPF_FAULT_LOG_FD; the preload maps it once at load, so
+ * every process of the tree appends to the same memory whatever fds the
+ * code under test closes (a child's close_fds closes the fd itself long
+ * before exec).  Each record is reserved with one atomic add and copied in.
+ * An fd that is not such a log (a terminal, a file) gets one write(2) per
+ * record instead.
+ */
+#define SPF_FAULT_LOG_MAGIC "SPFLOG1"
+struct spf_fault_log_header {
+    char magic[8];     /* SPF_FAULT_LOG_MAGIC */
+    uint64_t capacity; /* bytes of records after the header */
+    uint64_t used;     /* bytes reserved; may exceed capacity */
+    uint64_t dropped;  /* records that did not fit */
+};
+
+/* A new log memfd (close-on-exec) with room for capacity bytes of
+ * records.  Returns the fd or -errno.  Not async-signal-safe. */
+int spf_fault_log_create(size_t capacity);
+
+/* The records written so far: a malloc'd, NUL-terminated copy of the
+ * complete lines (a record still being written, or torn by a writer's
+ * death, is left out and counted in *ret_torn), and how many records did
+ * not fit.  Returns 0 or -errno.  Not async-signal-safe. */
+int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
+                       uint64_t *ret_torn);
 
 /* Environment variables read by the preload. */
 #define SPF_ENV_FAULTS "SPF_FAULTS"           /* the plan, as text */

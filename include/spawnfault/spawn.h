@@ -227,6 +227,12 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             int64_t timeout_ns, bool check, struct spf_run_result *ret,
             struct spf_spawn_error *ret_err);
 
+/* "SIGKILL" for 9; NULL for a number without a name here. */
+const char *spf_signal_name(int sig);
+
+/* The number for "SIGKILL" or "KILL"; -EINVAL if unknown. */
+int spf_signal_from_name(const char *name);
+
 /* Decode a wait status: exit code, or -signal (killed or stopped). */
 int spf_status_decode(int status);
 

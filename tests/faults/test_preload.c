@@ -4,6 +4,7 @@
  * each test compares that, and the fault log, with what the plan implies.
  */
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -107,12 +108,33 @@ static void slurp(int fd, char *buf, size_t cap)
     close(fd);
 }
 
+/*
+ * With AddressSanitizer the target loads libasan, which must come first in
+ * the list of libraries, before any preload: it goes first in LD_PRELOAD.
+ * The result is "" or "PATH:".
+ */
+static const char *sanitizer_preload(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    static char path[4096];
+    void *sym = dlsym(RTLD_DEFAULT, "__asan_init");
+    Dl_info info;
+
+    if (path[0] == '\0' && sym != NULL && dladdr(sym, &info) != 0 &&
+        info.dli_fname != NULL)
+        snprintf(path, sizeof(path), "%s:", info.dli_fname);
+    return path;
+#else
+    return "";
+#endif
+}
+
 static void build_env(const struct opts *o, char **env, char *preload,
                       size_t preload_len, char *faults, char *seed, char *log)
 {
     size_t n = 0;
 
-    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s",
+    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s", sanitizer_preload(),
              o->with_dummy ? path_of("SPF_TEST_DUMMY_PRELOAD") : "",
              o->with_dummy ? ":" : "", path_of("SPF_TEST_PRELOAD"));
     env[n++] = "PATH=/usr/bin:/bin";
@@ -173,11 +195,36 @@ static void run_target(const struct opts *o, struct run *r,
 
 #define RUN(o, r, ...) run_target((o), (r), (const char *[]){__VA_ARGS__, NULL})
 
+/*
+ * ASan warns when a clone child that runs on a stack of the target's own
+ * exits; that block of three lines is about the target, not the preload.
+ */
+static bool is_asan_stack_warning(const char *line, size_t len)
+{
+    static const char *const known[] = {
+        "WARNING: ASan is ignoring requested __asan_handle_no_return",
+        "False positive error reports may follow",
+        "For details see https://github.com/google/sanitizers/issues/189",
+    };
+
+    for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+        if (memmem(line, len, known[i], strlen(known[i])) != NULL)
+            return true;
+    return false;
+}
+
 /* Valgrind reports on stderr; elsewhere the target must be silent. */
 static void assert_quiet(const struct run *r)
 {
-    if (!under_valgrind())
-        cr_assert_str_eq(r->err, "", "stderr: %s", r->err);
+    const char *p = r->err;
+
+    if (under_valgrind())
+        return;
+    while (*p != '\0') {
+        size_t len = strcspn(p, "\n");
+        cr_assert(is_asan_stack_warning(p, len), "stderr: %s", r->err);
+        p += len + (p[len] == '\n');
+    }
 }
 
 /* Parses every log line; the count of records, or fails the test. */
@@ -318,10 +365,12 @@ Test(preload, fails_the_nth_vfork)
 
 Test(preload, vfork_survives_many_children)
 {
-    struct opts o = {.plan = "vfork@parent#100..+100=EAGAIN"};
-    const char *loop = under_valgrind() ? "vforkloop:200" : "vforkloop:1000";
-    const char *want = under_valgrind() ? "vforkloop ok=198 failed=2 bad=0\n"
+    struct opts o = {.plan = "vfork@parent#20..+100=EAGAIN"};
+    const char *loop = under_valgrind() ? "vforkloop:40" : "vforkloop:1000";
+    const char *want = under_valgrind() ? "vforkloop ok=39 failed=1 bad=0\n"
                                         : "vforkloop ok=990 failed=10 bad=0\n";
+
+    /* Under valgrind every exec'd child starts a new valgrind. */
     struct run r;
 
     RUN(&o, &r, "arm", loop);
@@ -502,15 +551,13 @@ Test(preload, hides_itself_from_exec_d_programs)
     snprintf(want, sizeof(want),
              "SPF_FAULTS=(unset)\nSPF_FAULT_SEED=(unset)\n"
              "SPF_FAULT_LOG_FD=(unset)\nSPF_FAULT_ROOT=(unset)\n"
-             "SPF_FAULT_LOG_ID=(unset)\nLD_PRELOAD=%s\npreload=absent\n"
+             "SPF_FAULT_LOG_ID=(unset)\nLD_PRELOAD=%s%s\npreload=absent\n"
              "fork exit=0\n"
              "SPF_FAULTS=(unset)\nSPF_FAULT_SEED=(unset)\n"
              "SPF_FAULT_LOG_FD=(unset)\nSPF_FAULT_ROOT=(unset)\n"
-             "SPF_FAULT_LOG_ID=(unset)\nLD_PRELOAD=%s\npreload=loaded\n",
-             getenv("SPF_TEST_DUMMY_PRELOAD"),
-             getenv("SPF_TEST_DUMMY_PRELOAD"));
-    if (under_valgrind())
-        cr_skip_test("valgrind adds its own libraries to LD_PRELOAD");
+             "SPF_FAULT_LOG_ID=(unset)\nLD_PRELOAD=%s%s\npreload=loaded\n",
+             sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"),
+             sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"));
     cr_assert_str_eq(r.out, want);
 }
 

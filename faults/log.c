@@ -1,0 +1,84 @@
+/*
+ * The launcher's side of the shared fault log: creating it and reading
+ * it back.  The preload's side (appending) is in wrappers.c.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <spawnfault/faults.h>
+
+int spf_fault_log_create(size_t capacity)
+{
+    struct spf_fault_log_header h = {.capacity = capacity};
+    int fd = memfd_create("spf-fault-log", MFD_CLOEXEC);
+    int r;
+
+    if (fd < 0)
+        return -errno;
+    memcpy(h.magic, SPF_FAULT_LOG_MAGIC, sizeof(h.magic));
+    /* The file is sparse: only the pages records touch are allocated. */
+    if (ftruncate(fd, (off_t)(sizeof(h) + capacity)) < 0 ||
+        pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+        r = errno ? -errno : -EIO;
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+/*
+ * Keep the complete records of text[0..len); count the torn ones.  A record
+ * whose writer died is a written prefix followed by NUL bytes (the memfd
+ * starts zeroed), so on a line holding NUL bytes only what follows the
+ * last of them is a whole record; a last line without '\n' is torn.
+ */
+static void keep_whole_lines(char *text, size_t len, uint64_t *torn)
+{
+    size_t out = 0, start = 0;
+
+    while (start < len) {
+        char *nl = memchr(text + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - text) + 1 : len, from = start;
+
+        for (size_t i = start; i < end; i++)
+            if (text[i] == '\0')
+                from = i + 1;
+        if (from > start || !nl)
+            (*torn)++;
+        if (nl && from < end) {
+            memmove(text + out, text + from, end - from);
+            out += end - from;
+        }
+        start = end;
+    }
+    text[out] = '\0';
+}
+
+int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
+                       uint64_t *ret_torn)
+{
+    struct spf_fault_log_header h;
+    uint64_t len, torn = 0;
+    char *text;
+
+    if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
+        return errno ? -errno : -EIO;
+    if (memcmp(h.magic, SPF_FAULT_LOG_MAGIC, sizeof(h.magic)) != 0)
+        return -EINVAL;
+    len = h.used < h.capacity ? h.used : h.capacity;
+    text = malloc(len + 1);
+    if (!text)
+        return -ENOMEM;
+    if (len && pread(fd, text, len, sizeof(h)) != (ssize_t)len) {
+        free(text);
+        return -EIO;
+    }
+    keep_whole_lines(text, len, &torn);
+    *ret_text = text;
+    *ret_dropped = h.dropped;
+    *ret_torn = torn;
+    return 0;
+}

@@ -1,0 +1,283 @@
+/*
+ * JSON through jansson: the lossless report.  Every byte string is a JSON
+ * string when it is valid UTF-8 and {"hex": "..."} otherwise.  The format
+ * is in docs/reports.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "format.h"
+#include "origin.h"
+#include "output.h"
+
+/*
+ * The builders return a new value, or NULL when memory ran out.  set()
+ * takes any of them (jansson releases the value on failure and refuses a
+ * NULL one), so a builder ORs the failures together and checks once.
+ */
+static int set(json_t *obj, const char *key, json_t *value)
+{
+    return json_object_set_new(obj, key, value) < 0;
+}
+
+static int append(json_t *arr, json_t *value)
+{
+    return json_array_append_new(arr, value) < 0;
+}
+
+/* v, or NULL (and v released) when any part of it failed. */
+static json_t *built(json_t *v, int failed)
+{
+    if (!failed)
+        return v;
+    json_decref(v);
+    return NULL;
+}
+
+static json_t *hex_json(const char *p, size_t len)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)p;
+    char *hex = malloc(2 * len + 1);
+    json_t *obj;
+
+    if (!hex)
+        return NULL;
+    for (size_t i = 0; i < len; i++) {
+        hex[2 * i] = digits[u[i] >> 4];
+        hex[2 * i + 1] = digits[u[i] & 0xf];
+    }
+    obj = json_object();
+    obj = built(obj, set(obj, "hex", json_stringn(hex, 2 * len)));
+    free(hex);
+    return obj;
+}
+
+/* Bytes (NULL: absent, written null), so that nothing is lost. */
+static json_t *bytes_json(const char *p, size_t len)
+{
+    json_t *str;
+
+    if (!p)
+        return json_null();
+    /* jansson checks the UTF-8 itself (NUL is fine, encoded surrogates
+     * are not) and refuses what is invalid: then the hex form carries
+     * the bytes. */
+    str = json_stringn(p, len);
+    return str ? str : hex_json(p, len);
+}
+
+static json_t *str_json(const char *s)
+{
+    return s ? bytes_json(s, strlen(s)) : json_null();
+}
+
+/* An array of n items laid out size bytes apart, each built by item(). */
+static json_t *array_json(const void *items, size_t n, size_t size,
+                          json_t *(*item)(const void *))
+{
+    json_t *arr = json_array();
+    int bad = 0;
+
+    for (size_t i = 0; i < n; i++)
+        bad |= append(arr, item((const char *)items + i * size));
+    return built(arr, bad);
+}
+
+#define ARRAY_JSON(items, n, item) array_json(items, n, sizeof(*(items)), item)
+
+static json_t *str_item(const void *p)
+{
+    return str_json(*(char *const *)p);
+}
+
+static json_t *seconds_json(int64_t ns)
+{
+    return json_real((double)ns / 1e9);
+}
+
+/* Seeds use all 64 bits: as a number, most JSON readers would round
+ * them, and jansson cannot even hold those above INT64_MAX. */
+static json_t *seed_json(uint64_t seed)
+{
+    char buf[24];
+
+    snprintf(buf, sizeof(buf), "%" PRIu64, seed);
+    return json_string(buf);
+}
+
+static int set_errno(json_t *obj, int err)
+{
+    return set(obj, "errno", json_integer(err)) |
+           set(obj, "errno_name", str_json(spf__errno_name(err)));
+}
+
+static json_t *capture_json(const struct spf_capture *c)
+{
+    json_t *obj = json_object();
+    size_t sha_len = strnlen(c->sha256, sizeof(c->sha256));
+    int bad = 0;
+
+    bad |= set(obj, "present", json_boolean(c->present));
+    bad |= set(obj, "len", json_integer((json_int_t)c->total_len));
+    bad |= set(obj, "sha256",
+               sha_len ? bytes_json(c->sha256, sha_len) : json_null());
+    bad |= set(obj, "data", bytes_json(c->data.data, c->data.len));
+    return built(obj, bad);
+}
+
+static json_t *fault_json(const void *p)
+{
+    const struct spf_fault_record *f = p;
+    json_t *obj = json_object();
+    int bad = 0;
+
+    bad |= set(obj, "pid", json_integer(f->pid));
+    bad |= set(obj, "scope", str_json(spf_fault_scope_name(f->scope)));
+    bad |= set(obj, "call", str_json(spf_fault_call_name(f->call)));
+    bad |= set(obj, "n", json_integer(f->n));
+    if (f->action == SPF_ACTION_SHORT) {
+        bad |= set(obj, "action", json_string("short"));
+        bad |= set(obj, "want", json_integer((json_int_t)f->want));
+        /* The record's "-1: failed", as a number. */
+        bad |= set(obj, "got", json_integer((json_int_t)f->got));
+    } else {
+        bad |= set(obj, "action", json_string("errno"));
+        bad |= set_errno(obj, f->err);
+    }
+    return built(obj, bad);
+}
+
+static int set_captures(json_t *obj, const struct spf_outcome *o)
+{
+    return set(obj, "partial_out", capture_json(&o->partial_out)) |
+           set(obj, "partial_err", capture_json(&o->partial_err)) |
+           set(obj, "out", capture_json(&o->out)) |
+           set(obj, "err", capture_json(&o->err_out)) |
+           set(obj, "inherited_out", capture_json(&o->inherited_out)) |
+           set(obj, "inherited_err", capture_json(&o->inherited_err));
+}
+
+static int set_census(json_t *obj, const struct spf_outcome *o)
+{
+    return set(obj, "leaked_fds",
+               ARRAY_JSON(o->leaked_fds, o->n_leaked_fds, str_item)) |
+           set(obj, "zombies", ARRAY_JSON(o->zombies, o->n_zombies, str_item)) |
+           set(obj, "strays", ARRAY_JSON(o->strays, o->n_strays, str_item)) |
+           set(obj, "watchdog_signal", json_integer(o->watchdog_signal));
+}
+
+static json_t *outcome_json(const struct spf_outcome *o)
+{
+    json_t *obj = json_object();
+    int bad = 0;
+
+    bad |= set(obj, "result", json_string(spf_result_name(o->result)));
+    bad |= set(obj, "stage", json_string(spf_stage_name(o->stage)));
+    bad |= set_errno(obj, o->err);
+    bad |= set(obj, "filename", bytes_json(o->filename.data, o->filename.len));
+    bad |= set(obj, "err_name", bytes_json(o->err_name.data, o->err_name.len));
+    bad |= set(obj, "raw", bytes_json(o->raw.data, o->raw.len));
+    bad |= set(obj, "returncode",
+               o->has_returncode ? json_integer(o->returncode) : json_null());
+    bad |= set_captures(obj, o);
+    bad |= set(obj, "elapsed", seconds_json(o->elapsed_ns));
+    bad |= set(obj, "iterations", json_integer(o->iterations));
+    bad |= set_census(obj, o);
+    bad |= set(obj, "fired", ARRAY_JSON(o->fired, o->n_fired, fault_json));
+    bad |= set(obj, "harness_error", str_json(o->harness_error));
+    return built(obj, bad);
+}
+
+static json_t *mismatch_json(const void *p)
+{
+    const struct spf_mismatch *m = p;
+    json_t *obj = json_object();
+    int bad = set(obj, "field", str_json(m->field)) |
+              set(obj, "expected", str_json(m->expected)) |
+              set(obj, "got", str_json(m->got));
+
+    return built(obj, bad);
+}
+
+static json_t *scenario_json(const void *p)
+{
+    const struct spf_verdict *v = p;
+    const struct spf_scenario *sc = v->scenario;
+    json_t *obj = json_object();
+    int bad = 0;
+
+    bad |= set(obj, "name", str_json(sc->name));
+    bad |= set(obj, "file", str_json(sc->file));
+    bad |= set(obj, "line", json_integer(sc->line));
+    bad |= set(obj, "folder", str_json(sc->folder));
+    bad |= set(obj, "ref", str_json(sc->ref));
+    bad |= set(obj, "summary", str_json(sc->summary));
+    bad |= set(obj, "tags", ARRAY_JSON(sc->tags, sc->n_tags, str_item));
+    bad |= set(obj, "passed", json_boolean(v->passed));
+    bad |= set(obj, "seed", seed_json(v->seed));
+    bad |= set(obj, "mismatches",
+               ARRAY_JSON(v->mismatches, v->n_mismatches, mismatch_json));
+    bad |= set(obj, "outcome", outcome_json(&v->outcome));
+    bad |= set(obj, "replay", str_json(v->replay));
+    return built(obj, bad);
+}
+
+static json_t *totals_json(const struct spf_run_summary *s)
+{
+    json_t *obj = json_object();
+    int bad = set(obj, "passed", json_integer((json_int_t)s->passed)) |
+              set(obj, "failed", json_integer((json_int_t)s->failed)) |
+              set(obj, "total", json_integer((json_int_t)s->n));
+
+    return built(obj, bad);
+}
+
+static json_t *report_json(const struct spf_run_summary *s,
+                           const struct spf__origin *origin)
+{
+    char started[SPF__ISO8601_MAX];
+    json_t *obj = json_object();
+    int bad = 0;
+
+    spf__format_iso8601(s->started_unix, started);
+    bad |= set(obj, "tool", json_string("spawnfault"));
+    bad |= set(obj, "version", str_json(origin->version));
+    bad |= set(obj, "seed", seed_json(s->seed));
+    bad |= set(obj, "started", started[0] ? json_string(started) : json_null());
+    bad |= set(obj, "elapsed", seconds_json(s->elapsed_ns));
+    bad |= set(obj, "totals", totals_json(s));
+    bad |= set(obj, "scenarios", ARRAY_JSON(s->verdicts, s->n, scenario_json));
+    return built(obj, bad);
+}
+
+/* Fifteen significant digits print any duration in nanoseconds below
+ * eleven days exactly ("0.123", not "0.12300000000000001"). */
+#define DUMP_FLAGS (JSON_INDENT(2) | JSON_REAL_PRECISION(15))
+
+static int render(const void *ctx, FILE *f)
+{
+    /* A failed write stays on the stream, for the output to report; the
+     * tree was built by the rules, so jansson has nothing else to refuse. */
+    if (json_dumpf(ctx, f, DUMP_FLAGS) < 0 && !ferror(f))
+        return -EIO;
+    fputc('\n', f);
+    return 0;
+}
+
+int spf__report_json_from(const struct spf_run_summary *s, const char *path,
+                          const struct spf__origin *origin)
+{
+    json_t *root = report_json(s, origin);
+    int r;
+
+    if (!root)
+        return -ENOMEM;
+    r = spf__output_path(path, render, root);
+    json_decref(root);
+    return r;
+}

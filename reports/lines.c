@@ -1,0 +1,194 @@
+/* The lines that describe a verdict, for the writers that show text. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "lines.h"
+
+__attribute__((format(printf, 3, 4))) static int
+emitf(spf__line_fn *fn, void *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    char *line;
+    int n, r;
+
+    va_start(ap, fmt);
+    n = vasprintf(&line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -ENOMEM;
+    r = fn(ctx, line, (size_t)n);
+    free(line);
+    return r;
+}
+
+/* "label: " and bytes that may hold a NUL, which printf would stop at. */
+static int emit_bytes(spf__line_fn *fn, void *ctx, const char *label,
+                      const struct spf_bytes *b)
+{
+    size_t n = strlen(label);
+    char *line = malloc(n + 2 + b->len);
+    int r;
+
+    if (!line)
+        return -ENOMEM;
+    memcpy(line, label, n);
+    memcpy(line + n, ": ", 2);
+    memcpy(line + n + 2, b->data, b->len);
+    r = fn(ctx, line, n + 2 + b->len);
+    free(line);
+    return r;
+}
+
+static int emit_each(spf__line_fn *fn, void *ctx, const char *label,
+                     char *const *items, size_t n)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < n; i++)
+        r = emitf(fn, ctx, "%s: %s", label, spf__or_empty(items[i]));
+    return r;
+}
+
+int spf__mismatch_lines(const struct spf_verdict *v, spf__line_fn *fn,
+                        void *ctx)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < v->n_mismatches; i++) {
+        const struct spf_mismatch *m = &v->mismatches[i];
+
+        r = emitf(fn, ctx, "%s: expected %s, got %s", spf__or_empty(m->field),
+                  spf__or_empty(m->expected), spf__or_empty(m->got));
+    }
+    return r;
+}
+
+int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
+{
+    char sig[SPF__SIGNAL_MAX];
+    int r;
+
+    r = emit_each(fn, ctx, "leaked fd", o->leaked_fds, o->n_leaked_fds);
+    if (r == 0)
+        r = emit_each(fn, ctx, "zombie", o->zombies, o->n_zombies);
+    if (r == 0)
+        r = emit_each(fn, ctx, "stray", o->strays, o->n_strays);
+    if (r == 0 && o->watchdog_signal != 0)
+        r = emitf(fn, ctx, "watchdog: sent %s",
+                  spf__signal_label(o->watchdog_signal, sig));
+    if (r == 0 && o->harness_error)
+        r = emitf(fn, ctx, "harness error: %s", o->harness_error);
+    return r;
+}
+
+/* What the fault did: "ENOENT", "short: 1 of 4096 bytes". */
+static void fault_action(const struct spf_fault_record *f, char *buf,
+                         size_t len)
+{
+    char err[SPF__ERRNO_MAX];
+
+    if (f->action != SPF_ACTION_SHORT)
+        snprintf(buf, len, "%s", spf__errno_label(f->err, err));
+    else if (f->got == UINT64_MAX)
+        snprintf(buf, len, "short: failed, %" PRIu64 " bytes asked", f->want);
+    else
+        snprintf(buf, len, "short: %" PRIu64 " of %" PRIu64 " bytes", f->got,
+                 f->want);
+}
+
+static int fault_line(const struct spf_fault_record *f, spf__line_fn *fn,
+                      void *ctx)
+{
+    const char *call = spf_fault_call_name(f->call);
+    const char *scope = spf_fault_scope_name(f->scope);
+    char call_buf[24], scope_buf[24], action[80];
+
+    if (!call) {
+        snprintf(call_buf, sizeof(call_buf), "call %d", (int)f->call);
+        call = call_buf;
+    }
+    if (!scope) {
+        snprintf(scope_buf, sizeof(scope_buf), "scope %#x", f->scope);
+        scope = scope_buf;
+    }
+    fault_action(f, action, sizeof(action));
+    return emitf(fn, ctx, "fault fired: %s@%s#%" PRIu32 "=%s (pid %ld)", call,
+                 scope, f->n, action, (long)f->pid);
+}
+
+int spf__fault_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < o->n_fired; i++)
+        r = fault_line(&o->fired[i], fn, ctx);
+    return r;
+}
+
+int spf__problem_lines(const struct spf_verdict *v, spf__line_fn *fn, void *ctx)
+{
+    int r = spf__mismatch_lines(v, fn, ctx);
+
+    if (r == 0)
+        r = spf__census_lines(&v->outcome, fn, ctx);
+    if (r == 0)
+        r = spf__fault_lines(&v->outcome, fn, ctx);
+    return r;
+}
+
+static int spawn_error_lines(const struct spf_outcome *o, spf__line_fn *fn,
+                             void *ctx)
+{
+    char err[SPF__ERRNO_MAX];
+    int r;
+
+    r = emitf(fn, ctx, "stage: %s", spf_stage_name(o->stage));
+    if (r == 0)
+        r = emitf(fn, ctx, "errno: %s (%d)", spf__errno_label(o->err, err),
+                  o->err);
+    if (r == 0 && o->filename.data)
+        r = emit_bytes(fn, ctx, "filename", &o->filename);
+    return r;
+}
+
+static int capture_line(const char *label, const struct spf_capture *c,
+                        spf__line_fn *fn, void *ctx)
+{
+    if (!c->present)
+        return 0;
+    return emitf(fn, ctx, "%s: %" PRIu64 " bytes", label, c->total_len);
+}
+
+int spf__outcome_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
+{
+    char secs[SPF__SECONDS_MAX];
+    int r;
+
+    r = emitf(fn, ctx, "result: %s", spf_result_name(o->result));
+    if (r == 0 && o->result == SPF_RESULT_SPAWN_ERROR)
+        r = spawn_error_lines(o, fn, ctx);
+    if (r == 0 && o->has_returncode)
+        r = emitf(fn, ctx, "returncode: %d", o->returncode);
+
+    spf__format_seconds(o->elapsed_ns, secs);
+    if (r == 0)
+        r = emitf(fn, ctx, "elapsed: %s s, iterations: %u", secs,
+                  o->iterations);
+
+    if (r == 0)
+        r = capture_line("stdout", &o->out, fn, ctx);
+    if (r == 0)
+        r = capture_line("stderr", &o->err_out, fn, ctx);
+    if (r == 0)
+        r = capture_line("partial stdout", &o->partial_out, fn, ctx);
+    if (r == 0)
+        r = capture_line("partial stderr", &o->partial_err, fn, ctx);
+    if (r == 0 && o->n_fired > 0)
+        r = emitf(fn, ctx, "faults fired: %zu", o->n_fired);
+    return r;
+}

@@ -1,0 +1,71 @@
+/* The report for people: each failure in full, then one line of counts. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <spawnfault/report.h>
+
+#include "escape.h"
+#include "format.h"
+#include "lines.h"
+#include "output.h"
+
+/* Everything a verdict holds goes through the sanitiser, one line each,
+ * so no name can move the cursor, clear the screen or fake a line. */
+static int text_line(void *ctx, const char *line, size_t len)
+{
+    FILE *f = ctx;
+
+    fputs("  ", f);
+    spf__escape_put(f, line, len, SPF__ESC_ONE_LINE);
+    fputc('\n', f);
+    return 0;
+}
+
+static int write_failure(FILE *f, const struct spf_verdict *v)
+{
+    const struct spf_scenario *sc = v->scenario;
+    int r;
+
+    fputs("FAIL ", f);
+    spf__escape_puts(f, sc->name, SPF__ESC_ONE_LINE);
+    fputs(" (", f);
+    spf__escape_puts(f, sc->file, SPF__ESC_ONE_LINE);
+    fprintf(f, ":%u)", sc->line);
+    if (sc->ref && sc->ref[0] != '\0') {
+        fputs(" [", f);
+        spf__escape_puts(f, sc->ref, SPF__ESC_ONE_LINE);
+        fputc(']', f);
+    }
+    fputc('\n', f);
+
+    r = spf__problem_lines(v, text_line, f);
+    if (v->replay) {
+        fputs("  replay: ", f);
+        spf__escape_puts(f, v->replay, SPF__ESC_ONE_LINE);
+        fputc('\n', f);
+    }
+    fputc('\n', f);
+    return r;
+}
+
+static int render(const void *ctx, FILE *f)
+{
+    const struct spf_run_summary *s = ctx;
+    char secs[SPF__SECONDS_MAX];
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < s->n; i++)
+        if (!s->verdicts[i].passed)
+            r = write_failure(f, &s->verdicts[i]);
+
+    spf__format_seconds(s->elapsed_ns, secs);
+    fprintf(f,
+            "%zu scenarios: %zu passed, %zu failed in %s s; seed %" PRIu64 "\n",
+            s->n, s->passed, s->failed, secs, s->seed);
+    return r;
+}
+
+int spf_report_text(const struct spf_run_summary *s, FILE *f)
+{
+    return spf__output_stream(f, render, s);
+}

@@ -1,0 +1,69 @@
+/* The text report: failures in full, then the counts and the seed. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "fixture.h"
+
+TestSuite(text, .init = fixture_begin);
+
+Test(text, hostile_run_matches_golden)
+{
+    fixture_expect_stream_golden(spf_report_text, "hostile.txt");
+    fixture_end();
+}
+
+Test(text, nothing_reaches_the_terminal_raw)
+{
+    fixture_expect_stream_printable(spf_report_text);
+    fixture_end();
+}
+
+Test(text, failures_in_full_then_counts)
+{
+    size_t len;
+    char *data = fixture_render_hostile(spf_report_text, &len);
+    const char *last = strrchr(data, '\n');
+
+    cr_assert_not_null(last);
+    while (last > data && last[-1] != '\n')
+        last--;
+    cr_expect_str_eq(last, "5 scenarios: 2 passed, 3 failed in 2.500 s; "
+                           "seed 16045690984503111693\n");
+    cr_expect(strstr(data,
+                     "FAIL harness/agent-crash "
+                     "(scenarios/basic/crash.yaml:10) [HARN-01]\n") != NULL);
+    cr_expect(strstr(data, "  fault fired: read@exec#2=short: failed, 512 "
+                           "bytes asked (pid 99)\n") != NULL);
+    cr_expect(strstr(data, "  replay: spawnfault run --filter "
+                           "harness/agent-crash scenarios\n") != NULL);
+    cr_expect_null(strstr(data, "exits-zero"), "a pass is not detailed");
+    free(data);
+    fixture_end();
+}
+
+Test(text, passing_run_is_one_line)
+{
+    struct spf_run_summary *s = fixture_hostile();
+    struct spf_run_summary pass = *s;
+    size_t len;
+    char *data;
+
+    pass.n = 1;
+    pass.passed = 1;
+    pass.failed = 0;
+    data = fixture_render(spf_report_text, &pass, &len);
+    cr_expect_str_eq(data, "1 scenarios: 1 passed, 0 failed in 2.500 s; "
+                           "seed 16045690984503111693\n");
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}
+
+Test(text, write_error_is_returned)
+{
+    fixture_expect_stream_enospc(spf_report_text);
+    fixture_end();
+}

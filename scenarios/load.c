@@ -26,6 +26,8 @@ struct loaded {
     struct spf_scenario *items;
     yaml_mark_t *name_marks;
     size_t n, cap;
+    const char *root; /* the folder loaded, or the file's folder */
+    size_t root_len;
 };
 
 static int fail(struct spf_diag *d, const char *file, int code,
@@ -134,16 +136,45 @@ static int syntax_error(const yaml_parser_t *p, const char *file,
                                (unsigned)mark.column + 1, "", message);
 }
 
-/* The folder part of a path as given: "." when there is none. */
-static char *folder_of(const char *file)
+/* The last component of path[0..len), without trailing slashes. */
+static void last_component(const char *path, size_t len, const char **ret,
+                           size_t *ret_len)
 {
-    const char *slash = strrchr(file, '/');
-    if (!slash)
-        return strdup(".");
-    size_t len = (size_t)(slash - file);
-    while (len > 0 && file[len - 1] == '/')
-        len--;
-    return len ? strndup(file, len) : strdup("/");
+    size_t end = len, start;
+
+    while (end > 1 && path[end - 1] == '/')
+        end--;
+    start = end;
+    while (start > 0 && path[start - 1] != '/')
+        start--;
+    *ret = path + start;
+    *ret_len = end - start;
+}
+
+/*
+ * A scenario's folder, as reports group it: the loaded folder's own name,
+ * then the path below it ("suite", "suite/errpipe"), whatever way the
+ * folder was named on the command line.  "." when the name is empty.
+ */
+static char *folder_of(const char *file, const struct loaded *l)
+{
+    const char *slash = strrchr(file, '/'), *base, *below = "";
+    size_t dir_len = slash ? (size_t)(slash - file) : 0, base_len, below_len = 0;
+    char *out;
+
+    last_component(l->root, l->root_len, &base, &base_len);
+    if (base_len == 0 || (base_len == 1 && *base == '.'))
+        base = ".", base_len = 1;
+    if (dir_len > l->root_len) {
+        below = file + l->root_len;
+        below_len = dir_len - l->root_len;
+        while (below_len && *below == '/')
+            below++, below_len--;
+    }
+    if (asprintf(&out, "%.*s%s%.*s", (int)base_len, base,
+                 below_len ? "/" : "", (int)below_len, below) < 0)
+        return NULL;
+    return out;
 }
 
 static int keep(struct loaded *l, struct spf_scenario *sc, yaml_mark_t mark,
@@ -185,7 +216,7 @@ static int load_document(yaml_document_t *yaml, const char *file,
     if (r < 0)
         return r;
     sc.file = strdup(file);
-    sc.folder = folder_of(file);
+    sc.folder = folder_of(file, l);
     sc.line = (unsigned)root.mark.line + 1;
     if (!sc.file || !sc.folder)
         r = fail(d, file, -ENOMEM, "out of memory");
@@ -431,12 +462,19 @@ int spf_scenario_load(const char *path, struct spf_scenario_set *set,
     struct stat st;
     int r;
 
-    if (stat(path, &st) < 0)
+    if (stat(path, &st) < 0) {
         r = fail_errno(ret_diag, path, errno, "open");
-    else if (S_ISDIR(st.st_mode))
+    } else if (S_ISDIR(st.st_mode)) {
+        l.root = path;
+        l.root_len = strlen(path);
         r = load_folder(path, &l, ret_diag);
-    else
+    } else {
+        const char *slash = strrchr(path, '/');
+
+        l.root = slash ? path : ".";
+        l.root_len = slash ? (size_t)(slash - path) : 1;
         r = load_file(path, &l, ret_diag);
+    }
     if (r == 0)
         r = check_names(set, &l, ret_diag);
     if (r == 0)

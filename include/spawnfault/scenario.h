@@ -76,7 +76,8 @@ struct spf_scenario {
     char *name;    /* unique in a set */
     char *file;    /* path as given to the loader */
     unsigned line; /* where the scenario starts */
-    char *folder;  /* the file's folder: one JUnit testsuite each */
+    char *folder;  /* the loaded folder's name and the path below it
+                    * ("suite/errpipe"): one JUnit testsuite each */
     char *ref;     /* reference row id (e.g. "ERR-01"), or NULL */
     char *summary; /* one line, or NULL */
     char **tags;

@@ -98,12 +98,24 @@ static int parse_args(int argc, char **argv, struct args *a)
 
     while ((c = getopt_long(argc, argv, "+n:f:s:vh", longs, NULL)) != -1) {
         switch (c) {
-        case 'J': a->junit = optarg; break;
-        case 'j': a->json = optarg; break;
-        case 't': a->tap = true; break;
-        case 'f': a->filter = optarg; break;
-        case 'v': a->verbose = true; break;
-        case 'h': usage(stdout); exit(0);
+        case 'J':
+            a->junit = optarg;
+            break;
+        case 'j':
+            a->json = optarg;
+            break;
+        case 't':
+            a->tap = true;
+            break;
+        case 'f':
+            a->filter = optarg;
+            break;
+        case 'v':
+            a->verbose = true;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
         case 'n':
             if (!parse_u64(optarg, &v) || v < 1 || v > 256) {
                 error("--jobs: expected a number from 1 to 256, got \"%s\"",
@@ -214,9 +226,8 @@ static void on_progress(void *ctx, size_t index, size_t total,
 
     if (!v || !p->show)
         return;
-    fprintf(stderr, "[%*zu/%zu] %s %s (%.2f s)\n",
-            total >= 100 ? 3 : 2, index + 1, total,
-            v->passed ? "PASS" : "FAIL", sc->name,
+    fprintf(stderr, "[%*zu/%zu] %s %s (%.2f s)\n", total >= 100 ? 3 : 2,
+            index + 1, total, v->passed ? "PASS" : "FAIL", sc->name,
             (double)v->outcome.elapsed_ns / 1e9);
 }
 
@@ -301,11 +312,12 @@ static int cmd_run(struct args *a, const char *argv0)
     }
     bad = write_reports(a, &sum);
     if (r == -EINTR)
-        fprintf(stderr, "spawnfault: interrupted after %zu scenario%s; "
-                        "every started case was stopped and cleaned up\n",
+        fprintf(stderr,
+                "spawnfault: interrupted after %zu scenario%s; "
+                "every started case was stopped and cleaned up\n",
                 sum.n, sum.n == 1 ? "" : "s");
-    r = r == -EINTR ? EXIT_INTERRUPTED
-        : bad       ? EXIT_BAD_INPUT
+    r = r == -EINTR  ? EXIT_INTERRUPTED
+        : bad        ? EXIT_BAD_INPUT
         : sum.failed ? EXIT_FAILED
                      : 0;
     spf_run_summary_clear(&sum);

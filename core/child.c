@@ -204,8 +204,7 @@ static int close_ranges(const int *keep, size_t n_keep)
     return 0;
 }
 
-void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd,
-                          int how)
+void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd, int how)
 {
     /* Fds above a lowered RLIMIT_NOFILE are still closed (bpo-21618):
      * close_range and /proc/self/fd see every fd whatever the limit. */

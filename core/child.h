@@ -41,7 +41,6 @@ _Noreturn void spf__child_exec_or_die(const struct spf__child_plan *plan);
 /* Close every fd >= 3 not in keep.  how: 0 = best available
  * (close_range, then /proc/self/fd, then brute force up to max_fd);
  * 1 = /proc/self/fd only; 2 = brute force only (tests use 1 and 2). */
-void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd,
-                          int how);
+void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd, int how);
 
 #endif

@@ -90,8 +90,8 @@ static size_t poll_set(struct spf_proc *p, struct pollfd *pfd, int *which)
     return n;
 }
 
-static int serve(struct spf_proc *p, const struct pollfd *pfd,
-                 const int *which, size_t n)
+static int serve(struct spf_proc *p, const struct pollfd *pfd, const int *which,
+                 size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         ssize_t r;

@@ -7,10 +7,10 @@
 #include <spawnfault/spawn.h>
 
 static const char *const stage_names[] = {
-    [SPF_STAGE_NONE] = "none",       [SPF_STAGE_INVALID] = "invalid",
-    [SPF_STAGE_SETUP] = "setup",     [SPF_STAGE_FORK] = "fork",
-    [SPF_STAGE_PREEXEC] = "preexec", [SPF_STAGE_CHDIR] = "chdir",
-    [SPF_STAGE_EXEC] = "exec",       [SPF_STAGE_CHILD] = "child",
+    [SPF_STAGE_NONE] = "none",         [SPF_STAGE_INVALID] = "invalid",
+    [SPF_STAGE_SETUP] = "setup",       [SPF_STAGE_FORK] = "fork",
+    [SPF_STAGE_PREEXEC] = "preexec",   [SPF_STAGE_CHDIR] = "chdir",
+    [SPF_STAGE_EXEC] = "exec",         [SPF_STAGE_CHILD] = "child",
     [SPF_STAGE_BAD_DATA] = "bad_data",
 };
 

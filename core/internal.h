@@ -23,8 +23,8 @@ void spf__buf_free(struct spf__buf *b);
 
 struct spf_proc {
     pid_t pid;
-    int pidfd;    /* -1 when pidfd_open is not available */
-    int fds[3];   /* parent ends: stdin (write), stdout, stderr (read) */
+    int pidfd;  /* -1 when pidfd_open is not available */
+    int fds[3]; /* parent ends: stdin (write), stdout, stderr (read) */
     bool captured[3];
 
     /* Status, written only with waitlock held (CPython's _waitpid_lock):

@@ -216,8 +216,8 @@ static int make_std(struct spawn *sp, int i)
         return 0;
     case SPF_STDIO_STDOUT:
         /* Wherever stdout goes; our own fd 1 when stdout is inherited. */
-        sp->plan.std_src[i] = sp->plan.std_src[1] >= 0 ? sp->plan.std_src[1]
-                                                       : 1;
+        sp->plan.std_src[i] =
+            sp->plan.std_src[1] >= 0 ? sp->plan.std_src[1] : 1;
         return 0;
     default:
         return 0;
@@ -381,8 +381,7 @@ static void reap_failed(pid_t pid, struct spf_spawn_error *e)
     e->child_status = r == pid ? spf_status_decode(status) : INT_MIN;
 }
 
-static int setup_error(struct spf_spawn_error *e, enum spf_stage stage,
-                       int r)
+static int setup_error(struct spf_spawn_error *e, enum spf_stage stage, int r)
 {
     e->stage = stage;
     e->err = -r;

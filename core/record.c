@@ -36,4 +36,3 @@ size_t spf__record_encode(char *buf, int err, enum spf__step step)
     buf[at++] = ':';
     return put(buf, at, desc[step]);
 }
-

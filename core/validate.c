@@ -36,8 +36,7 @@ invalid_at(struct spf_spawn_error *e, const char *fmt, ...)
     return invalid(e, msg);
 }
 
-static int check_argv(const struct spf_popen_opts *o,
-                      struct spf_spawn_error *e)
+static int check_argv(const struct spf_popen_opts *o, struct spf_spawn_error *e)
 {
     if (o->argc == 0 || !o->argv)
         return invalid(e, "argv is empty");
@@ -54,8 +53,7 @@ static int check_argv(const struct spf_popen_opts *o,
     return 0;
 }
 
-static int check_env(const struct spf_popen_opts *o,
-                     struct spf_spawn_error *e)
+static int check_env(const struct spf_popen_opts *o, struct spf_spawn_error *e)
 {
     if (!o->env_replace)
         return 0;
@@ -69,21 +67,24 @@ static int check_env(const struct spf_popen_opts *o,
         /* '=' anywhere in a name is refused, as CPython does; '=' in a
          * value is fine. */
         if (memchr(name.ptr, '=', name.len))
-            return invalid_at(e, "illegal environment variable name "
-                                 "in env[%zu]", i);
+            return invalid_at(e,
+                              "illegal environment variable name "
+                              "in env[%zu]",
+                              i);
     }
     return 0;
 }
 
-static int check_fds(const struct spf_popen_opts *o,
-                     struct spf_spawn_error *e)
+static int check_fds(const struct spf_popen_opts *o, struct spf_spawn_error *e)
 {
     for (size_t i = 0; i < 3; i++) {
         enum spf_stdio_kind k = o->std[i].kind;
 
         if (k == SPF_STDIO_STDOUT && i != 2)
-            return invalid_at(e, "STDOUT can only be used for stderr "
-                                 "(stream %zu)", i);
+            return invalid_at(e,
+                              "STDOUT can only be used for stderr "
+                              "(stream %zu)",
+                              i);
         if (k == SPF_STDIO_FD && o->std[i].fd < 0)
             return invalid_at(e, "bad file descriptor for stream %zu", i);
         if (k > SPF_STDIO_STDOUT)

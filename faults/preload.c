@@ -176,8 +176,8 @@ static struct spf_fault_log_header *map_log(int fd)
         memcmp(h.magic, SPF_FAULT_LOG_MAGIC, sizeof(h.magic)) != 0 ||
         h.capacity > (uint64_t)st.st_size - sizeof(h))
         return NULL;
-    map = mmap(NULL, sizeof(h) + h.capacity, PROT_READ | PROT_WRITE,
-               MAP_SHARED, fd, 0);
+    map = mmap(NULL, sizeof(h) + h.capacity, PROT_READ | PROT_WRITE, MAP_SHARED,
+               fd, 0);
     return map == MAP_FAILED ? NULL : map;
 }
 

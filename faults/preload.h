@@ -82,8 +82,8 @@ struct spf__preload {
     pid_t own_pid;      /* the process that ran the constructor */
     int log_fd;         /* -1: faults are not logged */
     struct spf_fault_log_header *log_map; /* the shared log, or NULL */
-    int armed;          /* __atomic */
-    uint32_t counts[SPF_CALL__COUNT]; /* own_pid's calls, __atomic */
+    int armed;                            /* __atomic */
+    uint32_t counts[SPF_CALL__COUNT];     /* own_pid's calls, __atomic */
 };
 
 extern struct spf__preload spf__preload SPF_HIDDEN;

@@ -170,8 +170,7 @@ static void collect(struct spf_proc *p, bool kill_it, struct spf_outcome *out)
 static void path_communicate(const struct spf_case *c, struct spf_proc *p,
                              struct spf_outcome *out)
 {
-    int r = spf_proc_communicate(p, c->input.data, c->input.len,
-                                 c->timeout_ns);
+    int r = spf_proc_communicate(p, c->input.data, c->input.len, c->timeout_ns);
 
     out->result = SPF_RESULT_EXITED;
     if (r == -ETIMEDOUT) {
@@ -182,8 +181,8 @@ static void path_communicate(const struct spf_case *c, struct spf_proc *p,
                       : -ETIMEDOUT;
     }
     if (r < 0 && r != -ETIMEDOUT)
-        out->harness_error = spf__strf("communicate failed: %s",
-                                       spf_strerror(r));
+        out->harness_error =
+            spf__strf("communicate failed: %s", spf_strerror(r));
     if (r == 0) {
         capture_output(&out->out, spf_proc_output(p, 1));
         capture_output(&out->err_out, spf_proc_output(p, 2));
@@ -245,8 +244,8 @@ static void run_once(const struct spf_case *c, const struct opts *op,
 /* What must be the same in every iteration of a repeated case. */
 static bool same(const struct spf_outcome *a, const struct spf_outcome *b)
 {
-    return a->result == b->result && a->stage == b->stage &&
-           a->err == b->err && a->has_returncode == b->has_returncode &&
+    return a->result == b->result && a->stage == b->stage && a->err == b->err &&
+           a->has_returncode == b->has_returncode &&
            (!a->has_returncode || a->returncode == b->returncode);
 }
 
@@ -263,9 +262,8 @@ static void run_all(const struct spf_case *c, const struct opts *op,
         if (!same(out, &next) || next.harness_error)
             out->harness_error = spf__strf(
                 "iteration %u differed from the first: %s %s errno %d%s%s",
-                i + 1, spf_result_name(next.result),
-                spf_stage_name(next.stage), next.err,
-                next.harness_error ? ": " : "",
+                i + 1, spf_result_name(next.result), spf_stage_name(next.stage),
+                next.err, next.harness_error ? ": " : "",
                 next.harness_error ? next.harness_error : "");
         spf_outcome_clear(&next);
     }
@@ -351,10 +349,9 @@ int main(int argc, char **argv)
     if (spf__read_all(in_fd, &text, &len) < 0)
         text = NULL;
     close(in_fd);
-    arm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
-                                          SPF_FAULT_ARM_SYMBOL);
-    disarm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
-                                             SPF_FAULT_DISARM_SYMBOL);
+    arm_fn = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_ARM_SYMBOL);
+    disarm_fn =
+        (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_DISARM_SYMBOL);
     r = text ? spf__case_from_json(text, len, &c, err, sizeof(err)) : -EIO;
     free(text);
     if (r < 0) {

@@ -126,8 +126,7 @@ const char *spf_result_name(enum spf_result r)
 
 int spf_result_from_name(const char *name)
 {
-    for (size_t i = 0; i < sizeof(result_names) / sizeof(result_names[0]);
-         i++)
+    for (size_t i = 0; i < sizeof(result_names) / sizeof(result_names[0]); i++)
         if (strcmp(result_names[i], name) == 0)
             return (int)i;
     return -EINVAL;

@@ -131,8 +131,8 @@ static int scan_all(struct pp **ret, size_t *ret_n)
         if (read_stat(pid, &ppid, &st, NULL, 0) < 0)
             continue;
         if (n == cap) {
-            struct pp *nv = realloc(v, (cap = cap ? 2 * cap : 256) *
-                                           sizeof(*v));
+            struct pp *nv =
+                realloc(v, (cap = cap ? 2 * cap : 256) * sizeof(*v));
             if (!nv) {
                 closedir(d);
                 free(v);

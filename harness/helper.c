@@ -102,7 +102,6 @@ static void list_fds(void)
 {
     DIR *d = opendir("/proc/self/fd");
     struct dirent *e;
-    char line[16];
     int first = 1;
 
     if (!d)
@@ -111,8 +110,8 @@ static void list_fds(void)
         if (e->d_name[0] < '0' || e->d_name[0] > '9' ||
             atoi(e->d_name) == dirfd(d))
             continue;
-        snprintf(line, sizeof(line), "%s%s", first ? "" : " ", e->d_name);
-        put_str(line);
+        put_str(first ? "" : " ");
+        put_str(e->d_name);
         first = 0;
     }
     closedir(d);
@@ -151,10 +150,10 @@ static int run(char **argv, int left)
     const char *cmd = argv[0];
     char buf[64];
 
-#define NEED(n)                                                               \
-    do {                                                                      \
-        if (left < (n) + 1)                                                   \
-            exit(125);                                                        \
+#define NEED(n)                                                                \
+    do {                                                                       \
+        if (left < (n) + 1)                                                    \
+            exit(125);                                                         \
     } while (0)
     if (!strcmp(cmd, "out") || !strcmp(cmd, "err")) {
         NEED(1);

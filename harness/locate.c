@@ -24,10 +24,8 @@ static const struct where agent = {"SPF_AGENT", "harness/spawnfault-agent",
                                    SPF_LIBEXECDIR "/spawnfault-agent"};
 static const struct where preload = {"SPF_PRELOAD",
                                      "faults/libspawnfault-preload.so",
-                                     SPF_PKGLIBDIR
-                                     "/libspawnfault-preload.so"};
-static const struct where helper = {"SPF_HELPER",
-                                    "harness/spawnfault-helper",
+                                     SPF_PKGLIBDIR "/libspawnfault-preload.so"};
+static const struct where helper = {"SPF_HELPER", "harness/spawnfault-helper",
                                     SPF_LIBEXECDIR "/spawnfault-helper"};
 
 /* Paths found are kept for the life of the process. */

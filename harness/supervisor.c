@@ -88,7 +88,7 @@ static int expand(struct sv *s, struct spf_bytes *b)
 {
     const char *tok[] = {"{case_dir}", "{helper}"};
     const char *val[] = {s->dir, s->cfg->helper_path ? s->cfg->helper_path
-                                                      : "{helper}"};
+                                                     : "{helper}"};
 
     for (int t = 0; t < 2 && b->data; t++) {
         size_t tl = strlen(tok[t]), vl = strlen(val[t]);
@@ -220,11 +220,10 @@ static int agent_env(struct sv *s, struct env *e)
     e->v[e->borrowed] = spf__strf("LD_PRELOAD=%s%s%s", s->cfg->preload_path,
                                   old ? " " : "", old ? old : "");
     e->v[e->borrowed + 1] = spf__strf("%s=%s", SPF_ENV_FAULTS, plan);
-    e->v[e->borrowed + 2] = spf__strf("%s=%llx:%llx", SPF_ENV_FAULT_SEED,
-                                      (unsigned long long)p->seed,
-                                      (unsigned long long)p->stream);
-    e->v[e->borrowed + 3] = spf__strf("%s=%d", SPF_ENV_FAULT_LOG_FD,
-                                      s->log_fd);
+    e->v[e->borrowed + 2] =
+        spf__strf("%s=%llx:%llx", SPF_ENV_FAULT_SEED,
+                  (unsigned long long)p->seed, (unsigned long long)p->stream);
+    e->v[e->borrowed + 3] = spf__strf("%s=%d", SPF_ENV_FAULT_LOG_FD, s->log_fd);
     for (int i = 0; i < 4; i++)
         if (!e->v[e->borrowed + i])
             return -ENOMEM;
@@ -369,8 +368,10 @@ static void read_fault_log(struct sv *s)
         note(s, "fault log full: %llu records were dropped",
              (unsigned long long)dropped);
     if (torn)
-        note(s, "fault log: %llu records were torn (a writer died while "
-                "writing)", (unsigned long long)torn);
+        note(s,
+             "fault log: %llu records were torn (a writer died while "
+             "writing)",
+             (unsigned long long)torn);
     for (line = text; *line; line = end + 1) {
         struct spf_fault_record rec, *n;
 
@@ -413,8 +414,10 @@ static void read_outcome(struct sv *s, int status)
     free(raw);
     s->o.result = SPF_RESULT_HARNESS;
     if (WIFSIGNALED(status))
-        note(s, "the agent was killed by signal %d before reporting an "
-                "outcome", WTERMSIG(status));
+        note(s,
+             "the agent was killed by signal %d before reporting an "
+             "outcome",
+             WTERMSIG(status));
     else
         note(s, "the agent exited with status %d without an outcome",
              WEXITSTATUS(status));
@@ -456,8 +459,7 @@ static int open_fds(struct sv *s)
     s->std_fd[1] = mem_fd("spf-stderr");
     if (s->log_fd < 0)
         return s->log_fd;
-    if (s->case_fd < 0 || s->out_fd < 0 || s->std_fd[0] < 0 ||
-        s->std_fd[1] < 0)
+    if (s->case_fd < 0 || s->out_fd < 0 || s->std_fd[0] < 0 || s->std_fd[1] < 0)
         return -errno;
     return 0;
 }
@@ -502,8 +504,13 @@ static void setup_process(void)
 int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
                    int result_fd)
 {
-    struct sv s = {.c = c, .cfg = cfg, .case_fd = -1, .out_fd = -1,
-                   .log_fd = -1, .std_fd = {-1, -1}, .agent = -1};
+    struct sv s = {.c = c,
+                   .cfg = cfg,
+                   .case_fd = -1,
+                   .out_fd = -1,
+                   .log_fd = -1,
+                   .std_fd = {-1, -1},
+                   .agent = -1};
     int status = 0, r;
     char *json;
 
@@ -521,8 +528,10 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
         if (stop_requested)
             note(&s, "interrupted: the case was stopped");
         else if (s.watchdog_signal)
-            note(&s, "watchdog: the case exceeded its %.3g s and was sent "
-                     "%s", (double)c->watchdog_ns / 1e9,
+            note(&s,
+                 "watchdog: the case exceeded its %.3g s and was sent "
+                 "%s",
+                 (double)c->watchdog_ns / 1e9,
                  s.watchdog_signal == SIGKILL ? "SIGTERM, then SIGKILL"
                                               : "SIGTERM");
         read_outcome(&s, status);

@@ -103,8 +103,7 @@ static const char *const stdio_names[] = {
 
 static json_t *stdio_json(const struct spf_stdio *s)
 {
-    return json_pack("{s:s, s:i}", "kind", stdio_names[s->kind], "fd",
-                     s->fd);
+    return json_pack("{s:s, s:i}", "kind", stdio_names[s->kind], "fd", s->fd);
 }
 
 static int stdio_from(json_t *j, struct spf_stdio *s)
@@ -129,9 +128,9 @@ static json_t *case_env_json(const struct spf_case *c)
         return json_null();
     env = json_array();
     for (size_t i = 0; i < c->envc; i++)
-        json_array_append_new(env, json_pack("[o, o]",
-                                             bytes_json(&c->env_names[i]),
-                                             bytes_json(&c->env_values[i])));
+        json_array_append_new(env,
+                              json_pack("[o, o]", bytes_json(&c->env_names[i]),
+                                        bytes_json(&c->env_values[i])));
     return env;
 }
 
@@ -149,11 +148,10 @@ static json_t *case_spawn_json(const struct spf_case *c)
                      "s:b, s:b}",
                      "argv", argv, "executable", bytes_json(&c->executable),
                      "env", case_env_json(c), "cwd", bytes_json(&c->cwd),
-                     "stdio", std, "close_fds", c->close_fds, "pass_fds",
-                     pass, "start_new_session", c->start_new_session,
-                     "process_group", c->process_group, "umask", c->umask,
-                     "restore_signals", c->restore_signals, "allow_vfork",
-                     c->allow_vfork);
+                     "stdio", std, "close_fds", c->close_fds, "pass_fds", pass,
+                     "start_new_session", c->start_new_session, "process_group",
+                     c->process_group, "umask", c->umask, "restore_signals",
+                     c->restore_signals, "allow_vfork", c->allow_vfork);
 }
 
 char *spf__case_to_json(const struct spf_case *c)
@@ -162,19 +160,18 @@ char *spf__case_to_json(const struct spf_case *c)
     char *s;
 
     for (size_t i = 0; i < c->n_fiu; i++)
-        json_array_append_new(fiu,
-                              json_pack("{s:o, s:o}", "name",
-                                        text_json(c->fiu[i].name), "data",
-                                        bytes_json(&c->fiu[i].data)));
+        json_array_append_new(fiu, json_pack("{s:o, s:o}", "name",
+                                             text_json(c->fiu[i].name), "data",
+                                             bytes_json(&c->fiu[i].data)));
     root = json_pack("{s:o, s:o, s:s, s:o, s:o, s:b, s:o, s:b, s:i, s:o, "
                      "s:o}",
-                     "id", text_json(c->id), "spawn", case_spawn_json(c),
-                     "api", spf_api_name(c->api), "input",
-                     bytes_json(&c->input), "timeout_ns",
-                     timeout_json(c->timeout_ns), "resume", c->resume,
-                     "resume_timeout_ns", timeout_json(c->resume_timeout_ns),
-                     "check", c->check, "repeat", (int)c->repeat, "fiu", fiu,
-                     "watchdog_ns", json_integer(c->watchdog_ns));
+                     "id", text_json(c->id), "spawn", case_spawn_json(c), "api",
+                     spf_api_name(c->api), "input", bytes_json(&c->input),
+                     "timeout_ns", timeout_json(c->timeout_ns), "resume",
+                     c->resume, "resume_timeout_ns",
+                     timeout_json(c->resume_timeout_ns), "check", c->check,
+                     "repeat", (int)c->repeat, "fiu", fiu, "watchdog_ns",
+                     json_integer(c->watchdog_ns));
     if (!root)
         return NULL;
     s = json_dumps(root, JSON_COMPACT);
@@ -221,8 +218,8 @@ static int rd_int(struct rd *r, json_t *obj, const char *key)
     return (int)json_integer_value(j);
 }
 
-static void *rd_array(struct rd *r, json_t *arr, const char *key,
-                      size_t elem, size_t *ret_n)
+static void *rd_array(struct rd *r, json_t *arr, const char *key, size_t elem,
+                      size_t *ret_n)
 {
     void *v;
 
@@ -393,15 +390,14 @@ char *spf__outcome_to_json(const struct spf_outcome *o)
     root = json_pack(
         "{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
         "s:o, s:I, s:i, s:o, s:o, s:o, s:i, s:o, s:o}",
-        "result", spf_result_name(o->result), "stage",
-        spf_stage_name(o->stage), "errno", o->err, "filename",
-        bytes_json(&o->filename), "err_name", bytes_json(&o->err_name),
-        "raw", bytes_json(&o->raw), "message", bytes_json(&o->message),
-        "returncode",
+        "result", spf_result_name(o->result), "stage", spf_stage_name(o->stage),
+        "errno", o->err, "filename", bytes_json(&o->filename), "err_name",
+        bytes_json(&o->err_name), "raw", bytes_json(&o->raw), "message",
+        bytes_json(&o->message), "returncode",
         o->has_returncode ? json_integer(o->returncode) : json_null(),
         "partial_out", capture_json(&o->partial_out), "partial_err",
-        capture_json(&o->partial_err), "out", capture_json(&o->out),
-        "err_out", capture_json(&o->err_out), "inherited_out",
+        capture_json(&o->partial_err), "out", capture_json(&o->out), "err_out",
+        capture_json(&o->err_out), "inherited_out",
         capture_json(&o->inherited_out), "inherited_err",
         capture_json(&o->inherited_err), "elapsed_ns",
         (json_int_t)o->elapsed_ns, "iterations", (int)o->iterations,
@@ -428,7 +424,8 @@ static void rd_capture(struct rd *r, json_t *root, const char *key,
         return;
     c->present = true;
     rd_bytes(r, j, "data", &c->data);
-    c->total_len = (uint64_t)json_integer_value(json_object_get(j, "total_len"));
+    c->total_len =
+        (uint64_t)json_integer_value(json_object_get(j, "total_len"));
     sha = json_string_value(json_object_get(j, "sha256"));
     snprintf(c->sha256, sizeof(c->sha256), "%s", sha ? sha : "");
 }
@@ -509,13 +506,13 @@ int spf__outcome_from_json(const char *text, size_t len,
     rd_capture(&r, root, "inherited_out", &o.inherited_out);
     rd_capture(&r, root, "inherited_err", &o.inherited_err);
     o.elapsed_ns = json_integer_value(json_object_get(root, "elapsed_ns"));
-    o.iterations = (unsigned)json_integer_value(
-        json_object_get(root, "iterations"));
+    o.iterations =
+        (unsigned)json_integer_value(json_object_get(root, "iterations"));
     o.leaked_fds = rd_strv(&r, root, "leaked_fds", &o.n_leaked_fds);
     o.zombies = rd_strv(&r, root, "zombies", &o.n_zombies);
     o.strays = rd_strv(&r, root, "strays", &o.n_strays);
-    o.watchdog_signal = (int)json_integer_value(
-        json_object_get(root, "watchdog_signal"));
+    o.watchdog_signal =
+        (int)json_integer_value(json_object_get(root, "watchdog_signal"));
     rd_fired(&r, root, &o);
     he = json_string_value(json_object_get(root, "harness_error"));
     if (he && !(o.harness_error = strdup(he)))

@@ -59,10 +59,9 @@ static int render(const void *ctx, FILE *f)
             r = write_failure(f, &s->verdicts[i]);
 
     spf__format_seconds(s->elapsed_ns, secs);
-    fprintf(f,
-            "%zu scenario%s: %zu passed, %zu failed in %s s; seed %" PRIu64
-            "\n",
-            s->n, s->n == 1 ? "" : "s", s->passed, s->failed, secs, s->seed);
+    fprintf(
+        f, "%zu scenario%s: %zu passed, %zu failed in %s s; seed %" PRIu64 "\n",
+        s->n, s->n == 1 ? "" : "s", s->passed, s->failed, secs, s->seed);
     return r;
 }
 

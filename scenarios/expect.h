@@ -68,5 +68,4 @@ void spf__expect_clear(struct spf_expect *e);
  * exited. */
 enum spf_result spf__expect_result(const struct spf_expect *e);
 
-
 #endif

@@ -159,7 +159,8 @@ static void last_component(const char *path, size_t len, const char **ret,
 static char *folder_of(const char *file, const struct loaded *l)
 {
     const char *slash = strrchr(file, '/'), *base, *below = "";
-    size_t dir_len = slash ? (size_t)(slash - file) : 0, base_len, below_len = 0;
+    size_t dir_len = slash ? (size_t)(slash - file) : 0, base_len,
+           below_len = 0;
     char *out;
 
     last_component(l->root, l->root_len, &base, &base_len);
@@ -171,8 +172,8 @@ static char *folder_of(const char *file, const struct loaded *l)
         while (below_len && *below == '/')
             below++, below_len--;
     }
-    if (asprintf(&out, "%.*s%s%.*s", (int)base_len, base,
-                 below_len ? "/" : "", (int)below_len, below) < 0)
+    if (asprintf(&out, "%.*s%s%.*s", (int)base_len, base, below_len ? "/" : "",
+                 (int)below_len, below) < 0)
         return NULL;
     return out;
 }

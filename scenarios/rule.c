@@ -52,8 +52,8 @@ int spf__rules_read_errno(const struct spf__node *n, int *ret)
 static int parse_scope_item(const struct spf__node *n, unsigned *scope)
 {
     int bit;
-    int r = spf__node_enum(n, scope_from_name, "scope",
-                           "parent, child or exec", &bit);
+    int r = spf__node_enum(n, scope_from_name, "scope", "parent, child or exec",
+                           &bit);
     if (r < 0)
         return r;
     *scope |= (unsigned)bit;

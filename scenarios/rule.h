@@ -18,8 +18,6 @@ int spf__rules_parse(const struct spf__node *n, struct spf_case *kase);
 /* An errno written as a name ("ENOENT") or a number >= 0. */
 int spf__rules_read_errno(const struct spf__node *n, int *ret);
 
-
-
 /* Parse "call" or "call@scope"; *ret_scope is 0 for "any scope".
  * Returns 0 or -EINVAL. */
 int spf__rules_fired_parse(const char *s, enum spf_fault_call *ret_call,

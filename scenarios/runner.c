@@ -61,8 +61,7 @@ static int select_scenarios(struct run *r)
     return 0;
 }
 
-static void progress(struct run *r, size_t index,
-                     const struct spf_verdict *v)
+static void progress(struct run *r, size_t index, const struct spf_verdict *v)
 {
     if (r->opts->progress)
         r->opts->progress(r->opts->progress_ctx, index, r->n_todo,
@@ -86,8 +85,7 @@ static void start_next(struct run *r, struct slot *s)
         struct spf_outcome o = {.result = SPF_RESULT_HARNESS};
 
         o.harness_error = strdup(strerror(-err));
-        spf_verdict_check(r->todo[i], &o, r->opts->seed,
-                          &r->sum->verdicts[i]);
+        spf_verdict_check(r->todo[i], &o, r->opts->seed, &r->sum->verdicts[i]);
         spf_verdict_set_replay(&r->sum->verdicts[i], r->opts->replay_argv0);
         r->done++;
         progress(r, i, &r->sum->verdicts[i]);

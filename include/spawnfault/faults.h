@@ -135,9 +135,9 @@ struct spf_fault_record {
     enum spf_fault_call call;
     uint32_t n;
     enum spf_fault_action action;
-    int err;         /* SPF_ACTION_ERRNO */
-    uint64_t want;   /* SPF_ACTION_SHORT: bytes asked for */
-    uint64_t got;    /* SPF_ACTION_SHORT: bytes transferred (-1: failed) */
+    int err;       /* SPF_ACTION_ERRNO */
+    uint64_t want; /* SPF_ACTION_SHORT: bytes asked for */
+    uint64_t got;  /* SPF_ACTION_SHORT: bytes transferred (-1: failed) */
 };
 
 /* Format a record as one line ending in '\n'.  Returns the length or
@@ -179,8 +179,8 @@ int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
                        uint64_t *ret_torn);
 
 /* Environment variables read by the preload. */
-#define SPF_ENV_FAULTS "SPF_FAULTS"           /* the plan, as text */
-#define SPF_ENV_FAULT_SEED "SPF_FAULT_SEED"   /* "SEED:STREAM", hex */
+#define SPF_ENV_FAULTS "SPF_FAULTS"             /* the plan, as text */
+#define SPF_ENV_FAULT_SEED "SPF_FAULT_SEED"     /* "SEED:STREAM", hex */
 #define SPF_ENV_FAULT_LOG_FD "SPF_FAULT_LOG_FD" /* decimal fd */
 
 /*

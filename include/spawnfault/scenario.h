@@ -147,8 +147,8 @@ int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
 void spf_verdict_clear(struct spf_verdict *v);
 
 struct spf_runner_opts {
-    unsigned jobs;          /* >= 1 */
-    const char *filter;     /* fnmatch glob on names, or NULL */
+    unsigned jobs;      /* >= 1 */
+    const char *filter; /* fnmatch glob on names, or NULL */
     uint64_t seed;
     const char *replay_argv0; /* how to spell the program in replays */
     struct spf_harness_config harness;

@@ -36,14 +36,14 @@ const char *tmp_dir(void);
 /* A test that ends with the leak check.  (Criterion does not fail a test
  * for assertions made in its .fini fixture, so the check runs in the
  * test body itself.) */
-#define TEST(suite, name, ...)                                               \
-    static void suite##_##name##_body(void);                                 \
-    Test(suite, name, ##__VA_ARGS__)                                         \
-    {                                                                        \
-        leak_begin();                                                        \
-        suite##_##name##_body();                                             \
-        leak_end();                                                          \
-    }                                                                        \
+#define TEST(suite, name, ...)                                                 \
+    static void suite##_##name##_body(void);                                   \
+    Test(suite, name, ##__VA_ARGS__)                                           \
+    {                                                                          \
+        leak_begin();                                                          \
+        suite##_##name##_body();                                               \
+        leak_end();                                                            \
+    }                                                                          \
     static void suite##_##name##_body(void)
 
 #endif

@@ -160,16 +160,14 @@ TEST(communicate, resumed_call_finishes_the_input, .timeout = 20)
 
 /* gh-97000, decided: a child that exited is not a timeout because a
  * grandchild holds its stdout; the call returns at the deadline. */
-TEST(communicate, exited_child_with_grandchild_is_not_a_timeout,
-     .timeout = 10)
+TEST(communicate, exited_child_with_grandchild_is_not_a_timeout, .timeout = 10)
 {
     struct spf_popen_opts o;
     struct spf_str av[32];
     struct spf_proc *p;
     double t0 = now_ms();
 
-    helper_opts(&o, av, "out", "early", "background", "1", "exit", "0",
-                NULL);
+    helper_opts(&o, av, "out", "early", "background", "1", "exit", "0", NULL);
     p = start(&o);
     cr_assert_eq(spf_proc_communicate(p, NULL, 0, 300 * MSEC), 0);
     cr_expect_lt(now_ms() - t0, 1500);
@@ -187,8 +185,8 @@ TEST(communicate, timeout_after_eof_keeps_output, .timeout = 10)
     struct spf_str av[32];
     struct spf_proc *p;
 
-    helper_opts(&o, av, "out", "data", "close", "1", "close", "2", "sleep",
-                "5", NULL);
+    helper_opts(&o, av, "out", "data", "close", "1", "close", "2", "sleep", "5",
+                NULL);
     p = start(&o);
     cr_assert_eq(spf_proc_communicate(p, NULL, 0, 300 * MSEC), -ETIMEDOUT);
     cr_expect_str_eq(spf_proc_output(p, 1).data, "data");

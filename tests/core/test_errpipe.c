@@ -83,8 +83,7 @@ Test(errpipe, chdir_failure_names_the_cwd)
 
 Test(errpipe, custom_text_is_replaced_by_strerror)
 {
-    expect_os(DECODE("OSError:2:custom text"), SPF_STAGE_EXEC, ENOENT,
-              "prog");
+    expect_os(DECODE("OSError:2:custom text"), SPF_STAGE_EXEC, ENOENT, "prog");
 }
 
 Test(errpipe, errno_zero_keeps_the_description)

@@ -27,8 +27,8 @@ Test(execpath, one_candidate_per_path_entry)
 
 Test(execpath, empty_entries_give_the_bare_name)
 {
-    expect_cands("prog", ":/a:",
-                 (const char *[]){"prog", "/a/prog", "prog", NULL});
+    expect_cands("prog",
+                 ":/a:", (const char *[]){"prog", "/a/prog", "prog", NULL});
     expect_cands("prog", "", (const char *[]){"prog", NULL});
 }
 

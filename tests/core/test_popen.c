@@ -82,8 +82,7 @@ TEST(popen, missing_absolute_program, .timeout = 10)
     struct failure f;
 
     spf_popen_opts_init(&o);
-    set_argv(&o, av, "/opt/nonexistent_binary", "with", "some", "args",
-             NULL);
+    set_argv(&o, av, "/opt/nonexistent_binary", "with", "some", "args", NULL);
     o.std[1].kind = o.std[2].kind = SPF_STDIO_PIPE;
     f = must_fail(&o);
     cr_expect_eq(f.ret, -ENOENT);
@@ -296,8 +295,8 @@ TEST(popen, equals_in_a_value_is_legal, .timeout = 10)
 {
     struct spf_popen_opts o;
     struct spf_str av[32];
-    struct spf_env_var env[] = {{spf_str_c("FRUIT"),
-                                 spf_str_c("orange=lemon")}};
+    struct spf_env_var env[] = {
+        {spf_str_c("FRUIT"), spf_str_c("orange=lemon")}};
     struct spf_proc *p;
     struct spf_output out;
 
@@ -366,8 +365,8 @@ TEST(popen, works_with_std_fds_closed, .timeout = 10)
     if (pid == 0)
         _exit(closed_std_fds_child());
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "child status %#x", status);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x",
+              status);
 }
 
 #if SPF_WITH_FIU

@@ -53,8 +53,7 @@ TEST(run, timeout_kills_and_keeps_partial_output, .timeout = 10)
     struct spf_run_result r;
 
     helper_opts(&o, av, "out", "BDFL", "sleep", "3600", NULL);
-    cr_assert_eq(spf_run(&o, NULL, 0, 500 * MSEC, false, &r, NULL),
-                 -ETIMEDOUT);
+    cr_assert_eq(spf_run(&o, NULL, 0, 500 * MSEC, false, &r, NULL), -ETIMEDOUT);
     cr_expect(r.timed_out);
     cr_expect_eq(r.returncode, -SIGKILL);
     cr_expect_str_eq(r.out, "BDFL");
@@ -73,8 +72,7 @@ TEST(run, grandchild_cannot_delay_a_timeout, .timeout = 10)
     spf_popen_opts_init(&o);
     set_argv(&o, av, "/bin/sh", "-c", "sleep 3; :", NULL);
     o.std[1].kind = o.std[2].kind = SPF_STDIO_PIPE;
-    cr_assert_eq(spf_run(&o, NULL, 0, 100 * MSEC, false, &r, NULL),
-                 -ETIMEDOUT);
+    cr_assert_eq(spf_run(&o, NULL, 0, 100 * MSEC, false, &r, NULL), -ETIMEDOUT);
     cr_expect_lt(now_ms() - t0, 1500);
     spf_run_result_clear(&r);
 }

@@ -43,13 +43,13 @@ static void teardown(void)
 
 TestSuite(harness, .init = setup, .fini = teardown, .timeout = 30);
 
-static struct spf_bytes B(const char *s)
-{
+static struct spf_bytes B(const char *s) {
     return (struct spf_bytes){strdup(s), strlen(s)};
 }
 
 /* A case running argv (NULL-terminated), stdout and stderr piped. */
-static void make_case(struct spf_case *c, const char *first, ...)
+static void
+make_case(struct spf_case *c, const char *first, ...)
 {
     va_list ap;
     const char *s;
@@ -90,8 +90,7 @@ Test(harness, exit_code_and_output)
     struct spf_case c;
     struct spf_outcome o;
 
-    make_case(&c, "{helper}", "out", "hello", "err", "oops", "exit", "3",
-              NULL);
+    make_case(&c, "{helper}", "out", "hello", "err", "oops", "exit", "3", NULL);
     o = run(&c);
     cr_expect_eq(o.result, SPF_RESULT_EXITED);
     cr_expect(o.has_returncode);
@@ -209,9 +208,9 @@ static void set_plan(struct spf_case *c, const char *text)
 {
     char err[256];
 
-    cr_assert_eq(spf_fault_plan_parse(text, strlen(text), &c->faults, err,
-                                      sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        spf_fault_plan_parse(text, strlen(text), &c->faults, err, sizeof(err)),
+        0, "%s", err);
 }
 
 /* Faults reach the child before exec; the fired fault is on record. */

@@ -7,8 +7,7 @@
 
 #include "../../harness/wire.h"
 
-static struct spf_bytes B(const char *s, size_t len)
-{
+static struct spf_bytes B(const char *s, size_t len) {
     struct spf_bytes b = {malloc(len + 1), len};
 
     memcpy(b.data, s, len);
@@ -18,7 +17,8 @@ static struct spf_bytes B(const char *s, size_t len)
 
 #define BL(lit) B(lit, sizeof(lit) - 1)
 
-static void bytes_eq(const struct spf_bytes *a, const struct spf_bytes *b)
+static void
+bytes_eq(const struct spf_bytes *a, const struct spf_bytes *b)
 {
     cr_assert_eq(a->data == NULL, b->data == NULL);
     if (!a->data)
@@ -64,8 +64,7 @@ Test(wire, case_round_trip)
 
     json = spf__case_to_json(&c);
     cr_assert(json);
-    cr_assert_eq(spf__case_from_json(json, strlen(json), &d, err,
-                                     sizeof(err)),
+    cr_assert_eq(spf__case_from_json(json, strlen(json), &d, err, sizeof(err)),
                  0, "%s", err);
     cr_expect_str_eq(d.id, c.id);
     cr_assert_eq(d.argc, 2);
@@ -123,16 +122,19 @@ Test(wire, outcome_round_trip)
     o.watchdog_signal = 9;
     o.n_fired = 1;
     o.fired = calloc(1, sizeof(*o.fired));
-    o.fired[0] = (struct spf_fault_record){
-        .pid = 42, .scope = SPF_SCOPE_CHILD, .call = SPF_CALL_EXECVE, .n = 1,
-        .action = SPF_ACTION_ERRNO, .err = 2};
+    o.fired[0] = (struct spf_fault_record){.pid = 42,
+                                           .scope = SPF_SCOPE_CHILD,
+                                           .call = SPF_CALL_EXECVE,
+                                           .n = 1,
+                                           .action = SPF_ACTION_ERRNO,
+                                           .err = 2};
     o.harness_error = strdup("bad \x01 byte");
 
     json = spf__outcome_to_json(&o);
     cr_assert(json);
-    cr_assert_eq(spf__outcome_from_json(json, strlen(json), &p, err,
-                                        sizeof(err)),
-                 0, "%s", err);
+    cr_assert_eq(
+        spf__outcome_from_json(json, strlen(json), &p, err, sizeof(err)), 0,
+        "%s", err);
     cr_expect_eq(p.result, SPF_RESULT_SPAWN_ERROR);
     cr_expect_eq(p.stage, SPF_STAGE_BAD_DATA);
     bytes_eq(&p.raw, &o.raw);
@@ -167,8 +169,8 @@ Test(wire, malformed_input_is_an_error)
     cr_expect_lt(spf__case_from_json("{", 1, &c, err, sizeof(err)), 0);
     cr_expect(strstr(err, "JSON error"), "%s", err);
     cr_expect_lt(spf__case_from_json("{}", 2, &c, err, sizeof(err)), 0);
-    cr_expect_lt(spf__outcome_from_json("{\"result\": \"nope\"}", 18, &o,
-                                        err, sizeof(err)),
+    cr_expect_lt(spf__outcome_from_json("{\"result\": \"nope\"}", 18, &o, err,
+                                        sizeof(err)),
                  0);
     cr_expect(strstr(err, "result"), "%s", err);
 }

@@ -5,7 +5,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "census.h"
@@ -191,4 +194,46 @@ char spf__proc_state(pid_t pid)
     char state;
 
     return read_stat(pid, &ppid, &state, NULL, 0) < 0 ? 0 : state;
+}
+
+static bool in_list(const pid_t *v, size_t n, pid_t pid)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == pid)
+            return true;
+    return false;
+}
+
+size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx)
+{
+    pid_t *done = NULL;
+    size_t n_done = 0;
+
+    for (int round = 0; round < 100; round++) {
+        pid_t *pids = NULL, *grown;
+        size_t n = 0;
+
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
+        if (spf__descendants(getpid(), &pids, &n) < 0 || n == 0) {
+            free(pids);
+            break;
+        }
+        grown = realloc(done, (n_done + n) * sizeof(pid_t));
+        for (size_t i = 0; grown && i < n; i++) {
+            if (in_list(grown, n_done, pids[i]) ||
+                spf__proc_state(pids[i]) == 'Z')
+                continue;
+            grown[n_done++] = pids[i];
+            if (seen)
+                seen(pids[i], ctx);
+        }
+        done = grown ? grown : done;
+        for (size_t i = 0; i < n; i++)
+            kill(pids[i], SIGKILL);
+        free(pids);
+        usleep(10000);
+    }
+    free(done);
+    return n_done;
 }

@@ -26,6 +26,14 @@ int spf__fds_leaked(const struct spf__fdset *before,
  * children listed before... in no particular order.  Returns 0 or -errno. */
 int spf__descendants(pid_t root, pid_t **ret, size_t *ret_n);
 
+/*
+ * Kill (SIGKILL) and reap every process below the caller, round after
+ * round until none is left: as a child subreaper, the caller inherits the
+ * children of every parent it kills.  seen (may be NULL) is called once per
+ * process found alive, before it is killed.  Returns how many were seen.
+ */
+size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx);
+
 /* "pid 123 (sleep) state S", or NULL when it is gone. */
 char *spf__proc_describe(pid_t pid);
 

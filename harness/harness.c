@@ -135,23 +135,5 @@ int spf_harness_run(const struct spf_case *c,
 
 size_t spf_harness_sweep(void)
 {
-    size_t total = 0;
-
-    for (int round = 0; round < 100; round++) {
-        pid_t *pids = NULL;
-        size_t n = 0;
-
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
-        if (spf__descendants(getpid(), &pids, &n) < 0 || n == 0) {
-            free(pids);
-            break;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (kill(pids[i], SIGKILL) == 0 && round == 0)
-                total++;
-        free(pids);
-        usleep(10000);
-    }
-    return total;
+    return spf__kill_descendants(NULL, NULL);
 }

@@ -328,31 +328,14 @@ static void watch_agent(struct sv *s, int *status)
         close(pidfd);
 }
 
-/* Every process still below us: reported, killed, reaped.  Repeated,
- * since killing a parent hands its children to us. */
-static void sweep(struct sv *s, bool report)
+static void note_stray(pid_t pid, void *ctx)
 {
-    for (int round = 0; round < 100; round++) {
-        pid_t *pids = NULL;
-        size_t n = 0;
+    struct sv *s = ctx;
+    char *d = spf__proc_describe(pid);
 
-        while (waitpid(-1, NULL, WNOHANG) > 0)
-            ;
-        if (spf__descendants(getpid(), &pids, &n) < 0 || n == 0) {
-            free(pids);
-            return;
-        }
-        for (size_t i = 0; i < n; i++) {
-            char *d = report ? spf__proc_describe(pids[i]) : NULL;
-
-            if (d && spf__proc_state(pids[i]) != 'Z')
-                spf__strv_addf(&s->o.strays, &s->o.n_strays, "%s", d);
-            free(d);
-            kill(pids[i], SIGKILL);
-        }
-        free(pids);
-        usleep(10000);
-    }
+    if (d)
+        spf__strv_addf(&s->o.strays, &s->o.n_strays, "%s", d);
+    free(d);
 }
 
 static void read_fault_log(struct sv *s)
@@ -537,7 +520,8 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
         read_outcome(&s, status);
         s.o.watchdog_signal = s.watchdog_signal;
     }
-    sweep(&s, true);
+    /* Every process still below us is a stray: reported, killed, reaped. */
+    spf__kill_descendants(note_stray, &s);
     if (s.agent > 0)
         finish_outcome(&s);
     close_fds(&s);

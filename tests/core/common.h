@@ -4,6 +4,8 @@
 #define SPF_TESTS_CORE_COMMON_H
 
 #include <criterion/criterion.h>
+
+#include "../common/leakcheck.h"
 #include <spawnfault/spawn.h>
 
 #define SEC 1000000000LL
@@ -19,11 +21,6 @@ void set_argv(struct spf_popen_opts *o, struct spf_str *store, ...);
  * stderr piped. */
 void helper_opts(struct spf_popen_opts *o, struct spf_str *store, ...);
 
-/* Snapshot the open fds at the start of a test, and check at its end
- * that the same fds are open and that no child is left (reaped or not). */
-void leak_begin(void);
-void leak_end(void);
-
 /* Monotonic milliseconds. */
 double now_ms(void);
 
@@ -32,18 +29,5 @@ double now_ms(void);
 void make_file(char *ret_path, size_t len, const char *name,
                const char *content, unsigned mode);
 const char *tmp_dir(void);
-
-/* A test that ends with the leak check.  (Criterion does not fail a test
- * for assertions made in its .fini fixture, so the check runs in the
- * test body itself.) */
-#define TEST(suite, name, ...)                                                 \
-    static void suite##_##name##_body(void);                                   \
-    Test(suite, name, ##__VA_ARGS__)                                           \
-    {                                                                          \
-        leak_begin();                                                          \
-        suite##_##name##_body();                                               \
-        leak_end();                                                            \
-    }                                                                          \
-    static void suite##_##name##_body(void)
 
 #endif

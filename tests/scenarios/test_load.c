@@ -10,7 +10,7 @@
 
 #include <spawnfault/scenario.h>
 
-#include "common.h"
+#include "../common/leakcheck.h"
 
 #define FIXTURE(p) SPF_TEST_DIR "/" p
 

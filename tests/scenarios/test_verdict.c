@@ -11,7 +11,7 @@
 
 #include <spawnfault/scenario.h>
 
-#include "common.h"
+#include "../common/leakcheck.h"
 
 static char *dup_bytes(const void *p, size_t n)
 {

@@ -1,6 +1,6 @@
-/* Shared by the scenarios tests: the leak check every test ends with. */
-#ifndef SPF_TESTS_SCENARIOS_COMMON_H
-#define SPF_TESTS_SCENARIOS_COMMON_H
+/* Shared by the tests of every layer: the leak check each test ends with. */
+#ifndef SPF_TESTS_COMMON_LEAKCHECK_H
+#define SPF_TESTS_COMMON_LEAKCHECK_H
 
 #include <criterion/criterion.h>
 
@@ -14,6 +14,10 @@
  */
 void leak_begin(void);
 void leak_end(void);
+
+/* Called by leak_end() before it looks, when set: a test's own clean-up
+ * (e.g. removing its temporary folder). */
+extern void (*leak_cleanup)(void);
 
 /* A test that ends with the leak check.  (Criterion does not fail a test
  * for assertions in its .fini fixture, so the check runs in the body.) */

@@ -9,10 +9,23 @@
 #include "capture.h"
 #include "fdio.h"
 
-int spf__capture_set(struct spf_capture *c, const char *data, size_t len)
+void spf_sha256_hex(const void *data, size_t len, char ret[65])
 {
     struct sha256_ctx ctx;
     uint8_t digest[SHA256_DIGEST_SIZE];
+
+    sha256_init(&ctx);
+    sha256_update(&ctx, len, data);
+    sha256_digest(&ctx, sizeof(digest), digest);
+    for (size_t i = 0; i < sizeof(digest); i++) {
+        ret[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        ret[2 * i + 1] = "0123456789abcdef"[digest[i] & 0xf];
+    }
+    ret[64] = '\0';
+}
+
+int spf__capture_set(struct spf_capture *c, const char *data, size_t len)
+{
     size_t keep = len < SPF_CAPTURE_KEEP ? len : SPF_CAPTURE_KEEP;
 
     memset(c, 0, sizeof(*c));
@@ -25,14 +38,7 @@ int spf__capture_set(struct spf_capture *c, const char *data, size_t len)
         memcpy(c->data.data, data, keep);
     c->data.data[keep] = '\0';
     c->data.len = keep;
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, (const uint8_t *)data);
-    sha256_digest(&ctx, sizeof(digest), digest);
-    for (size_t i = 0; i < sizeof(digest); i++) {
-        c->sha256[2 * i] = "0123456789abcdef"[digest[i] >> 4];
-        c->sha256[2 * i + 1] = "0123456789abcdef"[digest[i] & 0xf];
-    }
-    c->sha256[64] = '\0';
+    spf_sha256_hex(data, len, c->sha256);
     return 0;
 }
 

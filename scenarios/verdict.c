@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <nettle/sha2.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,17 +22,6 @@ struct check {
     struct spf_verdict *v;
     bool failed; /* an allocation failed: the verdict cannot pass */
 };
-
-static void sha256_hex(const void *p, size_t len, char ret[65])
-{
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, p);
-    sha256_digest(&ctx, sizeof(digest), digest);
-    for (size_t i = 0; i < sizeof(digest); i++)
-        snprintf(ret + 2 * i, 3, "%02x", digest[i]);
-}
 
 /* Record a difference; takes the texts. */
 static void mismatch(struct check *c, const char *field,
@@ -71,7 +59,7 @@ static void show_data(struct spf__textbuf *t, const void *p, size_t kept,
     if (shown == total)
         return;
     if (!sha256 && kept == total)
-        sha256_hex(p, kept, digest);
+        spf_sha256_hex(p, kept, digest);
     spf__textbuf_addf(t, " (%" PRIu64 " bytes, sha256 %s)", total,
                       sha256          ? sha256
                       : kept == total ? digest
@@ -228,7 +216,7 @@ static bool capture_equals(const struct spf_capture *cap,
         return false;
     if (cap->data.len == cap->total_len)
         return true;
-    sha256_hex(want->data, want->len, digest);
+    spf_sha256_hex(want->data, want->len, digest);
     return strcmp(digest, cap->sha256) == 0;
 }
 

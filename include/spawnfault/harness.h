@@ -114,6 +114,10 @@ struct spf_capture {
     char sha256[65]; /* lower-case hex */
 };
 
+/* The SHA-256 of data as 64 lower-case hex digits and a NUL, as captures
+ * carry it. */
+void spf_sha256_hex(const void *data, size_t len, char ret[65]);
+
 enum spf_result {
     SPF_RESULT_EXITED = 0,  /* the child ran and was collected */
     SPF_RESULT_SPAWN_ERROR, /* the spawn failed */

@@ -3,7 +3,6 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <nettle/sha2.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,17 +31,6 @@ static struct spf_bytes bytes(const void *p, size_t n)
 /* Static bytes for expectations, which the tests never free. */
 #define STATIC_BYTES(lit) ((struct spf_bytes){(char *)lit, sizeof(lit) - 1})
 
-static void sha256_hex(const void *p, size_t len, char ret[65])
-{
-    struct sha256_ctx ctx;
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_init(&ctx);
-    sha256_update(&ctx, len, p);
-    sha256_digest(&ctx, sizeof(digest), digest);
-    for (size_t i = 0; i < sizeof(digest); i++)
-        snprintf(ret + 2 * i, 3, "%02x", digest[i]);
-}
-
 /* A capture of total bytes of which the first kept were read. */
 static void capture_part(struct spf_capture *c, const void *p, size_t kept,
                          size_t total)
@@ -50,7 +38,7 @@ static void capture_part(struct spf_capture *c, const void *p, size_t kept,
     c->present = true;
     c->data = bytes(p, kept);
     c->total_len = total;
-    sha256_hex(p, total, c->sha256);
+    spf_sha256_hex(p, total, c->sha256);
 }
 
 static void capture(struct spf_capture *c, const void *p, size_t n)
@@ -363,7 +351,7 @@ TEST(verdict, stream_len_and_sha256)
     s->has_len = true;
     s->len = 3;
     s->has_sha256 = true;
-    sha256_hex("abc", 3, s->sha256);
+    spf_sha256_hex("abc", 3, s->sha256);
 
     capture(&o.inherited_out, "abc", 3);
     check_passes(&sc, &o);
@@ -460,7 +448,7 @@ TEST(verdict, long_data_is_cut_with_length_and_digest)
 
     verdict(&sc, &o, &v);
     cr_assert_eq(v.n_mismatches, 1);
-    sha256_hex(expected, sizeof(expected), digest);
+    spf_sha256_hex(expected, sizeof(expected), digest);
     snprintf(text, sizeof(text), "\"%.64s\"... (100 bytes, sha256 %s)",
              expected, digest);
     cr_assert_str_eq(v.mismatches[0].expected, text);

@@ -73,7 +73,13 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
     res.err = take_output(p, 2, &res.err_len);
     spf_proc_free(p);
     if (r < 0 && r != -ETIMEDOUT) {
+        /* The child started: not a spawn failure, so say so. */
         spf_run_result_clear(&res);
+        if (ret_err) {
+            *ret_err = (struct spf_spawn_error){.child_status = INT_MIN};
+            ret_err->stage = SPF_STAGE_NONE;
+            ret_err->err = -r;
+        }
         return r;
     }
     if (r == 0 && check && code != 0)

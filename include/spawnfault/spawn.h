@@ -103,7 +103,8 @@ enum spf_stage {
 };
 
 /*
- * A spawn failure, filled by spf_popen() and spf_run() whenever they fail.
+ * A spawn failure, filled by spf_popen() and spf_run() whenever they fail
+ * (spf_run() also for a failure after the spawn: stage SPF_STAGE_NONE).
  * Release with spf_spawn_error_clear().
  */
 struct spf_spawn_error {
@@ -221,7 +222,10 @@ void spf_run_result_clear(struct spf_run_result *r);
  * was read before the deadline (nothing is read after the kill, so a
  * grandchild holding a pipe cannot delay the return).  With check, a non-zero
  * returncode gives -SPF_ECHECK.  In these three cases *ret is filled.  A
- * spawn failure fills *ret_err instead and returns as spf_popen().
+ * spawn failure fills *ret_err instead and returns as spf_popen().  Any
+ * other failure happened after the spawn (communicate could not poll, read
+ * or write): the child has been killed and reaped, *ret is untouched, and
+ * *ret_err has stage SPF_STAGE_NONE, the errno in .err and no strings.
  */
 int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             int64_t timeout_ns, bool check, struct spf_run_result *ret,

@@ -126,16 +126,31 @@ static void capture_partial(struct spf_capture *c, struct spf_output o)
         spf__capture_set(c, o.data, o.len);
 }
 
+/* The API call failed after the spawn: CPython's OSError out of it. */
+static void api_failed(struct spf_outcome *out, const char *call, int err)
+{
+    char *m = spf__strf("%s: %s", call, spf_strerror(err));
+
+    out->result = SPF_RESULT_ERROR;
+    out->err = err;
+    if (!m || copy_bytes(&out->message, m, strlen(m)) < 0)
+        out->harness_error = strdup("out of memory");
+    free(m);
+}
+
 static void path_run(const struct spf_case *c, const struct opts *op,
                      struct spf_outcome *out)
 {
     struct spf_run_result res;
-    struct spf_spawn_error e;
+    struct spf_spawn_error e = {.child_status = INT_MIN};
     int r = spf_run(&op->o, c->input.data, c->input.len, c->timeout_ns,
                     c->check, &res, &e);
 
     if (r < 0 && r != -ETIMEDOUT && r != -SPF_ECHECK) {
-        spawn_failed(out, &e);
+        if (e.stage == SPF_STAGE_NONE)
+            api_failed(out, "communicate", -r);
+        else
+            spawn_failed(out, &e);
         spf_spawn_error_clear(&e);
         return;
     }
@@ -148,7 +163,8 @@ static void path_run(const struct spf_case *c, const struct opts *op,
         if (res.err)
             spf__capture_set(&out->partial_err, res.err, res.err_len);
     } else {
-        out->result = SPF_RESULT_EXITED;
+        /* CalledProcessError carries the output as run() returns it. */
+        out->result = r == -SPF_ECHECK ? SPF_RESULT_CHECK : SPF_RESULT_EXITED;
         if (c->std[1].kind == SPF_STDIO_PIPE)
             spf__capture_set(&out->out, res.out ? res.out : "", res.out_len);
         if (c->std[2].kind == SPF_STDIO_PIPE)
@@ -181,8 +197,7 @@ static void path_communicate(const struct spf_case *c, struct spf_proc *p,
                       : -ETIMEDOUT;
     }
     if (r < 0 && r != -ETIMEDOUT)
-        out->harness_error =
-            spf__strf("communicate failed: %s", spf_strerror(r));
+        api_failed(out, "communicate", -r);
     if (r == 0) {
         capture_output(&out->out, spf_proc_output(p, 1));
         capture_output(&out->err_out, spf_proc_output(p, 2));
@@ -197,7 +212,7 @@ static void path_wait(const struct spf_case *c, struct spf_proc *p,
 
     out->result = r == -ETIMEDOUT ? SPF_RESULT_TIMEOUT : SPF_RESULT_EXITED;
     if (r < 0 && r != -ETIMEDOUT)
-        out->harness_error = spf__strf("wait failed: %s", spf_strerror(r));
+        api_failed(out, "wait", -r);
     /* As CPython's call(): a timeout kills the child, then collects it. */
     if (r == 0)
         out->has_returncode = true;

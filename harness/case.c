@@ -115,6 +115,8 @@ static const char *const result_names[] = {
     [SPF_RESULT_SPAWN_ERROR] = "spawn_error",
     [SPF_RESULT_TIMEOUT] = "timeout",
     [SPF_RESULT_HARNESS] = "harness_error",
+    [SPF_RESULT_ERROR] = "error",
+    [SPF_RESULT_CHECK] = "called_process_error",
 };
 
 const char *spf_result_name(enum spf_result r)

@@ -156,6 +156,18 @@ static int spawn_error_lines(const struct spf_outcome *o, spf__line_fn *fn,
     return r;
 }
 
+static int api_error_lines(const struct spf_outcome *o, spf__line_fn *fn,
+                           void *ctx)
+{
+    char err[SPF__ERRNO_MAX];
+    int r = emitf(fn, ctx, "errno: %s (%d)", spf__errno_label(o->err, err),
+                  o->err);
+
+    if (r == 0 && o->message.data)
+        r = emit_bytes(fn, ctx, "message", &o->message);
+    return r;
+}
+
 static int capture_line(const char *label, const struct spf_capture *c,
                         spf__line_fn *fn, void *ctx)
 {
@@ -172,6 +184,8 @@ int spf__outcome_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
     r = emitf(fn, ctx, "result: %s", spf_result_name(o->result));
     if (r == 0 && o->result == SPF_RESULT_SPAWN_ERROR)
         r = spawn_error_lines(o, fn, ctx);
+    if (r == 0 && o->result == SPF_RESULT_ERROR)
+        r = api_error_lines(o, fn, ctx);
     if (r == 0 && o->has_returncode)
         r = emitf(fn, ctx, "returncode: %d", o->returncode);
 

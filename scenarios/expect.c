@@ -39,6 +39,7 @@ static const char *const expect_keys[E__COUNT] = {
     [E_ELAPSED_MIN] = "elapsed_min",
     [E_FAULTS_FIRED] = "faults_fired",
     [E_STRAYS] = "strays",
+    [E_ERROR] = "error",
 };
 
 /* The highest signal number Linux has (SIGRTMAX with glibc and musl). */
@@ -211,6 +212,8 @@ static int implied_result(size_t key)
         return SPF_RESULT_SPAWN_ERROR;
     if (key == E_PARTIAL_STDOUT || key == E_PARTIAL_STDERR)
         return SPF_RESULT_TIMEOUT;
+    if (key == E_ERROR)
+        return SPF_RESULT_ERROR;
     return -1;
 }
 
@@ -222,7 +225,9 @@ static int resolve_result(const struct spf__node *v, struct spf_expect *e)
     size_t by = E__COUNT;
     if (v[E_RESULT].y) {
         if ((r = spf__node_enum(&v[E_RESULT], result_from_name, "result",
-                                "exited, spawn_error or timeout", &result)) < 0)
+                                "exited, spawn_error, timeout, error or "
+                                "called_process_error",
+                                &result)) < 0)
             return r;
         by = E_RESULT;
     }
@@ -283,6 +288,10 @@ static int parse_parts(const struct spf__node *v, struct spf_expect *e)
 
     if ((r = parse_elapsed(v, e)) < 0)
         return r;
+    if (v[E_ERROR].y &&
+        (r = spf__rules_read_errno(&v[E_ERROR], &e->api_err)) < 0)
+        return r;
+    e->has_api_errno = v[E_ERROR].y != NULL;
     if (v[E_STRAYS].y) {
         long long n;
         if ((r = spf__node_int(&v[E_STRAYS], 0, INT32_MAX, &n)) < 0)
@@ -339,6 +348,8 @@ enum spf_result spf__expect_result(const struct spf_expect *e)
     if (e->has_stage || e->has_errno || e->has_filename || e->has_raw ||
         e->has_message)
         return SPF_RESULT_SPAWN_ERROR;
+    if (e->has_api_errno)
+        return SPF_RESULT_ERROR;
     for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++) {
         const struct spf_expect_stream *s =
             spf__expect_stream(&spf__expect_streams[i], e);

@@ -25,6 +25,7 @@ enum spf__expect_key {
     E_ELAPSED_MIN,
     E_FAULTS_FIRED,
     E_STRAYS,
+    E_ERROR,
     E__COUNT
 };
 

@@ -484,11 +484,42 @@ static int check_timeout(const struct nodes *nd, const struct spf_scenario *sc)
     return 0;
 }
 
+/* With check, run() raises CalledProcessError for a non-zero returncode:
+ * the expected returncode decides the result unless one is given, and a
+ * result given must agree with it. */
+static int check_check(const struct nodes *nd, struct spf_scenario *sc)
+{
+    struct spf_expect *e = &sc->expect;
+    const struct spf__node *res = &nd->expect[E_RESULT];
+    bool raises = sc->kase.check && e->has_returncode && e->returncode != 0;
+
+    if (e->result == SPF_RESULT_CHECK && !sc->kase.check)
+        return spf__node_fail(res, "result called_process_error needs "
+                                   "check: true");
+    if (e->result == SPF_RESULT_CHECK && e->has_returncode && !raises)
+        return spf__node_fail(nd->expect[E_RETURNCODE].y
+                                  ? &nd->expect[E_RETURNCODE]
+                                  : &nd->expect[E_SIGNAL],
+                              "check raises only for a non-zero returncode");
+    if (!raises || e->result == SPF_RESULT_CHECK)
+        return 0;
+    if (res->y)
+        return spf__node_fail(res,
+                              "with check: true a returncode of %d "
+                              "raises CalledProcessError: the result "
+                              "is called_process_error",
+                              e->returncode);
+    if (e->result == SPF_RESULT_EXITED)
+        e->result = SPF_RESULT_CHECK;
+    return 0;
+}
+
 static int check_rules(const struct nodes *nd, struct spf_scenario *sc)
 {
     int r;
     if ((r = check_api_options(nd, &sc->kase)) < 0 ||
-        (r = check_captures(nd, sc)) < 0 || (r = check_fired(nd, sc)) < 0)
+        (r = check_captures(nd, sc)) < 0 || (r = check_fired(nd, sc)) < 0 ||
+        (r = check_check(nd, sc)) < 0)
         return r;
     return check_timeout(nd, sc);
 }

@@ -120,6 +120,12 @@ static void show_outcome(struct spf__textbuf *t, const struct spf_outcome *o)
         spf__textbuf_adds(t, ", filename ");
         show_bytes(t, &o->filename, "none");
         spf__textbuf_adds(t, ")");
+    } else if (o->result == SPF_RESULT_ERROR) {
+        spf__textbuf_adds(t, " (errno ");
+        show_errno(t, o->err);
+        spf__textbuf_adds(t, ": ");
+        show_bytes(t, &o->message, "no message");
+        spf__textbuf_adds(t, ")");
     } else if (o->result == SPF_RESULT_HARNESS && o->harness_error) {
         spf__textbuf_adds(t, ": ");
         spf__textbuf_escape(t, o->harness_error, strlen(o->harness_error));
@@ -188,6 +194,18 @@ static void check_spawn_error(struct check *c)
     if (e->has_message)
         check_bytes(c, "spawn_error.message", &e->message, &o->message,
                     "absent");
+}
+
+/* The errno of an API call that failed after the spawn. */
+static void check_api_error(struct check *c)
+{
+    struct spf__textbuf exp = {0}, got = {0};
+    if (!c->e->has_api_errno || c->o->result != SPF_RESULT_ERROR ||
+        c->o->err == c->e->api_err)
+        return;
+    show_errno(&exp, c->e->api_err);
+    show_errno(&got, c->o->err);
+    mismatch(c, "error", &exp, &got);
 }
 
 static void check_returncode(struct check *c)
@@ -385,7 +403,8 @@ static char *replay_command(const struct spf_scenario *sc, uint64_t seed,
     spf__textbuf_shell_word(&t, argv0 ? argv0 : "spawnfault");
     spf__textbuf_addf(&t, " run --seed %" PRIu64 " --filter ", seed);
     spf__textbuf_shell_quote(&t, pattern);
-    spf__textbuf_adds(&t, " ");
+    /* "--": a path may begin with a dash. */
+    spf__textbuf_adds(&t, " -- ");
     spf__textbuf_shell_quote(&t, sc->file ? sc->file : "");
     free(pattern);
     return spf__textbuf_steal(&t);
@@ -405,6 +424,7 @@ void spf_verdict_check(const struct spf_scenario *sc,
 
     check_result(&c);
     check_spawn_error(&c);
+    check_api_error(&c);
     check_returncode(&c);
     for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
         check_stream(&c, &spf__expect_streams[i]);

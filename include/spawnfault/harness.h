@@ -123,6 +123,13 @@ enum spf_result {
     SPF_RESULT_SPAWN_ERROR, /* the spawn failed */
     SPF_RESULT_TIMEOUT,     /* the API call's deadline passed */
     SPF_RESULT_HARNESS,     /* the agent could not produce an outcome */
+    SPF_RESULT_ERROR,       /* the API call failed after the spawn (CPython
+                               raises OSError): errno in .err, the call and
+                               its text in .message; the child was killed
+                               and collected */
+    SPF_RESULT_CHECK,       /* run with check: the child exited non-zero
+                               (CPython raises CalledProcessError); the
+                               returncode and output are as for exited */
 };
 
 const char *spf_result_name(enum spf_result r);
@@ -131,7 +138,7 @@ int spf_result_from_name(const char *name); /* -EINVAL if unknown */
 struct spf_outcome {
     enum spf_result result;
 
-    /* SPF_RESULT_SPAWN_ERROR */
+    /* SPF_RESULT_SPAWN_ERROR (all), SPF_RESULT_ERROR (err, message) */
     enum spf_stage stage;
     int err;
     struct spf_bytes filename; /* absent: no filename */

@@ -30,7 +30,10 @@ struct spf_diag {
 /* Expectations: each part is checked only when its has_ flag is set. */
 struct spf_expect {
     bool has_result;
-    enum spf_result result; /* exited, spawn_error, timeout */
+    enum spf_result result; /* any but harness_error */
+
+    bool has_api_errno; /* error: the errno the API call failed with */
+    int api_err;
 
     bool has_stage;
     enum spf_stage stage;

@@ -2,6 +2,7 @@
  * of mistake with its place, files, folders and names. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -926,7 +927,7 @@ TEST(load_errors, harness_error_is_not_an_expected_result)
 {
     expect_error("bad-result.yaml", 5, 11, "expect.result",
                  "unknown result \"harness_error\" (expected exited, "
-                 "spawn_error or timeout)");
+                 "spawn_error, timeout, error or called_process_error)");
 }
 
 TEST(load_errors, signal_number_out_of_range)
@@ -980,6 +981,65 @@ TEST(load_rules, resume_needs_a_timeout)
     expect_error("resume-no-timeout.yaml", 6, 9, "resume",
                  "resume needs a timeout: it is the call made after the "
                  "first one times out");
+}
+
+TEST(load, check_turns_a_nonzero_returncode_into_called_process_error)
+{
+    struct spf_scenario_set set = {0};
+    load_ok(FIXTURE("good/check.yaml"), &set);
+
+    cr_assert_eq(find(&set, "check-nonzero-implies")->expect.result,
+                 SPF_RESULT_CHECK);
+    cr_assert_eq(find(&set, "check-zero-exited")->expect.result,
+                 SPF_RESULT_EXITED);
+    cr_assert_eq(find(&set, "check-signal-implies")->expect.result,
+                 SPF_RESULT_CHECK);
+    cr_assert_eq(find(&set, "check-signal-implies")->expect.returncode,
+                 -SIGTERM);
+    spf_scenario_set_clear(&set);
+}
+
+TEST(load, error_names_the_errno_and_implies_the_result)
+{
+    struct spf_scenario_set set = {0};
+    load_ok(FIXTURE("good/check.yaml"), &set);
+
+    const struct spf_expect *e = &find(&set, "api-error")->expect;
+    cr_assert_eq(e->result, SPF_RESULT_ERROR);
+    cr_assert(e->has_api_errno);
+    cr_assert_eq(e->api_err, ENOMEM);
+    cr_assert(!e->has_errno, "not a spawn error's errno");
+    e = &find(&set, "api-error-number")->expect;
+    cr_assert_eq(e->result, SPF_RESULT_ERROR);
+    cr_assert_eq(e->api_err, EIO);
+    spf_scenario_set_clear(&set);
+}
+
+TEST(load_rules, check_result_must_agree)
+{
+    expect_error("check-result-exited.yaml", 6, 11, "expect.result",
+                 "with check: true a returncode of 1 raises "
+                 "CalledProcessError: the result is called_process_error");
+}
+
+TEST(load_rules, called_process_error_needs_check)
+{
+    expect_error("called-process-error-without-check.yaml", 5, 11,
+                 "expect.result",
+                 "result called_process_error needs check: true");
+}
+
+TEST(load_rules, called_process_error_needs_a_nonzero_returncode)
+{
+    expect_error("called-process-error-zero.yaml", 7, 15, "expect.returncode",
+                 "check raises only for a non-zero returncode");
+}
+
+TEST(load_rules, error_and_spawn_error_disagree)
+{
+    expect_error("error-and-spawn-error.yaml", 7, 10, "expect.error",
+                 "error implies result error, but spawn_error implies "
+                 "spawn_error");
 }
 
 TEST(load_rules, check_only_with_run)

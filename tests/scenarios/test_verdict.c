@@ -602,6 +602,50 @@ TEST(verdict, harness_error_result_fails)
     check_one(&sc, &o, "result", "exited", "harness_error");
 }
 
+static struct spf_outcome api_error(int err, const char *message)
+{
+    struct spf_outcome o = {.result = SPF_RESULT_ERROR, .err = err};
+    o.message.data = strdup(message);
+    o.message.len = strlen(message);
+    return o;
+}
+
+TEST(verdict, api_error_compares_the_errno)
+{
+    struct spf_scenario sc = scenario();
+    sc.expect.result = SPF_RESULT_ERROR;
+    sc.expect.has_returncode = false;
+    sc.expect.has_api_errno = true;
+    sc.expect.api_err = ENOMEM;
+
+    struct spf_outcome o = api_error(ENOMEM, "communicate: x");
+    struct spf_verdict v;
+    verdict(&sc, &o, &v);
+    assert_passed(&v);
+    spf_verdict_clear(&v);
+
+    o = api_error(EIO, "communicate: Input/output error");
+    check_one(&sc, &o, "error", "ENOMEM (12)", "EIO (5)");
+}
+
+TEST(verdict, api_error_is_not_an_exit)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = api_error(EIO, "wait: Input/output error");
+    sc.expect.has_returncode = false;
+    check_one(&sc, &o, "result", "exited",
+              "error (errno EIO (5): \"wait: Input/output error\")");
+}
+
+TEST(verdict, called_process_error_is_not_an_exit)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = exited(0);
+    o.result = SPF_RESULT_CHECK;
+    check_one(&sc, &o, "result", "exited",
+              "called_process_error (returncode 0)");
+}
+
 TEST(verdict, replay_command)
 {
     struct spf_scenario sc = scenario();
@@ -609,14 +653,14 @@ TEST(verdict, replay_command)
     struct spf_verdict v;
 
     verdict(&sc, &o, &v);
-    cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --filter 'exits' "
+    cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --filter 'exits' -- "
                                "'scenarios/exits.yaml'");
     cr_assert_eq(spf_verdict_set_replay(&v, "./build/cli/spawnfault"), 0);
     cr_assert_str_eq(v.replay, "./build/cli/spawnfault run --seed 42 "
-                               "--filter 'exits' 'scenarios/exits.yaml'");
+                               "--filter 'exits' -- 'scenarios/exits.yaml'");
     cr_assert_eq(spf_verdict_set_replay(&v, "/opt/my tools/spawnfault"), 0);
     cr_assert_str_eq(v.replay, "'/opt/my tools/spawnfault' run --seed 42 "
-                               "--filter 'exits' 'scenarios/exits.yaml'");
+                               "--filter 'exits' -- 'scenarios/exits.yaml'");
     spf_verdict_clear(&v);
 }
 
@@ -630,7 +674,7 @@ TEST(verdict, replay_quotes_a_name_with_a_quote)
 
     verdict(&sc, &o, &v);
     cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --filter "
-                               "'it'\\''s' 'my scenarios/o'\\''k.yaml'");
+                               "'it'\\''s' -- 'my scenarios/o'\\''k.yaml'");
     spf_verdict_clear(&v);
 }
 
@@ -662,13 +706,14 @@ TEST(verdict, replay_survives_a_hostile_name)
 
     verdict(&sc, &o, &v);
     size_t n = shell_words(v.replay, buf, sizeof(buf), w, 16);
-    cr_assert_eq(n, 7, "the shell sees %zu words", n);
+    cr_assert_eq(n, 8, "the shell sees %zu words", n);
     cr_assert_str_eq(w[0], "spawnfault");
     cr_assert_str_eq(w[1], "run");
     cr_assert_str_eq(w[2], "--seed");
     cr_assert_str_eq(w[3], "42");
     cr_assert_str_eq(w[4], "--filter");
-    cr_assert_str_eq(w[6], "dir with 'quotes'/$HOME.yaml");
+    cr_assert_str_eq(w[6], "--");
+    cr_assert_str_eq(w[7], "dir with 'quotes'/$HOME.yaml");
     cr_assert_eq(fnmatch(w[5], name, 0), 0, "the filter matches the name");
     cr_assert_neq(fnmatch(w[5], "a'b\"c $(false) `x` Xz]\\\n;|&<>", 0), 0,
                   "and only the name");

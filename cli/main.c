@@ -3,14 +3,16 @@
  * that prints.
  *
  *   spawnfault run [PATH...] [--junit FILE] [--json FILE] [--tap]
- *                  [--jobs N] [--filter GLOB] [--seed N] [--verbose]
- *   spawnfault list [PATH...] [--filter GLOB]
+ *                  [--jobs N] [--filter GLOB]... [--seed N] [--verbose]
+ *   spawnfault list [PATH...] [--filter GLOB]...
+ *
+ * Options and paths may come in any order; after "--" everything is a
+ * path.  Several --filter options select what any of them matches.
  *
  * Exit status: 0 all passed, 1 some failed, 2 bad input or set-up,
  * 130 interrupted.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <libgen.h>
@@ -31,7 +33,9 @@
 #define EXIT_INTERRUPTED 130
 
 struct args {
-    const char *junit, *json, *filter;
+    const char *junit, *json;
+    const char **filters;
+    size_t n_filters;
     bool tap, verbose;
     unsigned jobs;
     uint64_t seed;
@@ -44,13 +48,15 @@ static void usage(FILE *f)
 {
     fputs("usage: spawnfault run [PATH...] [--junit FILE] [--json FILE] "
           "[--tap]\n"
-          "                      [--jobs N] [--filter GLOB] [--seed N] "
+          "                      [--jobs N] [--filter GLOB]... [--seed N] "
           "[--verbose]\n"
-          "       spawnfault list [PATH...] [--filter GLOB]\n"
+          "       spawnfault list [PATH...] [--filter GLOB]...\n"
           "\n"
           "PATH is a scenario file or a folder of them (*.yaml, "
           "recursively);\n"
-          "without one, the bundled suite runs.  See docs/scenarios.md.\n",
+          "without one, the bundled suite runs.  Options may follow the "
+          "paths;\n"
+          "after \"--\" every argument is a path.  See docs/scenarios.md.\n",
           f);
 }
 
@@ -96,7 +102,9 @@ static int parse_args(int argc, char **argv, struct args *a)
     uint64_t v;
     int c;
 
-    while ((c = getopt_long(argc, argv, "+n:f:s:vh", longs, NULL)) != -1) {
+    /* Permuting, as GNU tools do: "run suite --verbose" means what it
+     * says, and "--" ends the options. */
+    while ((c = getopt_long(argc, argv, "n:f:s:vh", longs, NULL)) != -1) {
         switch (c) {
         case 'J':
             a->junit = optarg;
@@ -107,9 +115,17 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 't':
             a->tap = true;
             break;
-        case 'f':
-            a->filter = optarg;
+        case 'f': {
+            const char **f =
+                realloc(a->filters, (a->n_filters + 1) * sizeof(*f));
+            if (!f) {
+                error("out of memory");
+                return -1;
+            }
+            f[a->n_filters++] = optarg;
+            a->filters = f;
             break;
+        }
         case 'v':
             a->verbose = true;
             break;
@@ -204,8 +220,11 @@ static int cmd_list(const struct args *a)
 
     if (load(a, &set) < 0)
         return EXIT_BAD_INPUT;
+    struct spf_runner_opts o = {.filters = a->filters,
+                                .n_filters = a->n_filters};
+
     for (size_t i = 0; i < set.n; i++)
-        if (!a->filter || fnmatch(a->filter, set.items[i].name, 0) == 0) {
+        if (spf_runner_selects(&o, set.items[i].name)) {
             cmd_list_one(&set.items[i]);
             shown++;
         }
@@ -285,7 +304,8 @@ static int cmd_run(struct args *a, const char *argv0)
     if (load(a, &set) < 0)
         return EXIT_BAD_INPUT;
     o.jobs = a->jobs ? a->jobs : (unsigned)(cpus > 0 ? cpus : 1);
-    o.filter = a->filter;
+    o.filters = a->filters;
+    o.n_filters = a->n_filters;
     o.seed = a->seed_given ? a->seed : default_seed();
     o.replay_argv0 = argv0;
     o.progress = on_progress;
@@ -304,8 +324,9 @@ static int cmd_run(struct args *a, const char *argv0)
         return EXIT_BAD_INPUT;
     }
     if (sum.n == 0 && r != -EINTR) {
-        error("no scenario matches%s%s", a->filter ? " " : "",
-              a->filter ? a->filter : "");
+        error("no scenario matches%s%s%s", a->n_filters ? " " : "",
+              a->n_filters ? a->filters[0] : "",
+              a->n_filters > 1 ? " or the other filters" : "");
         spf_run_summary_clear(&sum);
         spf_scenario_set_clear(&set);
         return EXIT_BAD_INPUT;
@@ -329,6 +350,7 @@ int main(int argc, char **argv)
 {
     struct args a = {0};
     const char *cmd = argc > 1 ? argv[1] : NULL;
+    int r;
 
     if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
         !strcmp(cmd, "-h")) {
@@ -344,7 +366,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return EXIT_BAD_INPUT;
     }
-    if (parse_args(argc - 1, argv + 1, &a) < 0)
+    if (parse_args(argc - 1, argv + 1, &a) < 0) {
+        free(a.filters);
         return EXIT_BAD_INPUT;
-    return cmd[0] == 'r' ? cmd_run(&a, argv[0]) : cmd_list(&a);
+    }
+    r = cmd[0] == 'r' ? cmd_run(&a, argv[0]) : cmd_list(&a);
+    free(a.filters);
+    return r;
 }

@@ -48,15 +48,21 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+bool spf_runner_selects(const struct spf_runner_opts *o, const char *name)
+{
+    for (size_t i = 0; i < o->n_filters; i++)
+        if (fnmatch(o->filters[i], name, 0) == 0)
+            return true;
+    return o->n_filters == 0;
+}
+
 static int select_scenarios(struct run *r)
 {
-    const char *glob = r->opts->filter;
-
     r->todo = calloc(r->set->n + 1, sizeof(*r->todo));
     if (!r->todo)
         return -ENOMEM;
     for (size_t i = 0; i < r->set->n; i++)
-        if (!glob || fnmatch(glob, r->set->items[i].name, 0) == 0)
+        if (spf_runner_selects(r->opts, r->set->items[i].name))
             r->todo[r->n_todo++] = &r->set->items[i];
     return 0;
 }

@@ -150,8 +150,9 @@ int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
 void spf_verdict_clear(struct spf_verdict *v);
 
 struct spf_runner_opts {
-    unsigned jobs;      /* >= 1 */
-    const char *filter; /* fnmatch glob on names, or NULL */
+    unsigned jobs;              /* >= 1 */
+    const char *const *filters; /* fnmatch globs on names: any matches */
+    size_t n_filters;           /* 0: every scenario */
     uint64_t seed;
     const char *replay_argv0; /* how to spell the program in replays */
     struct spf_harness_config harness;
@@ -179,6 +180,9 @@ int spf_runner_run(const struct spf_scenario_set *set,
                    struct spf_run_summary *ret);
 
 void spf_run_summary_clear(struct spf_run_summary *s);
+
+/* Whether the run selects the scenario named so (by opts' filters). */
+bool spf_runner_selects(const struct spf_runner_opts *opts, const char *name);
 
 /* Ask a running spf_runner_run() to stop (async-signal-safe). */
 void spf_runner_interrupt(void);

@@ -328,6 +328,8 @@ __attribute__((constructor)) static void preload_init(void)
     if (is_valgrind_launcher())
         return;
     spf__preload.own_pid = getpid();
+    spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
+                                       : spf__preload.own_pid;
     spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;
     if (load_log_fd(exec_scope))
         load_plan();

@@ -80,6 +80,7 @@ struct spf__preload {
     bool exec_rules;    /* some rule has the exec scope */
     unsigned own_scope; /* of own_pid: PARENT in the root, else EXEC */
     pid_t own_pid;      /* the process that ran the constructor */
+    pid_t root_pid;     /* the root's, which holds the log fd throughout */
     int log_fd;         /* -1: faults are not logged */
     struct spf_fault_log_header *log_map; /* the shared log, or NULL */
     int armed;                            /* __atomic */

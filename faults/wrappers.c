@@ -272,34 +272,82 @@ static bool env_has_root(char *const envp[])
     return false;
 }
 
+/* Decimal digits of v at the end of buf (no NUL); returns the start. */
+static char *format_uint(char *end, unsigned long v)
+{
+    do
+        *--end = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    return end;
+}
+
+/*
+ * close_fds, the default of every spawn API, closes the log fd before
+ * exec.  The root holds it for the whole case, so the child takes it
+ * again from there, at the same number, without close-on-exec.  Returns
+ * whether it did.
+ */
+static bool reopen_log(void)
+{
+    char path[64], *p = path + sizeof(path);
+    int fd, log_fd = spf__preload.log_fd;
+
+    if (spf__preload.root_pid <= 0)
+        return false;
+    *--p = '\0';
+    p = format_uint(p, (unsigned long)log_fd);
+    p -= 4;
+    memcpy(p, "/fd/", 4);
+    p = format_uint(p, (unsigned long)spf__preload.root_pid);
+    p -= 6;
+    memcpy(p, "/proc/", 6);
+    fd = open(p, O_RDWR);
+    if (fd < 0)
+        return false;
+    if (fd != log_fd) {
+        int moved = SPF_REAL(dup2)(fd, log_fd);
+
+        close(fd);
+        if (moved < 0)
+            return false;
+    }
+    return true;
+}
+
+enum exec_log { LOG_KEPT, LOG_CLEARED, LOG_REOPENED };
+
 /*
  * The log fd is close-on-exec like every fd we hold.  A program exec'd in
  * the exec scope needs it, so it crosses that one exec only, and only
  * while armed: the exec'd program arms itself only if it finds the log fd
  * open, so an exec done during the agent's own set-up stays unfaulted.
- * Returns whether the flag was cleared, for exec_end.
+ * Returns what it did, for exec_end to undo.
  *
  * XXX: while the flag is clear, a fork and exec in another thread of the
  * same process inherits the log fd too.  Only plans with exec-scope rules
  * clear it, and only in a process that is about to exec.
  */
-static bool exec_begin(char *const envp[])
+static enum exec_log exec_begin(char *const envp[])
 {
     if (!spf__preload.exec_rules || spf__preload.log_fd <= STDERR_FILENO)
-        return false;
+        return LOG_KEPT;
     if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE) ||
         !env_has_root(envp))
-        return false;
-    return fcntl(spf__preload.log_fd, F_SETFD, 0) == 0;
+        return LOG_KEPT;
+    if (fcntl(spf__preload.log_fd, F_SETFD, 0) == 0)
+        return LOG_CLEARED;
+    return errno == EBADF && reopen_log() ? LOG_REOPENED : LOG_KEPT;
 }
 
-/* The exec failed: close the log fd on exec again, keep the exec's errno. */
-static int exec_end(bool cleared, int ret)
+/* The exec failed: put the log fd back as it was, keep the exec's errno. */
+static int exec_end(enum exec_log how, int ret)
 {
     int saved = errno;
 
-    if (cleared)
+    if (how == LOG_CLEARED)
         fcntl(spf__preload.log_fd, F_SETFD, FD_CLOEXEC);
+    else if (how == LOG_REOPENED)
+        close(spf__preload.log_fd);
     errno = saved;
     return ret;
 }
@@ -315,52 +363,52 @@ static int exec_end(bool cleared, int ret)
 
 SPF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    cleared = exec_begin(envp);
-    return exec_end(cleared, SPF_REAL(execve)(path, argv, envp));
+    log = exec_begin(envp);
+    return exec_end(log, SPF_REAL(execve)(path, argv, envp));
 }
 
 SPF_EXPORT int execv(const char *path, char *const argv[])
 {
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    cleared = exec_begin(environ);
-    return exec_end(cleared, SPF_REAL(execv)(path, argv));
+    log = exec_begin(environ);
+    return exec_end(log, SPF_REAL(execv)(path, argv));
 }
 
 SPF_EXPORT int execvp(const char *file, char *const argv[])
 {
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    cleared = exec_begin(environ);
-    return exec_end(cleared, SPF_REAL(execvp)(file, argv));
+    log = exec_begin(environ);
+    return exec_end(log, SPF_REAL(execvp)(file, argv));
 }
 
 SPF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    cleared = exec_begin(envp);
-    return exec_end(cleared, SPF_REAL(execvpe)(file, argv, envp));
+    log = exec_begin(envp);
+    return exec_end(log, SPF_REAL(execvpe)(file, argv, envp));
 }
 
 SPF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    cleared = exec_begin(envp);
-    return exec_end(cleared, SPF_REAL(fexecve)(fd, argv, envp));
+    log = exec_begin(envp);
+    return exec_end(log, SPF_REAL(fexecve)(fd, argv, envp));
 }
 
 /*
@@ -396,7 +444,7 @@ SPF_EXPORT int execl(const char *path, const char *arg, ...)
     va_list ap;
     size_t n;
     char **argv;
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -405,8 +453,8 @@ SPF_EXPORT int execl(const char *path, const char *arg, ...)
     argv = __builtin_alloca((n + 1) * sizeof(char *));
     fill_args(argv, n, arg, &ap);
     va_end(ap);
-    cleared = exec_begin(environ);
-    return exec_end(cleared, SPF_REAL(execv)(path, argv));
+    log = exec_begin(environ);
+    return exec_end(log, SPF_REAL(execv)(path, argv));
 }
 
 SPF_EXPORT int execlp(const char *file, const char *arg, ...)
@@ -414,7 +462,7 @@ SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     va_list ap;
     size_t n;
     char **argv;
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -423,8 +471,8 @@ SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     argv = __builtin_alloca((n + 1) * sizeof(char *));
     fill_args(argv, n, arg, &ap);
     va_end(ap);
-    cleared = exec_begin(environ);
-    return exec_end(cleared, SPF_REAL(execvp)(file, argv));
+    log = exec_begin(environ);
+    return exec_end(log, SPF_REAL(execvp)(file, argv));
 }
 
 SPF_EXPORT int execle(const char *path, const char *arg, ...)
@@ -433,7 +481,7 @@ SPF_EXPORT int execle(const char *path, const char *arg, ...)
     size_t n;
     char **argv;
     char **envp;
-    bool cleared;
+    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -443,8 +491,8 @@ SPF_EXPORT int execle(const char *path, const char *arg, ...)
     fill_args(argv, n, arg, &ap);
     envp = va_arg(ap, char **); /* right after the NULL ending argv */
     va_end(ap);
-    cleared = exec_begin(envp);
-    return exec_end(cleared, SPF_REAL(execve)(path, argv, envp));
+    log = exec_begin(envp);
+    return exec_end(log, SPF_REAL(execve)(path, argv, envp));
 }
 
 /* fork runs its child on a copy of our memory, so a C wrapper that

@@ -12,6 +12,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,6 +362,8 @@ int main(int argc, char **argv)
         return 2;
     in_fd = atoi(argv[1]);
     out_fd = atoi(argv[2]);
+    /* Inherited to reach us, but no child of the case may see it. */
+    fcntl(out_fd, F_SETFD, FD_CLOEXEC);
     if (spf__read_all(in_fd, &text, &len) < 0)
         text = NULL;
     close(in_fd);

@@ -247,18 +247,42 @@ static void keep_open(int fd)
         fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
+/* Close every fd from 3 up but the n sorted ones in keep: the agent gets
+ * its case, its outcome and its log, nothing the caller happened to hold. */
+static void close_others(const int *keep, size_t n)
+{
+    unsigned lo = 3;
+
+    for (size_t i = 0; i <= n; i++) {
+        unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
+
+        if (hi > lo)
+            close_range(lo, hi - 1, 0);
+        if (i < n && hi + 1 > lo)
+            lo = hi + 1;
+    }
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
 _Noreturn static void exec_agent(struct sv *s, char **env)
 {
     char a[16], b[16];
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int keep[3] = {s->case_fd, s->out_fd, s->log_fd};
+    size_t n_keep = s->c->faults.n_rules ? 3 : 2;
 
     setpgid(0, 0);
     if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
         dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
         _exit(127);
-    keep_open(s->case_fd);
-    keep_open(s->out_fd);
-    keep_open(s->log_fd);
+    qsort(keep, n_keep, sizeof(keep[0]), cmp_int);
+    close_others(keep, n_keep);
+    for (size_t i = 0; i < n_keep; i++)
+        keep_open(keep[i]);
     snprintf(a, sizeof(a), "%d", s->case_fd);
     snprintf(b, sizeof(b), "%d", s->out_fd);
     execve(s->cfg->agent_path,

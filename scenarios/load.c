@@ -28,6 +28,7 @@ struct loaded {
     size_t n, cap;
     const char *root; /* the folder loaded, or the file's folder */
     size_t root_len;
+    char *name; /* the root's own name, as reports group by it */
 };
 
 static int fail(struct spf_diag *d, const char *file, int code,
@@ -152,27 +153,50 @@ static void last_component(const char *path, size_t len, const char **ret,
 }
 
 /*
- * A scenario's folder, as reports group it: the loaded folder's own name,
- * then the path below it ("suite", "suite/errpipe"), whatever way the
- * folder was named on the command line.  "." when the name is empty.
+ * The root's own name: its last component, or, when that says nothing
+ * ("", ".", ".." or "/"), the last component of its real path, so that
+ * "run ." in a folder named suite groups as "suite".
+ */
+static char *root_name(const char *root, size_t root_len)
+{
+    const char *base;
+    size_t len;
+    char *dir, *real, *out;
+
+    last_component(root, root_len, &base, &len);
+    if (len > 0 && !(len == 1 && *base == '.') &&
+        !(len == 2 && base[0] == '.' && base[1] == '.') &&
+        !(len == 1 && *base == '/'))
+        return strndup(base, len);
+    dir = strndup(root, root_len);
+    real = dir ? realpath(dir, NULL) : NULL;
+    free(dir);
+    if (!real)
+        return strdup("scenarios");
+    last_component(real, strlen(real), &base, &len);
+    out = len > 0 && *base != '/' ? strndup(base, len) : strdup("scenarios");
+    free(real);
+    return out;
+}
+
+/*
+ * A scenario's folder, as reports group it: the root's own name, then the
+ * path below it ("suite", "suite/errpipe"), whatever way the folder was
+ * named on the command line.
  */
 static char *folder_of(const char *file, const struct loaded *l)
 {
-    const char *slash = strrchr(file, '/'), *base, *below = "";
-    size_t dir_len = slash ? (size_t)(slash - file) : 0, base_len,
-           below_len = 0;
+    const char *slash = strrchr(file, '/'), *below = "";
+    size_t dir_len = slash ? (size_t)(slash - file) : 0, below_len = 0;
     char *out;
 
-    last_component(l->root, l->root_len, &base, &base_len);
-    if (base_len == 0 || (base_len == 1 && *base == '.'))
-        base = ".", base_len = 1;
     if (dir_len > l->root_len) {
         below = file + l->root_len;
         below_len = dir_len - l->root_len;
         while (below_len && *below == '/')
             below++, below_len--;
     }
-    if (asprintf(&out, "%.*s%s%.*s", (int)base_len, base, below_len ? "/" : "",
+    if (asprintf(&out, "%s%s%.*s", l->name, below_len ? "/" : "",
                  (int)below_len, below) < 0)
         return NULL;
     return out;
@@ -465,16 +489,21 @@ int spf_scenario_load(const char *path, struct spf_scenario_set *set,
 
     if (stat(path, &st) < 0) {
         r = fail_errno(ret_diag, path, errno, "open");
-    } else if (S_ISDIR(st.st_mode)) {
-        l.root = path;
-        l.root_len = strlen(path);
-        r = load_folder(path, &l, ret_diag);
     } else {
         const char *slash = strrchr(path, '/');
+        bool dir = S_ISDIR(st.st_mode);
 
-        l.root = slash ? path : ".";
-        l.root_len = slash ? (size_t)(slash - path) : 1;
-        r = load_file(path, &l, ret_diag);
+        l.root = dir || slash ? path : ".";
+        l.root_len = dir     ? strlen(path)
+                     : slash ? (size_t)(slash - path + (slash == path))
+                             : 1;
+        l.name = root_name(l.root, l.root_len);
+        if (!l.name)
+            r = fail(ret_diag, path, -ENOMEM, "out of memory");
+        else if (dir)
+            r = load_folder(path, &l, ret_diag);
+        else
+            r = load_file(path, &l, ret_diag);
     }
     if (r == 0)
         r = check_names(set, &l, ret_diag);
@@ -485,6 +514,7 @@ int spf_scenario_load(const char *path, struct spf_scenario_set *set,
         spf__spec_clear(&l.items[i]);
     free(l.items);
     free(l.name_marks);
+    free(l.name);
     return r;
 }
 

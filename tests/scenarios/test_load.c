@@ -413,6 +413,34 @@ TEST(load, folder_with_a_trailing_slash)
     spf_scenario_set_clear(&set);
 }
 
+/* "." and ".." say nothing of the folder: its real name is used. */
+TEST(load, folder_named_by_dots_is_grouped_by_its_real_name)
+{
+    struct spf_scenario_set set = {0};
+    cr_assert_eq(chdir(FIXTURE("good/folder")), 0);
+    load_ok(".", &set);
+    cr_assert_str_eq(set.items[0].file, "./a.yml");
+    cr_assert_str_eq(set.items[0].folder, "folder");
+    cr_assert_str_eq(set.items[1].folder, "folder/a");
+    spf_scenario_set_clear(&set);
+
+    cr_assert_eq(chdir("a"), 0);
+    load_ok("..", &set);
+    cr_assert_str_eq(set.items[0].folder, "folder");
+    cr_assert_str_eq(set.items[1].folder, "folder/a");
+    spf_scenario_set_clear(&set);
+}
+
+TEST(load, file_alone_is_grouped_by_its_folder)
+{
+    struct spf_scenario_set set = {0};
+    cr_assert_eq(chdir(FIXTURE("good")), 0);
+    load_ok("minimal.yaml", &set);
+    cr_assert_str_eq(set.items[0].file, "minimal.yaml");
+    cr_assert_str_eq(set.items[0].folder, "good");
+    spf_scenario_set_clear(&set);
+}
+
 TEST(load, loads_add_to_the_set)
 {
     struct spf_scenario_set set = {0};

@@ -62,15 +62,21 @@ static void usage(FILE *f)
 
 static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Messages quote paths and file contents: escaped, so that no name can
+ * move the terminal's cursor or fake a line. */
 static void error(const char *fmt, ...)
 {
     va_list ap;
+    char *msg = NULL;
+    int n;
 
-    fputs("spawnfault: error: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    n = vasprintf(&msg, fmt, ap);
     va_end(ap);
+    fputs("spawnfault: error: ", stderr);
+    spf_report_put_text(stderr, n < 0 ? "(out of memory)" : msg);
     fputc('\n', stderr);
+    free(msg);
 }
 
 static bool parse_u64(const char *s, uint64_t *ret)
@@ -201,36 +207,32 @@ static int load(const struct args *a, struct spf_scenario_set *set)
     return 0;
 }
 
-static void cmd_list_one(const struct spf_scenario *sc)
-{
-    printf("%-40s %s:%u", sc->name, sc->file, sc->line);
-    if (sc->ref)
-        printf("  [%s]", sc->ref);
-    for (size_t i = 0; i < sc->n_tags; i++)
-        printf("%s%s", i ? "," : "  ", sc->tags[i]);
-    if (sc->summary)
-        printf("\n    %s", sc->summary);
-    putchar('\n');
-}
-
 static int cmd_list(const struct args *a)
 {
     struct spf_scenario_set set = {0};
-    size_t shown = 0;
+    struct spf_runner_opts o = {.filters = a->filters,
+                                .n_filters = a->n_filters};
+    const struct spf_scenario **shown;
+    size_t n = 0;
+    int r;
 
     if (load(a, &set) < 0)
         return EXIT_BAD_INPUT;
-    struct spf_runner_opts o = {.filters = a->filters,
-                                .n_filters = a->n_filters};
-
+    shown = calloc(set.n + 1, sizeof(*shown));
+    if (!shown) {
+        error("out of memory");
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
     for (size_t i = 0; i < set.n; i++)
-        if (spf_runner_selects(&o, set.items[i].name)) {
-            cmd_list_one(&set.items[i]);
-            shown++;
-        }
-    printf("%zu scenario%s\n", shown, shown == 1 ? "" : "s");
+        if (spf_runner_selects(&o, set.items[i].name))
+            shown[n++] = &set.items[i];
+    r = spf_report_list(shown, n, stdout);
+    if (r < 0)
+        error("cannot write the list: %s", strerror(-r));
+    free(shown);
     spf_scenario_set_clear(&set);
-    return 0;
+    return r < 0 ? EXIT_BAD_INPUT : 0;
 }
 
 struct progress {

@@ -69,3 +69,8 @@ int spf_report_text(const struct spf_run_summary *s, FILE *f)
 {
     return spf__output_stream(f, render, s);
 }
+
+void spf_report_put_text(FILE *f, const char *s)
+{
+    spf__escape_puts(f, s, SPF__ESC_ONE_LINE);
+}

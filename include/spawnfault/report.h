@@ -50,6 +50,16 @@ int spf_report_text(const struct spf_run_summary *s, FILE *f);
  * for each failure.  Returns 0 or -errno. */
 int spf_report_tap(const struct spf_run_summary *s, FILE *f);
 
+/* The listing `spawnfault list` shows: each scenario's name, file:line,
+ * reference, tags and summary, escaped as the text report is, then the
+ * count.  Returns 0 or -errno. */
+int spf_report_list(const struct spf_scenario *const *items, size_t n, FILE *f);
+
+/* Write s to f as the text report writes any text: on one line, with
+ * control bytes and invalid UTF-8 as \xHH.  For a program's own messages,
+ * which may quote paths and file contents. */
+void spf_report_put_text(FILE *f, const char *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,100 @@
+#!/bin/sh
+# The command-line program as a user meets it: argument order, "--",
+# filters, replays, escaping, exit codes, interruption.  TAP.
+# Usage: cli.sh SPAWNFAULT
+set -u
+prog=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/spf-cli-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0 failed=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+    [ -f "$tmp/err" ] && sed 's/^/# /' "$tmp/err"
+    [ -f "$tmp/out" ] && sed 's/^/# /' "$tmp/out"
+}
+# check DESCRIPTION EXPECTED-STATUS COMMAND...: the command's exit status
+check() {
+    desc=$1 want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else
+        not_ok "$desc (exit $got, expected $want)"; fi
+}
+# has DESCRIPTION FILE TEXT: FILE holds the fixed string TEXT
+has() {
+    if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1"; fi
+}
+
+cat >"$tmp/pass.yaml" <<'YAML'
+name: passes
+spawn:
+  argv: [/bin/true]
+expect:
+  returncode: 0
+---
+name: also-passes
+spawn:
+  argv: [/bin/sh, -c, "exit 3"]
+expect:
+  returncode: 3
+YAML
+cat >"$tmp/-dash.yaml" <<'YAML'
+name: fails
+spawn:
+  argv: [/bin/sh, -c, "exit 4"]
+expect:
+  returncode: 5
+YAML
+
+echo "TAP version 13"
+
+check "options may follow the paths" 0 "$prog" run "$tmp/pass.yaml" --verbose
+has "--verbose after the path took effect" "$tmp/err" "PASS passes"
+check "the exit status says a scenario failed" 1 \
+    sh -c 'cd "$1" && "$2" run -- -dash.yaml' sh "$tmp" "$prog"
+has "the failure is reported" "$tmp/out" "FAIL fails (-dash.yaml:1)"
+replay=$(sed -n 's/^  replay: //p' "$tmp/out")
+case $replay in
+*" -- '-dash.yaml'") ok "the replay ends the options before the path" ;;
+*) not_ok "the replay ends the options before the path: $replay" ;;
+esac
+replay=$(printf '%s' "$replay" | sed "s|^[^ ]*|'$prog'|")
+check "the replay runs the one scenario again, and it fails again" 1 \
+    sh -c "cd '$tmp' && $replay"
+has "the replay ran exactly that scenario" "$tmp/out" \
+    "1 scenario: 0 passed, 1 failed"
+check "a path that starts with a dash is an option without --" 2 \
+    sh -c 'cd "$1" && "$2" run -dash.yaml' sh "$tmp" "$prog"
+
+check "several filters select what any matches" 0 "$prog" list "$tmp" \
+    --filter passes --filter 'also-*'
+has "both filtered scenarios are listed" "$tmp/out" "2 scenarios"
+check "a filter that matches nothing is bad input" 2 "$prog" run "$tmp" \
+    --filter nothing-like-this
+has "it says so" "$tmp/err" "no scenario matches nothing-like-this"
+
+esc=$(printf '\033')
+mkdir "$tmp/x${esc}[31m"
+printf 'name: ctl\nsummary: "red \\e[31mALERT"\nspawn:\n  argv: [/bin/true]\nexpect:\n  returncode: 0\n' \
+    >"$tmp/x${esc}[31m/ctl.yaml"
+check "list accepts a summary with control bytes" 0 "$prog" list \
+    "$tmp/x${esc}[31m"
+if grep -q "$esc" "$tmp/out"; then not_ok "list prints no raw escape byte"
+else ok "list prints no raw escape byte"; fi
+has "list shows it escaped" "$tmp/out" 'red \x1b[31mALERT'
+printf 'name: ctl2\nspawn:\n  argv: [/bin/true]\n"\\e[1mkey": 1\nexpect:\n  returncode: 0\n' \
+    >"$tmp/x${esc}[31m/bad.yaml"
+check "a bad file is bad input" 2 "$prog" run "$tmp/x${esc}[31m/bad.yaml"
+if grep -q "$esc" "$tmp/err"; then not_ok "errors print no raw escape byte"
+else ok "errors print no raw escape byte"; fi
+has "the error names file, line and key" "$tmp/err" \
+    'bad.yaml:4:1: "\x1b[1mkey": unknown key'
+check "a missing path is bad input" 2 "$prog" run "$tmp/missing.yaml"
+has "and is named" "$tmp/err" "missing.yaml: cannot open"
+check "an unknown option is bad input" 2 "$prog" run --frobnicate
+check "--jobs 0 is refused" 2 "$prog" run --jobs 0 "$tmp/pass.yaml"
+
+echo "1..$n"
+[ "$failed" -eq 0 ]

@@ -19,15 +19,25 @@
  * A YAML double-quoted scalar.  The sanitiser first makes the bytes one
  * line of visible text; quoting its backslashes then keeps that text as it
  * is, so a reader sees the same \xHH escapes as in the other reports.
+ *
+ * In a list item, a colon in the first word is written \x3a (the same
+ * character to any YAML reader): Perl's TAP::Parser, behind prove, takes
+ * `- "word: text"` for a mapping and gives up on the whole block.
  */
-static int yaml_put(FILE *f, const char *p, size_t len)
+static int yaml_put(FILE *f, const char *p, size_t len, bool item)
 {
     char *s = spf__escape(p, len, SPF__ESC_ONE_LINE);
+    bool first_word = item;
 
     if (!s)
         return -ENOMEM;
     fputc('"', f);
     for (const char *c = s; *c != '\0'; c++) {
+        first_word = first_word && *c != ' ';
+        if (first_word && *c == ':') {
+            fputs("\\x3a", f);
+            continue;
+        }
         if (*c == '"' || *c == '\\')
             fputc('\\', f);
         fputc(*c, f);
@@ -43,7 +53,7 @@ static int yaml_field(FILE *f, const char *indent, const char *key,
     int r;
 
     fprintf(f, "%s%s: ", indent, key);
-    r = yaml_put(f, value, value ? strlen(value) : 0);
+    r = yaml_put(f, value, value ? strlen(value) : 0, false);
     fputc('\n', f);
     return r;
 }
@@ -65,7 +75,7 @@ static int yaml_item(void *ctx, const char *line, size_t len)
         fprintf(l->f, "  %s:\n", l->heading);
     l->started = true;
     fputs("    - ", l->f);
-    r = yaml_put(l->f, line, len);
+    r = yaml_put(l->f, line, len, true);
     fputc('\n', l->f);
     return r;
 }

@@ -121,3 +121,34 @@ Test(tap, write_error_is_returned)
     fixture_expect_stream_enospc(spf_report_tap);
     fixture_end();
 }
+
+/* prove reads the diagnostics with Perl's TAP::Parser, whose YAML reader
+ * is a small subset: every block must parse there without error. */
+Test(tap, perl_tap_parser_reads_every_diagnostic)
+{
+    size_t len;
+    char *data = fixture_render_hostile(spf_report_tap, &len);
+    char *dir = fixture_tmpdir(), *path = fixture_path(dir, "hostile.tap");
+    char cmd[1024];
+    FILE *f = fopen(path, "w");
+
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+    if (system("perl -MTAP::Parser -e 1 2>/dev/null") != 0)
+        cr_skip_test("Perl's TAP::Parser is not installed");
+    snprintf(cmd, sizeof(cmd),
+             "perl -MTAP::Parser -e '"
+             "my $p = TAP::Parser->new({source => $ARGV[0]});"
+             "my $yaml = 0;"
+             "while (my $r = $p->next) { $yaml++ if $r->is_yaml }"
+             "print STDERR join(\"\\n\", $p->parse_errors), \"\\n\";"
+             "exit(($p->parse_errors || $yaml != 3) ? 1 : 0)' '%s'",
+             path);
+    cr_expect_eq(system(cmd), 0, "TAP::Parser failed on %s", path);
+    fixture_rmtree(dir);
+    free(path);
+    free(dir);
+    free(data);
+    fixture_end();
+}

@@ -248,8 +248,11 @@ static void on_progress(void *ctx, size_t index, size_t total,
     if (!v || !p->show)
         return;
     fprintf(stderr, "[%*zu/%zu] %s %s (%.2f s)\n", total >= 100 ? 3 : 2,
-            index + 1, total, v->passed ? "PASS" : "FAIL", sc->name,
-            (double)v->outcome.elapsed_ns / 1e9);
+            index + 1, total,
+            v->interrupted ? "STOP"
+            : v->passed    ? "PASS"
+                           : "FAIL",
+            sc->name, (double)v->outcome.elapsed_ns / 1e9);
 }
 
 static void on_signal(int sig)
@@ -336,9 +339,9 @@ static int cmd_run(struct args *a, const char *argv0)
     bad = write_reports(a, &sum);
     if (r == -EINTR)
         fprintf(stderr,
-                "spawnfault: interrupted after %zu scenario%s; "
-                "every started case was stopped and cleaned up\n",
-                sum.n, sum.n == 1 ? "" : "s");
+                "spawnfault: interrupted: %zu scenario%s stopped, %zu "
+                "not run; every started case was cleaned up\n",
+                sum.interrupted, sum.interrupted == 1 ? "" : "s", sum.not_run);
     r = r == -EINTR  ? EXIT_INTERRUPTED
         : bad        ? EXIT_BAD_INPUT
         : sum.failed ? EXIT_FAILED

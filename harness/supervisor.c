@@ -53,6 +53,7 @@ struct sv {
     int case_fd, out_fd, log_fd, std_fd[2];
     pid_t agent;
     int watchdog_signal; /* what the watchdog had to send, or 0 */
+    bool interrupted;    /* stopped because the run was interrupted */
     struct spf_outcome o;
 };
 
@@ -346,8 +347,10 @@ static void watch_agent(struct sv *s, int *status)
                            : now_ns() + s->c->watchdog_ns;
     int pidfd = (int)syscall(SYS_pidfd_open, s->agent, 0);
 
-    if (!wait_until(s->agent, pidfd, deadline, status))
+    if (!wait_until(s->agent, pidfd, deadline, status)) {
+        s->interrupted = stop_requested != 0;
         escalate(s, pidfd, status);
+    }
     if (pidfd >= 0)
         close(pidfd);
 }
@@ -420,6 +423,8 @@ static void read_outcome(struct sv *s, int status)
     }
     free(raw);
     s->o.result = SPF_RESULT_HARNESS;
+    if (s->interrupted)
+        return;
     if (WIFSIGNALED(status))
         note(s,
              "the agent was killed by signal %d before reporting an "
@@ -530,11 +535,9 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
         note(&s, "cannot set the case up: %s", strerror(-r));
     } else {
         watch_agent(&s, &status);
-        /* A stopped case's own report (if any) matters less than why it
-         * was stopped, so that reason is recorded first. */
-        if (stop_requested)
-            note(&s, "interrupted: the case was stopped");
-        else if (s.watchdog_signal)
+        /* A case stopped by an interrupt is only that: what the stop
+         * did to it (signals, strays) is no finding. */
+        if (s.watchdog_signal && !s.interrupted)
             note(&s,
                  "watchdog: the case exceeded its %.3g s and was sent "
                  "%s",
@@ -542,7 +545,8 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
                  s.watchdog_signal == SIGKILL ? "SIGTERM, then SIGKILL"
                                               : "SIGTERM");
         read_outcome(&s, status);
-        s.o.watchdog_signal = s.watchdog_signal;
+        s.o.watchdog_signal = s.interrupted ? 0 : s.watchdog_signal;
+        s.o.interrupted = s.interrupted;
     }
     /* Every process still below us is a stray: reported, killed, reaped. */
     spf__kill_descendants(note_stray, &s);

@@ -389,7 +389,7 @@ char *spf__outcome_to_json(const struct spf_outcome *o)
 
     root = json_pack(
         "{s:s, s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-        "s:o, s:I, s:i, s:o, s:o, s:o, s:i, s:o, s:o}",
+        "s:o, s:I, s:i, s:o, s:o, s:o, s:i, s:b, s:o, s:o}",
         "result", spf_result_name(o->result), "stage", spf_stage_name(o->stage),
         "errno", o->err, "filename", bytes_json(&o->filename), "err_name",
         bytes_json(&o->err_name), "raw", bytes_json(&o->raw), "message",
@@ -404,8 +404,8 @@ char *spf__outcome_to_json(const struct spf_outcome *o)
         "leaked_fds", strv_json(o->leaked_fds, o->n_leaked_fds), "zombies",
         strv_json(o->zombies, o->n_zombies), "strays",
         strv_json(o->strays, o->n_strays), "watchdog_signal",
-        o->watchdog_signal, "fired", fired_json(o), "harness_error",
-        text_json(o->harness_error));
+        o->watchdog_signal, "interrupted", o->interrupted, "fired",
+        fired_json(o), "harness_error", text_json(o->harness_error));
     if (!root)
         return NULL;
     s = json_dumps(root, JSON_COMPACT);
@@ -513,6 +513,7 @@ int spf__outcome_from_json(const char *text, size_t len,
     o.strays = rd_strv(&r, root, "strays", &o.n_strays);
     o.watchdog_signal =
         (int)json_integer_value(json_object_get(root, "watchdog_signal"));
+    o.interrupted = json_is_true(json_object_get(root, "interrupted"));
     rd_fired(&r, root, &o);
     he = json_string_value(json_object_get(root, "harness_error"));
     if (he && !(o.harness_error = strdup(he)))

@@ -168,7 +168,8 @@ static int set_census(json_t *obj, const struct spf_outcome *o)
                ARRAY_JSON(o->leaked_fds, o->n_leaked_fds, str_item)) |
            set(obj, "zombies", ARRAY_JSON(o->zombies, o->n_zombies, str_item)) |
            set(obj, "strays", ARRAY_JSON(o->strays, o->n_strays, str_item)) |
-           set(obj, "watchdog_signal", json_integer(o->watchdog_signal));
+           set(obj, "watchdog_signal", json_integer(o->watchdog_signal)) |
+           set(obj, "interrupted", json_boolean(o->interrupted));
 }
 
 static json_t *outcome_json(const struct spf_outcome *o)
@@ -182,6 +183,7 @@ static json_t *outcome_json(const struct spf_outcome *o)
     bad |= set(obj, "filename", bytes_json(o->filename.data, o->filename.len));
     bad |= set(obj, "err_name", bytes_json(o->err_name.data, o->err_name.len));
     bad |= set(obj, "raw", bytes_json(o->raw.data, o->raw.len));
+    bad |= set(obj, "message", bytes_json(o->message.data, o->message.len));
     bad |= set(obj, "returncode",
                o->has_returncode ? json_integer(o->returncode) : json_null());
     bad |= set_captures(obj, o);
@@ -219,6 +221,7 @@ static json_t *scenario_json(const void *p)
     bad |= set(obj, "summary", str_json(sc->summary));
     bad |= set(obj, "tags", ARRAY_JSON(sc->tags, sc->n_tags, str_item));
     bad |= set(obj, "passed", json_boolean(v->passed));
+    bad |= set(obj, "interrupted", json_boolean(v->interrupted));
     bad |= set(obj, "seed", seed_json(v->seed));
     bad |= set(obj, "mismatches",
                ARRAY_JSON(v->mismatches, v->n_mismatches, mismatch_json));
@@ -230,9 +233,12 @@ static json_t *scenario_json(const void *p)
 static json_t *totals_json(const struct spf_run_summary *s)
 {
     json_t *obj = json_object();
-    int bad = set(obj, "passed", json_integer((json_int_t)s->passed)) |
-              set(obj, "failed", json_integer((json_int_t)s->failed)) |
-              set(obj, "total", json_integer((json_int_t)s->n));
+    int bad =
+        set(obj, "passed", json_integer((json_int_t)s->passed)) |
+        set(obj, "failed", json_integer((json_int_t)s->failed)) |
+        set(obj, "interrupted", json_integer((json_int_t)s->interrupted)) |
+        set(obj, "not_run", json_integer((json_int_t)s->not_run)) |
+        set(obj, "total", json_integer((json_int_t)s->n));
 
     return built(obj, bad);
 }

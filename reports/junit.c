@@ -164,7 +164,8 @@ static void xw_fail(struct xw *x, int r)
  * could not be judged at all. */
 static bool is_error(const struct spf_verdict *v)
 {
-    return !v->passed && v->outcome.result == SPF_RESULT_HARNESS;
+    return !v->passed && !v->interrupted &&
+           v->outcome.result == SPF_RESULT_HARNESS;
 }
 
 /* What kind of failure: what JUnit tools group failures by. */
@@ -259,8 +260,15 @@ static void write_testcase(struct xw *x, const struct spf_verdict *v)
     xw_attr_str(x, "name", sc->name);
     xw_attr_str(x, "classname", cls);
     xw_attr_time(x, "time", v->outcome.elapsed_ns);
-    if (!v->passed)
+    if (v->interrupted) {
+        xw_start(x, "skipped");
+        xw_attr_str(x, "message",
+                    "interrupted: the run was stopped while "
+                    "this case ran");
+        xw_end(x);
+    } else if (!v->passed) {
         write_failure(x, v);
+    }
     write_system_out(x, &v->outcome);
     xw_end(x);
     free(cls);
@@ -269,7 +277,7 @@ static void write_testcase(struct xw *x, const struct spf_verdict *v)
 /* One <testsuite>: the scenarios of one folder. */
 struct suite {
     const char *folder;
-    uint64_t tests, failures, errors;
+    uint64_t tests, failures, errors, skipped;
     int64_t elapsed_ns;
 };
 
@@ -285,7 +293,9 @@ struct junit {
 static void count_verdict(struct suite *suite, const struct spf_verdict *v)
 {
     suite->tests++;
-    if (is_error(v))
+    if (v->interrupted)
+        suite->skipped++;
+    else if (is_error(v))
         suite->errors++;
     else if (!v->passed)
         suite->failures++;
@@ -345,7 +355,7 @@ static void write_testsuite(struct xw *x, const struct junit *j, size_t k)
     xw_attr_u64(x, "tests", suite->tests);
     xw_attr_u64(x, "failures", suite->failures);
     xw_attr_u64(x, "errors", suite->errors);
-    xw_attr_u64(x, "skipped", 0);
+    xw_attr_u64(x, "skipped", suite->skipped);
     xw_attr_time(x, "time", suite->elapsed_ns);
     if (j->timestamp[0] != '\0')
         xw_attr_str(x, "timestamp", j->timestamp);

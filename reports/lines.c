@@ -160,8 +160,8 @@ static int api_error_lines(const struct spf_outcome *o, spf__line_fn *fn,
                            void *ctx)
 {
     char err[SPF__ERRNO_MAX];
-    int r = emitf(fn, ctx, "errno: %s (%d)", spf__errno_label(o->err, err),
-                  o->err);
+    int r =
+        emitf(fn, ctx, "errno: %s (%d)", spf__errno_label(o->err, err), o->err);
 
     if (r == 0 && o->message.data)
         r = emit_bytes(fn, ctx, "message", &o->message);

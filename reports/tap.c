@@ -132,15 +132,20 @@ static int render(const void *ctx, FILE *f)
 
         /* A '#' would start a directive ("# SKIP"), a newline a new line
          * of TAP: the name carries neither. */
-        fprintf(f, "%s %zu - ", v->passed ? "ok" : "not ok", i + 1);
+        fprintf(f, "%s %zu - ", v->passed || v->interrupted ? "ok" : "not ok",
+                i + 1);
         spf__escape_puts(f, v->scenario->name,
                          SPF__ESC_ONE_LINE | SPF__ESC_HASH);
-        fputc('\n', f);
-        if (!v->passed)
+        /* Stopped half-way: neither passed nor failed. */
+        fputs(v->interrupted ? " # SKIP interrupted\n" : "\n", f);
+        if (!v->passed && !v->interrupted)
             r = write_diagnostics(f, v);
     }
-    fprintf(f, "# %zu passed, %zu failed; seed %" PRIu64 "\n", s->passed,
-            s->failed, s->seed);
+    fprintf(f, "# %zu passed, %zu failed", s->passed, s->failed);
+    if (s->interrupted || s->not_run)
+        fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
+                s->not_run);
+    fprintf(f, "; seed %" PRIu64 "\n", s->seed);
     return r;
 }
 

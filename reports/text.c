@@ -55,13 +55,16 @@ static int render(const void *ctx, FILE *f)
     int r = 0;
 
     for (size_t i = 0; r == 0 && i < s->n; i++)
-        if (!s->verdicts[i].passed)
+        if (!s->verdicts[i].passed && !s->verdicts[i].interrupted)
             r = write_failure(f, &s->verdicts[i]);
 
     spf__format_seconds(s->elapsed_ns, secs);
-    fprintf(
-        f, "%zu scenario%s: %zu passed, %zu failed in %s s; seed %" PRIu64 "\n",
-        s->n, s->n == 1 ? "" : "s", s->passed, s->failed, secs, s->seed);
+    fprintf(f, "%zu scenario%s: %zu passed, %zu failed", s->n,
+            s->n == 1 ? "" : "s", s->passed, s->failed);
+    if (s->interrupted || s->not_run)
+        fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
+                s->not_run);
+    fprintf(f, " in %s s; seed %" PRIu64 "\n", secs, s->seed);
     return r;
 }
 

@@ -173,11 +173,13 @@ static int schedule(struct run *r)
 
 static void count(struct spf_run_summary *s)
 {
-    s->passed = s->failed = 0;
+    s->passed = s->failed = s->interrupted = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!s->verdicts[i].scenario)
             continue;
-        if (s->verdicts[i].passed)
+        if (s->verdicts[i].interrupted)
+            s->interrupted++;
+        else if (s->verdicts[i].passed)
             s->passed++;
         else
             s->failed++;
@@ -214,6 +216,7 @@ int spf_runner_run(const struct spf_scenario_set *set,
     for (size_t i = 0; i < r.n_todo; i++)
         if (sum.verdicts[i].scenario)
             sum.verdicts[sum.n++] = sum.verdicts[i];
+    sum.not_run = r.n_todo - sum.n;
     count(&sum);
     sum.elapsed_ns = now_ns() - t0;
     free(r.todo);

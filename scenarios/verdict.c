@@ -421,6 +421,12 @@ void spf_verdict_check(const struct spf_scenario *sc,
     ret->seed = seed;
     ret->outcome = *outcome;
     memset(outcome, 0, sizeof(*outcome));
+    ret->replay = replay_command(sc, seed, NULL);
+    if (ret->outcome.interrupted) {
+        /* Half a case says nothing about the scenario. */
+        ret->interrupted = true;
+        return;
+    }
 
     check_result(&c);
     check_spawn_error(&c);
@@ -432,7 +438,6 @@ void spf_verdict_check(const struct spf_scenario *sc,
     check_fired(&c);
     check_census(&c);
 
-    ret->replay = replay_command(sc, seed, NULL);
     /* XXX: after an allocation failure the verdict fails without saying
      * why (mismatches or the replay may be missing): it cannot pass
      * unchecked, and there is no memory to say more. */

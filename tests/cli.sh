@@ -96,5 +96,49 @@ has "and is named" "$tmp/err" "missing.yaml: cannot open"
 check "an unknown option is bad input" 2 "$prog" run --frobnicate
 check "--jobs 0 is refused" 2 "$prog" run --jobs 0 "$tmp/pass.yaml"
 
+# Interrupted: exit 130, the stopped case said so, nothing left behind.
+marker="spf-cli-$$-marker"
+cat >"$tmp/slow.yaml" <<YAML
+name: slow-1
+spawn:
+  argv: [/bin/sh, -c, "sleep 60 & exec sleep 61", $marker]
+expect:
+  returncode: 0
+---
+name: slow-2
+spawn:
+  argv: [/bin/sh, -c, "exec sleep 62", $marker]
+expect:
+  returncode: 0
+YAML
+mkdir "$tmp/cases"
+TMPDIR="$tmp/cases" "$prog" run --jobs 1 --tap --junit "$tmp/int.xml" \
+    "$tmp/slow.yaml" >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+i=0
+while ! pgrep -f "$marker" >/dev/null && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+kill -INT $pid
+wait $pid
+status=$?
+if [ $status -eq 130 ]; then ok "an interrupted run exits 130"
+else not_ok "an interrupted run exits 130 (got $status)"; fi
+has "the stopped case is skipped, not failed" "$tmp/out" \
+    "ok 1 - slow-1 # SKIP interrupted"
+has "the count says what ran and what did not" "$tmp/out" \
+    "# 0 passed, 0 failed, 1 interrupted, 1 not run"
+has "the program says it was interrupted" "$tmp/err" \
+    "interrupted: 1 scenario stopped, 1 not run"
+has "the JUnit report was written, the case skipped" "$tmp/int.xml" \
+    "<skipped message="
+sleep 0.2
+if pgrep -f "$marker" >/dev/null; then
+    not_ok "no process of the case is left"
+    pkill -KILL -f "$marker"
+else ok "no process of the case is left"; fi
+if [ -z "$(ls -A "$tmp/cases")" ]; then ok "no case folder is left"
+else not_ok "no case folder is left: $(ls -A "$tmp/cases")"; fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -170,6 +170,8 @@ struct spf_outcome {
     char **strays;
     size_t n_strays;
     int watchdog_signal; /* 0, SIGTERM or SIGKILL */
+    bool interrupted;    /* the run was interrupted and the case stopped
+                            before it ended: nothing else here is whole */
 
     struct spf_fault_record *fired;
     size_t n_fired;

@@ -121,6 +121,8 @@ struct spf_mismatch {
 struct spf_verdict {
     const struct spf_scenario *scenario;
     bool passed;
+    bool interrupted; /* the case was stopped by an interrupt: not judged,
+                         not passed, no mismatches */
     struct spf_mismatch *mismatches;
     size_t n_mismatches;
     struct spf_outcome outcome;
@@ -167,6 +169,8 @@ struct spf_run_summary {
     struct spf_verdict *verdicts; /* in the set's order */
     size_t n;
     size_t passed, failed;
+    size_t interrupted; /* stopped before they ended, among the n */
+    size_t not_run;     /* selected but never started (after an interrupt) */
     int64_t elapsed_ns;
     uint64_t seed;
     int64_t started_unix; /* wall clock, for reports only */

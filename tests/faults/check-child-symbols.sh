@@ -9,7 +9,8 @@ nm=$1
 shift
 
 # Why each name is allowed:
-#   fcntl, fcntl64: listed in signal-safety(7).
+#   fcntl, fcntl64, open, open64, close: listed in signal-safety(7); open
+#   takes the log fd again after close_fds, before an exec-scope exec.
 #   memcmp ... strncmp: the string functions POSIX.1-2008 TC2 made safe;
 #   bcmp is memcmp under the name clang gives it when only equality counts.
 #   syscall: a trap stub with no state; used for getpid.
@@ -18,7 +19,7 @@ shift
 #   _GLOBAL_OFFSET_TABLE_: a linker symbol, not a call.
 #   spf__resolve_real: dlsym, reached only before the constructor ran.
 #   __asan_* ...: sanitizer and coverage instrumentation.
-allowed='fcntl fcntl64 bcmp memchr memcmp memcpy memmove memset strchr strcmp
+allowed='fcntl fcntl64 open open64 close bcmp memchr memcmp memcpy memmove memset strchr strcmp
 strlen strncmp syscall __errno_location environ __stack_chk_fail
 __memcpy_chk __memset_chk __memmove_chk _GLOBAL_OFFSET_TABLE_
 spf__resolve_real'

@@ -303,6 +303,29 @@ struct spf_run_summary *fixture_hostile(void)
     return &fx->s;
 }
 
+struct spf_run_summary *fixture_interrupted(void)
+{
+    struct fixture *fx = fixture_new();
+
+    verdict_pass(&fx->sc[0], &fx->v[0]);
+    scenario(&fx->sc[1], "slow", "scenarios/basic/slow.yaml", 9,
+             "scenarios/basic");
+    fx->v[1].interrupted = true;
+    fx->v[1].outcome.result = SPF_RESULT_HARNESS;
+    fx->v[1].outcome.interrupted = true;
+    fx->v[1].outcome.elapsed_ns = 1000;
+    for (size_t i = 0; i < 2; i++) {
+        fx->v[i].scenario = &fx->sc[i];
+        fx->v[i].seed = FIXTURE_SEED;
+    }
+    fx->s.n = 2;
+    fx->s.passed = 1;
+    fx->s.interrupted = 1;
+    fx->s.not_run = 3;
+    fx->s.elapsed_ns = 1500000000;
+    return &fx->s;
+}
+
 struct spf_run_summary *fixture_empty(void)
 {
     return &fixture_new()->s;

@@ -20,6 +20,9 @@
 #define FIXTURE_STARTED 1700000000                /* 2023-11-14T22:13:20Z */
 struct spf_run_summary *fixture_hostile(void);
 
+/* An interrupted run: a pass, a case stopped half-way, three not run. */
+struct spf_run_summary *fixture_interrupted(void);
+
 /* A run with no verdict at all. */
 struct spf_run_summary *fixture_empty(void);
 

@@ -216,3 +216,21 @@ Test(junit, unwritable_path_leaves_nothing)
     fixture_expect_path_enoent(spf_report_junit);
     fixture_end();
 }
+
+Test(junit, an_interrupted_case_is_skipped)
+{
+    struct spf_run_summary *s = fixture_interrupted();
+    char *dir, *path = write_report(s, &dir, false);
+    size_t len;
+    char *xml = fixture_read(path, &len);
+
+    cr_expect_eq(fixture_xmllint(path), 0, "xmllint rejects %s", path);
+    cr_expect(strstr(xml, "<skipped message=\"interrupted: the run was "
+                          "stopped while this case ran\"/>") != NULL);
+    cr_expect(strstr(xml, "failures=\"0\" errors=\"0\" skipped=\"1\"") != NULL);
+    cr_expect(strstr(xml, "<failure") == NULL);
+    free(xml);
+    remove_report(dir, path);
+    fixture_free(s);
+    fixture_end();
+}

@@ -152,3 +152,19 @@ Test(tap, perl_tap_parser_reads_every_diagnostic)
     free(data);
     fixture_end();
 }
+
+Test(tap, an_interrupted_case_is_skipped)
+{
+    struct spf_run_summary *s = fixture_interrupted();
+    size_t len;
+    char *data = fixture_render(spf_report_tap, s, &len);
+
+    cr_expect_str_eq(data, "TAP version 13\n1..2\n"
+                           "ok 1 - spawn/exits-zero\n"
+                           "ok 2 - slow # SKIP interrupted\n"
+                           "# 1 passed, 0 failed, 1 interrupted, 3 not run; "
+                           "seed 16045690984503111693\n");
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}

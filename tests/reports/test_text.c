@@ -67,3 +67,16 @@ Test(text, write_error_is_returned)
     fixture_expect_stream_enospc(spf_report_text);
     fixture_end();
 }
+
+Test(text, an_interrupted_case_is_no_failure)
+{
+    struct spf_run_summary *s = fixture_interrupted();
+    size_t len;
+    char *data = fixture_render(spf_report_text, s, &len);
+
+    cr_expect_str_eq(data, "2 scenarios: 1 passed, 0 failed, 1 interrupted, "
+                           "3 not run in 1.500 s; seed 16045690984503111693\n");
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}

@@ -646,6 +646,20 @@ TEST(verdict, called_process_error_is_not_an_exit)
               "called_process_error (returncode 0)");
 }
 
+TEST(verdict, an_interrupted_case_is_not_judged)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = {.result = SPF_RESULT_HARNESS, .interrupted = true};
+    struct spf_verdict v;
+
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert(v.interrupted);
+    cr_assert_not(v.passed);
+    cr_assert_eq(v.n_mismatches, 0, "nothing of a stopped case is a finding");
+    cr_assert_not_null(v.replay, "but it can be replayed");
+    spf_verdict_clear(&v);
+}
+
 TEST(verdict, replay_command)
 {
     struct spf_scenario sc = scenario();

@@ -151,7 +151,10 @@ static int scan_all(struct pp **ret, size_t *ret_n)
     return 0;
 }
 
-int spf__descendants(pid_t root, pid_t **ret, size_t *ret_n)
+static bool in_list(const pid_t *v, size_t n, pid_t pid);
+
+int spf__descendants_except(pid_t root, const pid_t *keep, size_t n_keep,
+                            pid_t **ret, size_t *ret_n)
 {
     struct pp *all = NULL;
     size_t n = 0, found = 0;
@@ -169,13 +172,19 @@ int spf__descendants(pid_t root, pid_t **ret, size_t *ret_n)
     out[found++] = root;
     for (size_t q = 0; q < found; q++)
         for (size_t i = 0; i < n; i++)
-            if (all[i].ppid == out[q] && all[i].pid != root)
+            if (all[i].ppid == out[q] && all[i].pid != root &&
+                !in_list(keep, n_keep, all[i].pid))
                 out[found++] = all[i].pid;
     free(all);
     memmove(out, out + 1, (found - 1) * sizeof(pid_t));
     *ret = out;
     *ret_n = found - 1;
     return 0;
+}
+
+int spf__descendants(pid_t root, pid_t **ret, size_t *ret_n)
+{
+    return spf__descendants_except(root, NULL, 0, ret, ret_n);
 }
 
 char *spf__proc_describe(pid_t pid)
@@ -204,18 +213,28 @@ static bool in_list(const pid_t *v, size_t n, pid_t pid)
     return false;
 }
 
-size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx)
+size_t spf__kill_descendants_except(const pid_t *keep, size_t n_keep,
+                                    void (*seen)(pid_t pid, void *ctx),
+                                    void *ctx)
 {
-    pid_t *done = NULL;
-    size_t n_done = 0;
+    pid_t *done = NULL, *last = NULL;
+    size_t n_done = 0, n_last = 0;
 
     for (int round = 0; round < 100; round++) {
         pid_t *pids = NULL, *grown;
         size_t n = 0;
 
-        while (waitpid(-1, NULL, WNOHANG) > 0)
+        /* Reap what the last round killed, and only that when some of
+         * our children must stay: their status is someone else's. */
+        for (size_t i = 0; i < n_last; i++)
+            waitpid(last[i], NULL, WNOHANG);
+        while (n_keep == 0 && waitpid(-1, NULL, WNOHANG) > 0)
             ;
-        if (spf__descendants(getpid(), &pids, &n) < 0 || n == 0) {
+        free(last);
+        last = NULL;
+        n_last = 0;
+        if (spf__descendants_except(getpid(), keep, n_keep, &pids, &n) < 0 ||
+            n == 0) {
             free(pids);
             break;
         }
@@ -231,9 +250,16 @@ size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx)
         done = grown ? grown : done;
         for (size_t i = 0; i < n; i++)
             kill(pids[i], SIGKILL);
-        free(pids);
+        last = pids;
+        n_last = n;
         usleep(10000);
     }
+    free(last);
     free(done);
     return n_done;
+}
+
+size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx)
+{
+    return spf__kill_descendants_except(NULL, 0, seen, ctx);
 }

@@ -34,6 +34,16 @@ int spf__descendants(pid_t root, pid_t **ret, size_t *ret_n);
  */
 size_t spf__kill_descendants(void (*seen)(pid_t pid, void *ctx), void *ctx);
 
+/* The same, leaving alone the processes in keep and everything below
+ * them, and reaping only what it killed. */
+size_t spf__kill_descendants_except(const pid_t *keep, size_t n_keep,
+                                    void (*seen)(pid_t pid, void *ctx),
+                                    void *ctx);
+
+/* spf__descendants(), without the processes in keep and their trees. */
+int spf__descendants_except(pid_t root, const pid_t *keep, size_t n_keep,
+                            pid_t **ret, size_t *ret_n);
+
 /* "pid 123 (sleep) state S", or NULL when it is gone. */
 char *spf__proc_describe(pid_t pid);
 

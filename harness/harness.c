@@ -1,6 +1,7 @@
 /* Jobs: one supervisor process per running case. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ struct spf_harness_job {
     pid_t pid;
     int fd;
     int slot;
+    char dir[PATH_MAX]; /* the case folder, made here for the supervisor */
 };
 
 static int track(pid_t pid)
@@ -60,11 +62,19 @@ int spf_harness_start(const struct spf_case *c,
     struct spf_harness_job *job = calloc(1, sizeof(*job));
     int p[2];
 
+    int r;
+
     if (!job)
         return -ENOMEM;
-    if (pipe2(p, O_CLOEXEC) < 0) {
+    if ((r = spf__case_dir_make(cfg, job->dir, sizeof(job->dir))) < 0) {
         free(job);
-        return -errno;
+        return r;
+    }
+    if (pipe2(p, O_CLOEXEC) < 0) {
+        r = -errno;
+        spf__case_dir_remove(job->dir);
+        free(job);
+        return r;
     }
     job->pid = fork();
     if (job->pid == 0) {
@@ -75,13 +85,13 @@ int spf_harness_start(const struct spf_case *c,
         close(p[0]);
         mine->faults.seed = cfg->seed;
         mine->faults.stream = stream_of(c->id);
-        _exit(spf__supervise(mine, cfg, p[1]));
+        _exit(spf__supervise(mine, cfg, job->dir, p[1]));
     }
     close(p[1]);
     if (job->pid < 0) {
-        int r = -errno;
-
+        r = -errno;
         close(p[0]);
+        spf__case_dir_remove(job->dir);
         free(job);
         return r;
     }
@@ -94,6 +104,34 @@ int spf_harness_start(const struct spf_case *c,
 int spf_harness_job_fd(const struct spf_harness_job *job)
 {
     return job->fd;
+}
+
+static void note_orphan(pid_t pid, void *ctx)
+{
+    struct spf_outcome *o = ctx;
+    char *d = spf__proc_describe(pid);
+
+    if (d)
+        spf__strv_addf(&o->strays, &o->n_strays, "%s", d);
+    free(d);
+}
+
+/*
+ * A supervisor that died without an outcome (killed outright, or crashed)
+ * cleaned nothing up.  Its agent dies with it; the case's processes come to
+ * us, the runner, as subreaper: kill them (and nothing below the
+ * supervisors still running), and remove the folder it was given.
+ */
+static void clean_after(struct spf_harness_job *job, struct spf_outcome *o)
+{
+    pid_t keep[MAX_RUNNING];
+    size_t n = 0;
+
+    for (int i = 0; i < MAX_RUNNING; i++)
+        if (running[i] > 0)
+            keep[n++] = running[i];
+    spf__kill_descendants_except(keep, n, note_orphan, o);
+    spf__case_dir_remove(job->dir);
 }
 
 int spf_harness_finish(struct spf_harness_job *job,
@@ -113,9 +151,13 @@ int spf_harness_finish(struct spf_harness_job *job,
     if (r < 0 || !len ||
         spf__outcome_from_json(raw, len, &o, err, sizeof(err)) < 0) {
         o.result = SPF_RESULT_HARNESS;
-        o.harness_error = spf__strf("the supervisor ended (status %#x) "
-                                    "without an outcome",
-                                    (unsigned)status);
+        o.harness_error = spf__strf("the supervisor ended (%s %d) without "
+                                    "an outcome; what it left was killed "
+                                    "and its folder removed",
+                                    WIFSIGNALED(status) ? "signal" : "status",
+                                    WIFSIGNALED(status) ? WTERMSIG(status)
+                                                        : WEXITSTATUS(status));
+        clean_after(job, &o);
     }
     free(raw);
     free(job);

@@ -269,7 +269,7 @@ static int cmp_int(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-_Noreturn static void exec_agent(struct sv *s, char **env)
+_Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
 {
     char a[16], b[16];
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -277,6 +277,10 @@ _Noreturn static void exec_agent(struct sv *s, char **env)
     size_t n_keep = s->c->faults.n_rules ? 3 : 2;
 
     setpgid(0, 0);
+    /* A supervisor killed outright takes its agent along; the runner
+     * then finds the rest of the case below itself. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
+        _exit(127);
     if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
         dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
         _exit(127);
@@ -294,6 +298,7 @@ _Noreturn static void exec_agent(struct sv *s, char **env)
 static int start_agent(struct sv *s)
 {
     struct env env = {0};
+    pid_t me = getpid();
     int r = agent_env(s, &env);
 
     if (r < 0) {
@@ -302,7 +307,7 @@ static int start_agent(struct sv *s)
     }
     s->agent = fork();
     if (s->agent == 0)
-        exec_agent(s, env.v);
+        exec_agent(s, me, env.v);
     r = s->agent < 0 ? -errno : 0;
     free_env(&env);
     if (r < 0)
@@ -444,10 +449,10 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
     return remove(path);
 }
 
-static void remove_dir(struct sv *s)
+void spf__case_dir_remove(const char *dir)
 {
-    if (s->dir[0])
-        nftw(s->dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
+    if (dir[0])
+        nftw(dir, rm_entry, 32, FTW_DEPTH | FTW_PHYS);
 }
 
 static void close_fds(struct sv *s)
@@ -476,17 +481,22 @@ static int open_fds(struct sv *s)
     return 0;
 }
 
+int spf__case_dir_make(const struct spf_harness_config *cfg, char *buf,
+                       size_t len)
+{
+    const char *root = cfg->tmp_root ? cfg->tmp_root : getenv("TMPDIR");
+    int n =
+        snprintf(buf, len, "%s/spf-case-XXXXXX", root && *root ? root : "/tmp");
+
+    if (n < 0 || (size_t)n >= len)
+        return -ENAMETOOLONG;
+    return mkdtemp(buf) ? 0 : -errno;
+}
+
 static int prepare(struct sv *s, struct spf_case *c)
 {
-    const char *root = s->cfg->tmp_root ? s->cfg->tmp_root : getenv("TMPDIR");
     int r;
 
-    snprintf(s->dir, sizeof(s->dir), "%s/spf-case-XXXXXX",
-             root && *root ? root : "/tmp");
-    if (!mkdtemp(s->dir)) {
-        s->dir[0] = '\0';
-        return -errno;
-    }
     if ((r = open_fds(s)) < 0 || (r = make_files(s)) < 0)
         return r;
     return write_case(s, c);
@@ -514,7 +524,7 @@ static void setup_process(void)
 }
 
 int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
-                   int result_fd)
+                   const char *dir, int result_fd)
 {
     struct sv s = {.c = c,
                    .cfg = cfg,
@@ -526,6 +536,7 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
     int status = 0, r;
     char *json;
 
+    snprintf(s.dir, sizeof(s.dir), "%s", dir);
     setup_process();
     r = prepare(&s, c);
     if (r == 0)
@@ -553,7 +564,7 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
     if (s.agent > 0)
         finish_outcome(&s);
     close_fds(&s);
-    remove_dir(&s);
+    spf__case_dir_remove(s.dir);
     json = spf__outcome_to_json(&s.o);
     r = json ? spf__write_all(result_fd, json, strlen(json)) : -1;
     free(json);

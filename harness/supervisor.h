@@ -4,9 +4,18 @@
 #include <spawnfault/harness.h>
 
 /* Run the case as its supervisor (the calling process, forked for this
- * purpose), writing the outcome as JSON to result_fd.  c is modified
- * (tokens expanded).  Returns the exit status for the supervisor. */
+ * purpose) in the empty folder dir, which it removes, writing the outcome
+ * as JSON to result_fd.  c is modified (tokens expanded).  Returns the
+ * exit status for the supervisor. */
 int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
-                   int result_fd);
+                   const char *dir, int result_fd);
+
+/* Make a new case folder under the configured root: 0 or -errno. */
+int spf__case_dir_make(const struct spf_harness_config *cfg, char *buf,
+                       size_t len);
+
+/* Remove a case folder and everything in it, whatever the case did to its
+ * permissions. */
+void spf__case_dir_remove(const char *dir);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -264,4 +265,51 @@ Test(harness, caller_fd_as_stdout)
     cr_expect_str_eq(o.inherited_out.data.data, "y");
     expect_clean(&o);
     spf_outcome_clear(&o);
+}
+
+/* The first child of ours listed by the kernel, or -1. */
+static pid_t first_child(void)
+{
+    char path[64];
+    long pid = -1;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+    f = fopen(path, "r");
+    if (f) {
+        if (fscanf(f, "%ld", &pid) != 1)
+            pid = -1;
+        fclose(f);
+    }
+    return (pid_t)pid;
+}
+
+/* A supervisor killed outright cannot clean up: the harness does, as the
+ * runner would (a subreaper), and says what it found. */
+Test(harness, a_killed_supervisor_leaves_nothing_behind)
+{
+    struct spf_harness_job *job;
+    struct spf_case c;
+    struct spf_outcome o;
+    pid_t sv;
+
+    cr_assert_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    make_case(&c, "{helper}", "background", "60", "sleep", "30", NULL);
+    cr_assert_eq(spf_harness_start(&c, &cfg, &job), 0);
+    sv = first_child();
+    cr_assert_gt(sv, 0);
+    usleep(300000);
+    cr_assert_eq(kill(sv, SIGKILL), 0);
+    cr_assert_eq(spf_harness_finish(job, &o), 0);
+    spf_case_clear(&c);
+
+    cr_expect_eq(o.result, SPF_RESULT_HARNESS);
+    cr_expect_not_null(o.harness_error);
+    cr_expect(o.harness_error &&
+                  strstr(o.harness_error, "the supervisor ended (signal 9)"),
+              "%s", o.harness_error);
+    cr_expect_geq(o.n_strays, 2, "the helper and its grandchild, at least");
+    cr_expect_eq(first_child(), -1, "nothing of the case is left below us");
+    spf_outcome_clear(&o);
+    /* teardown checks that the case folder is gone */
 }

@@ -348,11 +348,15 @@ static pid_t start_child(struct spawn *sp)
  * This reaches the decoder's garbled-record paths that no system call
  * fault can produce.  The pipe is enlarged first so the write cannot block.
  */
+#define FIU_FORGE "spf/errpipe/forge"
+
+const char *const spf_fiu_points[] = {FIU_FORGE, NULL};
+
 static void forge_record(int fd)
 {
     const struct spf_str *data;
 
-    if (!fiu_fail("spf/errpipe/forge"))
+    if (!fiu_fail(FIU_FORGE))
         return;
     data = fiu_failinfo();
     if (!data || !data->ptr)

@@ -17,6 +17,7 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PPM_ALWAYS 1000000u
 #define OPEN_END UINT32_MAX
+_Static_assert(SPF_FAULT_CALL_MAX == OPEN_END - 1, "call numbers end below");
 #define ALL_SCOPES                                                             \
     ((unsigned)(SPF_SCOPE_PARENT | SPF_SCOPE_CHILD | SPF_SCOPE_EXEC))
 

@@ -201,7 +201,7 @@ struct env {
 static int agent_env(struct sv *s, struct env *e)
 {
     size_t n = 0;
-    char plan[8192];
+    char plan[SPF_FAULT_PLAN_TEXT_MAX];
     const char *old = getenv("LD_PRELOAD");
     const struct spf_fault_plan *p = &s->c->faults;
 

@@ -82,15 +82,16 @@ static int parse_scope(const struct spf__node *n, unsigned *ret)
     return r;
 }
 
-/* Digits of a call number at s; returns the end, or NULL when there are
- * none or the number does not fit.  Zero is refused by the caller. */
-static const char *call_number(const char *s, uint32_t *ret)
+/* Digits of a number at s, at most max; returns the end, or NULL when
+ * there are none or the number is above max.  Zero is refused by the
+ * caller. */
+static const char *call_number(const char *s, uint32_t max, uint32_t *ret)
 {
     size_t len = strspn(s, "0123456789");
     if (len == 0 || len > 10)
         return NULL;
     unsigned long long v = strtoull(s, NULL, 10);
-    if (v > UINT32_MAX)
+    if (v > max)
         return NULL;
     *ret = (uint32_t)v;
     return s + len;
@@ -101,20 +102,23 @@ static int parse_range_text(const struct spf__node *n, const char *s,
                             struct spf_fault_range *ret)
 {
     struct spf_fault_range rg = {0, 0, 1};
-    const char *p = call_number(s, &rg.first);
+    const char *p = call_number(s, SPF_FAULT_CALL_MAX, &rg.first);
     rg.last = rg.first;
     if (p && strncmp(p, "..", 2) == 0) {
         p += 2;
         rg.last = UINT32_MAX;
         if (*p >= '0' && *p <= '9')
-            p = call_number(p, &rg.last);
+            p = call_number(p, SPF_FAULT_CALL_MAX, &rg.last);
         if (p && *p == '+')
-            p = call_number(p + 1, &rg.step);
+            p = call_number(p + 1, UINT32_MAX, &rg.step);
     }
     if (!p || *p)
-        return spf__node_fail(n, "expected a call number, \"every\", a list "
-                                 "or a range such as \"3..\", \"3..9\", "
-                                 "\"2..+2\" or \"2..10+2\"");
+        return spf__node_fail(n,
+                              "expected a call number up to %u, "
+                              "\"every\", a list or a range such as "
+                              "\"3..\", \"3..9\", \"2..+2\" or "
+                              "\"2..10+2\"",
+                              SPF_FAULT_CALL_MAX);
     if (rg.first == 0)
         return spf__node_fail(n, "call numbers start at 1");
     if (rg.last < rg.first)
@@ -132,7 +136,7 @@ static int parse_range(const struct spf__node *n, struct spf_fault_range *ret)
     const char *s;
     int r;
     if (spf__node_is_int(n)) {
-        if ((r = spf__node_int(n, 1, UINT32_MAX, &v)) == 0)
+        if ((r = spf__node_int(n, 1, SPF_FAULT_CALL_MAX, &v)) == 0)
             *ret = (struct spf_fault_range){(uint32_t)v, (uint32_t)v, 1};
         return r;
     }
@@ -253,6 +257,14 @@ enum { F_FIU, F_DATA, F__COUNT };
 static const char *const fiu_keys[F__COUNT] = {
     [F_FIU] = "fiu", [F_DATA] = "data"};
 
+static bool known_fiu_point(const char *name)
+{
+    for (size_t i = 0; spf_fiu_points[i]; i++)
+        if (strcmp(spf_fiu_points[i], name) == 0)
+            return true;
+    return false;
+}
+
 static int parse_fiu(const struct spf__node *item, struct spf_case *kase)
 {
     struct spf__node v[F__COUNT];
@@ -267,8 +279,45 @@ static int parse_fiu(const struct spf__node *item, struct spf_case *kase)
     kase->n_fiu++;
     if (!pt->name[0])
         return spf__node_fail(&v[F_FIU], "a failure point needs a name");
+    if (!known_fiu_point(pt->name)) {
+        struct spf__textbuf t = {0};
+        for (size_t i = 0; spf_fiu_points[i]; i++)
+            spf__textbuf_addf(&t, "%s%s", i ? ", " : "", spf_fiu_points[i]);
+        r = spf__node_fail(&v[F_FIU],
+                           "unknown failure point \"%s\": it would fire "
+                           "nowhere (the core has %s)",
+                           pt->name, t.data ? t.data : "none");
+        spf__textbuf_clear(&t);
+        return r;
+    }
     if (v[F_DATA].y && (r = spf__node_bytes(&v[F_DATA], &pt->data)) < 0)
         return r;
+    return 0;
+}
+
+/*
+ * The plan travels to the preload as text, which the preload parses with
+ * the fault model's own parser and refuses whole if any of it is wrong.
+ * Whatever the rules above let through must pass there too, or the case
+ * would run with every rule disabled: so the plan goes there and back now.
+ */
+static int check_plan(const struct spf__node *n,
+                      const struct spf_fault_plan *plan)
+{
+    char text[SPF_FAULT_PLAN_TEXT_MAX], err[256];
+    struct spf_fault_plan back;
+    int len;
+
+    if (plan->n_rules == 0)
+        return 0;
+    len = spf_fault_plan_format(plan, text, sizeof(text));
+    if (len < 0)
+        return spf__node_fail(n,
+                              "the fault rules take more than %d bytes "
+                              "as text",
+                              SPF_FAULT_PLAN_TEXT_MAX - 1);
+    if (spf_fault_plan_parse(text, (size_t)len, &back, err, sizeof(err)) < 0)
+        return spf__node_fail(n, "the fault model refuses the rules: %s", err);
     return 0;
 }
 
@@ -291,5 +340,5 @@ int spf__rules_parse(const struct spf__node *n, struct spf_case *kase)
         else
             r = parse_rule(&item, kase);
     }
-    return r;
+    return r < 0 ? r : check_plan(n, &kase->faults);
 }

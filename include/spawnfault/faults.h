@@ -65,6 +65,12 @@ enum spf_fault_action {
 #define SPF_FAULT_MAX_RULES 32
 #define SPF_FAULT_MAX_RANGES 8
 
+/* Room for a plan's text, as the launcher passes it in the environment. */
+#define SPF_FAULT_PLAN_TEXT_MAX 8192
+
+/* The highest call number a trigger may name: UINT32_MAX means "open". */
+#define SPF_FAULT_CALL_MAX (UINT32_MAX - 1)
+
 struct spf_fault_range {
     uint32_t first; /* >= 1 */
     uint32_t last;  /* >= first; UINT32_MAX: open-ended */

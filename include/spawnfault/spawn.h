@@ -231,6 +231,11 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             int64_t timeout_ns, bool check, struct spf_run_result *ret,
             struct spf_spawn_error *ret_err);
 
+/* The libfiu failure points the core checks when it is built with libfiu
+ * (see docs/harness.md), NULL-terminated.  Any other name enabled through
+ * libfiu would fire nowhere. */
+extern const char *const spf_fiu_points[];
+
 /* "SIGKILL" for 9; NULL for a number without a name here. */
 const char *spf_signal_name(int sig);
 

@@ -193,7 +193,7 @@ TEST(load, every_fault_field)
     cr_assert_eq(k->n_fiu, 2);
     cr_assert_str_eq(k->fiu[0].name, "spf/errpipe/forge");
     ASSERT_BYTES(&k->fiu[0].data, "OSError:2");
-    cr_assert_str_eq(k->fiu[1].name, "spf/fork/fail");
+    cr_assert_str_eq(k->fiu[1].name, "spf/errpipe/forge");
     cr_assert_null(k->fiu[1].data.data);
     spf_scenario_set_clear(&set);
 }
@@ -720,8 +720,9 @@ TEST(load_errors, range_backwards)
 TEST(load_errors, range_misspelt)
 {
     expect_error("bad-when-text.yaml", 6, 11, "faults[0].when",
-                 "expected a call number, \"every\", a list or a range such "
-                 "as \"3..\", \"3..9\", \"2..+2\" or \"2..10+2\"");
+                 "expected a call number up to 4294967294, \"every\", a "
+                 "list or a range such as \"3..\", \"3..9\", \"2..+2\" or "
+                 "\"2..10+2\"");
 }
 
 TEST(load_errors, unknown_call)
@@ -758,8 +759,30 @@ TEST(load_errors, errno_number_the_call_cannot_return)
 
 TEST(load_errors, call_number_too_large)
 {
+    /* 4294967295 means "open-ended" to the fault model, which would
+     * refuse the plan at run time and disable every rule. */
     expect_error("when-too-large.yaml", 6, 11, "faults[0].when",
-                 "4294967296 is out of range: must be <= 4294967295");
+                 "4294967295 is out of range: must be <= 4294967294");
+    expect_error("when-range-too-large.yaml", 6, 11, "faults[0].when",
+                 "expected a call number up to 4294967294, \"every\", a "
+                 "list or a range such as \"3..\", \"3..9\", \"2..+2\" or "
+                 "\"2..10+2\"");
+}
+
+/* Rules the loader takes must reach the preload whole: 32 rules of 8 long
+ * ranges do not fit in the environment. */
+TEST(load_errors, plan_too_long_for_the_preload)
+{
+    expect_error("plan-too-long.yaml", 5, 3, "faults",
+                 "the fault rules take more than 8191 bytes as text");
+}
+
+/* libfiu enables any name; a misspelt point would silently do nothing. */
+TEST(load_errors, unknown_fiu_point)
+{
+    expect_error("fiu-unknown.yaml", 5, 10, "faults[0].fiu",
+                 "unknown failure point \"spf/errpipe/froge\": it would fire "
+                 "nowhere (the core has spf/errpipe/forge)");
 }
 
 TEST(load_errors, errno_and_short)

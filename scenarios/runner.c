@@ -33,6 +33,7 @@ struct slot {
 struct run {
     const struct spf_scenario_set *set;
     const struct spf_runner_opts *opts;
+    struct spf_harness_config harness; /* opts' with the run's seed */
     const struct spf_scenario **todo;
     size_t n_todo, next, done;
     struct slot *slots;
@@ -82,7 +83,7 @@ static void start_next(struct run *r, struct slot *s)
     int err;
 
     progress(r, i, NULL);
-    err = spf_harness_start(&r->todo[i]->kase, &r->opts->harness, &s->job);
+    err = spf_harness_start(&r->todo[i]->kase, &r->harness, &s->job);
     s->index = i;
     if (err == 0)
         return;
@@ -192,6 +193,11 @@ int spf_runner_run(const struct spf_scenario_set *set,
 {
     struct spf_run_summary sum = {0};
     struct run r = {.set = set, .opts = opts, .sum = &sum};
+
+    /* The seed every report prints and every replay passes is the one
+     * the fault plans draw from. */
+    r.harness = opts->harness;
+    r.harness.seed = opts->seed;
     int64_t t0 = now_ns();
     int err;
 

@@ -96,6 +96,44 @@ has "and is named" "$tmp/err" "missing.yaml: cannot open"
 check "an unknown option is bad input" 2 "$prog" run --frobnicate
 check "--jobs 0 is refused" 2 "$prog" run --jobs 0 "$tmp/pass.yaml"
 
+# The seed reaches the fault plans: probabilities draw from it, the same
+# seed replays the same schedule, another gives another.
+cat >"$tmp/prob.yaml" <<'YAML'
+name: prob
+spawn:
+  argv: [/bin/sh, -c, "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; sleep 0.01; done"]
+  stdout: pipe
+faults:
+  - call: read
+    scope: parent
+    probability: 0.5
+    short: 1
+expect:
+  stdout: {len: 75}
+---
+name: seed-env
+spawn:
+  argv: [/bin/sh, -c, "echo $SPF_FAULT_SEED"]
+  stdout: pipe
+faults:
+  - {call: read, scope: exec, when: 1000, errno: EIO}
+expect:
+  returncode: 0
+YAML
+fired() {
+    "$prog" run --seed "$1" --json "$tmp/seed-$1.json" "$tmp/prob.yaml" \
+        >/dev/null 2>&1
+    grep -o '"n": [0-9]*' "$tmp/seed-$1.json" | tr '\n' ' '
+}
+a=$(fired 1) b=$(fired 1) c=$(fired 2) d=$(fired 3)
+if [ -n "$a" ] && [ "$a" = "$b" ]; then ok "the same seed fires the same faults"
+else not_ok "the same seed fires the same faults: '$a' / '$b'"; fi
+if [ "$a" != "$c" ] || [ "$a" != "$d" ]; then
+    ok "other seeds fire other faults"
+else not_ok "other seeds fire other faults: all '$a'"; fi
+has "the plan draws from the run's seed (SPF_FAULT_SEED=3:...)" \
+    "$tmp/seed-3.json" '"data": "3:'
+
 # Interrupted: exit 130, the stopped case said so, nothing left behind.
 marker="spf-cli-$$-marker"
 cat >"$tmp/slow.yaml" <<YAML

@@ -79,14 +79,18 @@ static void error(const char *fmt, ...)
     free(msg);
 }
 
+/* Decimal digits only, as reports print seeds: strtoull alone would also
+ * take blanks, a sign (" -1" wraps), octal ("010" is 8) and hex. */
 static bool parse_u64(const char *s, uint64_t *ret)
 {
     char *end;
     unsigned long long v;
 
+    if (*s < '0' || *s > '9' || s[strspn(s, "0123456789")] != '\0')
+        return false;
     errno = 0;
-    v = strtoull(s, &end, 0);
-    if (errno || end == s || *end || *s == '-')
+    v = strtoull(s, &end, 10);
+    if (errno)
         return false;
     *ret = v;
     return true;
@@ -148,7 +152,8 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 's':
             if (!parse_u64(optarg, &a->seed)) {
-                error("--seed: expected a non-negative integer, got \"%s\"",
+                error("--seed: expected a decimal integer from 0 to "
+                  "18446744073709551615, got \"%s\"",
                       optarg);
                 return -1;
             }
@@ -291,9 +296,16 @@ static int write_reports(const struct args *a,
         error("cannot write %s: %s", a->json, strerror(-r));
         bad = 1;
     }
-    if (a->tap)
-        spf_report_tap(sum, stdout);
-    spf_report_text(sum, a->tap ? stderr : stdout);
+    /* A report lost on a full disk or a closed pipe must not look like
+     * a clean run. */
+    if (a->tap && (r = spf_report_tap(sum, stdout)) < 0) {
+        error("cannot write the TAP report: %s", strerror(-r));
+        bad = 1;
+    }
+    if ((r = spf_report_text(sum, a->tap ? stderr : stdout)) < 0 && !a->tap) {
+        error("cannot write the report: %s", strerror(-r));
+        bad = 1;
+    }
     return bad;
 }
 

@@ -95,6 +95,20 @@ check "a missing path is bad input" 2 "$prog" run "$tmp/missing.yaml"
 has "and is named" "$tmp/err" "missing.yaml: cannot open"
 check "an unknown option is bad input" 2 "$prog" run --frobnicate
 check "--jobs 0 is refused" 2 "$prog" run --jobs 0 "$tmp/pass.yaml"
+check "a seed with a blank and a sign is refused" 2 "$prog" run \
+    --seed ' -1' "$tmp/pass.yaml"
+check "a hex seed is refused" 2 "$prog" run --seed 0x10 "$tmp/pass.yaml"
+check "a seed is decimal, leading zeros included" 0 "$prog" run \
+    --seed 010 "$tmp/pass.yaml"
+has "010 is ten" "$tmp/out" "seed 10"
+if [ -w /dev/full ]; then
+    check "a report lost to a full disk is an error" 2 \
+        sh -c '"$1" run "$2" >/dev/full' sh "$prog" "$tmp/pass.yaml"
+    check "a TAP report lost to a full disk is an error" 2 \
+        sh -c '"$1" run --tap "$2" >/dev/full' sh "$prog" "$tmp/pass.yaml"
+    check "a listing lost to a full disk is an error" 2 \
+        sh -c '"$1" list "$2" >/dev/full' sh "$prog" "$tmp/pass.yaml"
+fi
 
 # The seed reaches the fault plans: probabilities draw from it, the same
 # seed replays the same schedule, another gives another.

@@ -257,12 +257,47 @@ static void run_once(const struct spf_case *c, const struct opts *op,
         disarm_fn();
 }
 
-/* What must be the same in every iteration of a repeated case. */
-static bool same(const struct spf_outcome *a, const struct spf_outcome *b)
+static bool same_bytes(const struct spf_bytes *a, const struct spf_bytes *b)
 {
-    return a->result == b->result && a->stage == b->stage && a->err == b->err &&
-           a->has_returncode == b->has_returncode &&
-           (!a->has_returncode || a->returncode == b->returncode);
+    if (!a->data || !b->data)
+        return !a->data == !b->data;
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static bool same_capture(const struct spf_capture *a,
+                         const struct spf_capture *b)
+{
+    return a->present == b->present && a->total_len == b->total_len &&
+           strcmp(a->sha256, b->sha256) == 0;
+}
+
+/* The first part of everything the verdict looks at (all but timing and
+ * the census, which covers the whole case) that differs, or NULL. */
+static const char *differs(const struct spf_outcome *a,
+                           const struct spf_outcome *b)
+{
+    if (a->result != b->result)
+        return "result";
+    if (a->stage != b->stage || a->err != b->err)
+        return "errno";
+    if (a->has_returncode != b->has_returncode ||
+        (a->has_returncode && a->returncode != b->returncode))
+        return "returncode";
+    if (!same_bytes(&a->filename, &b->filename))
+        return "filename";
+    if (!same_bytes(&a->raw, &b->raw))
+        return "raw";
+    if (!same_bytes(&a->message, &b->message))
+        return "message";
+    if (!same_capture(&a->out, &b->out))
+        return "stdout";
+    if (!same_capture(&a->err_out, &b->err_out))
+        return "stderr";
+    if (!same_capture(&a->partial_out, &b->partial_out))
+        return "partial_stdout";
+    if (!same_capture(&a->partial_err, &b->partial_err))
+        return "partial_stderr";
+    return NULL;
 }
 
 static void run_all(const struct spf_case *c, const struct opts *op,
@@ -275,10 +310,13 @@ static void run_all(const struct spf_case *c, const struct opts *op,
 
         run_once(c, op, &next);
         out->iterations++;
-        if (!same(out, &next) || next.harness_error)
+        const char *what = differs(out, &next);
+        if (what || next.harness_error)
             out->harness_error = spf__strf(
-                "iteration %u differed from the first: %s %s errno %d%s%s",
-                i + 1, spf_result_name(next.result), spf_stage_name(next.stage),
+                "iteration %u differed from the first (%s): %s %s errno "
+                "%d%s%s",
+                i + 1, what ? what : "harness error",
+                spf_result_name(next.result), spf_stage_name(next.stage),
                 next.err, next.harness_error ? ": " : "",
                 next.harness_error ? next.harness_error : "");
         spf_outcome_clear(&next);

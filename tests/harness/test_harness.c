@@ -207,6 +207,27 @@ Test(harness, repeat_runs_every_iteration)
     spf_outcome_clear(&o);
 }
 
+/* Every iteration is held to the first on what the verdict checks: here
+ * the second writes other output with the same exit code. */
+Test(harness, repeat_compares_the_output_of_every_iteration)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "/bin/sh", "-c",
+              "if [ -e seen ]; then printf WRONG; else : >seen; printf ok; fi",
+              NULL);
+    c.repeat = 3;
+    o = run(&c);
+    cr_expect_eq(o.iterations, 2, "it stops at the first difference");
+    cr_expect_str_eq(o.out.data.data, "ok");
+    cr_expect(o.harness_error &&
+                  strstr(o.harness_error,
+                         "iteration 2 differed from the first (stdout)"),
+              "%s", o.harness_error);
+    spf_outcome_clear(&o);
+}
+
 static void set_plan(struct spf_case *c, const char *text)
 {
     char err[256];

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -75,7 +76,57 @@ static int close_file(FILE *f, bool sync, int lost, int r)
     return r < 0 ? r : e;
 }
 
+/* Write the report straight into what path names: for a device, a FIFO
+ * or a /proc link (/dev/stdout), which a rename would replace. */
+static int write_through(const char *path, spf__render_fn *render,
+                         const void *ctx)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY), r;
+    FILE *f;
+
+    if (fd < 0)
+        return -errno;
+    f = fdopen(fd, "w");
+    if (!f) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    r = spf__output_stream(f, render, ctx);
+    if (fclose(f) != 0 && r == 0)
+        r = -errno;
+    return r;
+}
+
+static int publish(const char *path, spf__render_fn *render, const void *ctx);
+
 int spf__output_path(const char *path, spf__render_fn *render, const void *ctx)
+{
+    struct stat st;
+    char *real;
+    int r;
+
+    /* Only a regular file is replaced whole: a rename over anything else
+     * would destroy it (a device node, a FIFO a reader waits on). */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return S_ISDIR(st.st_mode) ? -EISDIR : write_through(path, render, ctx);
+    if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+        return publish(path, render, ctx);
+    /* A link to a regular file: the file is replaced, the link stays. A
+     * link through /proc (/dev/stdout to a redirected file) names an open
+     * file of ours, which only a write through keeps. */
+    real = realpath(path, NULL);
+    if (!real)
+        return -errno;
+    if (strncmp(real, "/proc/", 6) == 0 || strncmp(real, "/dev/", 5) == 0)
+        r = write_through(path, render, ctx);
+    else
+        r = publish(real, render, ctx);
+    free(real);
+    return r;
+}
+
+static int publish(const char *path, spf__render_fn *render, const void *ctx)
 {
     char *tmp = NULL;
     int fd = create_tmp(path, &tmp), r;

@@ -1,8 +1,10 @@
 /* Reports are published whole or not at all. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -11,6 +13,16 @@
 #include "output.h"
 
 TestSuite(output, .init = fixture_begin);
+
+/* The exit status of a child, or -1. */
+static int wait_exit(pid_t pid)
+{
+    int status;
+
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+        return -1;
+    return WEXITSTATUS(status);
+}
 
 /* Renders the text ctx points to. */
 static int render_text(const void *ctx, FILE *f)
@@ -116,6 +128,65 @@ Test(output, folder_in_the_way_is_an_error)
     cr_expect_eq(spf__output_path(p.path, render_text, "x"), -EISDIR);
     cr_expect_eq(fixture_count_entries(p.dir), 1, "a temporary file is left");
     cr_assert_eq(rmdir(p.path), 0);
+    place_free(&p);
+    fixture_end();
+}
+
+/* A link to a report: the report it points to is replaced, the link
+ * stays a link. */
+Test(output, a_link_is_followed_not_replaced)
+{
+    struct place p = place_new("target.json");
+    char *link = fixture_path(p.dir, "link.json");
+    struct stat st;
+
+    write_file(p.path, "old\n");
+    cr_assert_eq(symlink("target.json", link), 0);
+    write_file(link, "new\n");
+    cr_assert_eq(lstat(link, &st), 0);
+    cr_expect(S_ISLNK(st.st_mode), "the link was replaced");
+    expect_file(p.path, "new\n");
+    cr_expect_eq(fixture_count_entries(p.dir), 2, "a temporary file is left");
+    free(link);
+    place_free(&p);
+    fixture_end();
+}
+
+/* --junit /dev/null must not replace /dev/null (as root it could). */
+Test(output, a_device_is_written_through)
+{
+    struct stat st;
+
+    if (access("/dev/null", W_OK) != 0)
+        cr_skip_test("/dev/null is not writable here");
+    write_file("/dev/null", "report\n");
+    cr_assert_eq(stat("/dev/null", &st), 0);
+    cr_expect(S_ISCHR(st.st_mode), "/dev/null is no longer a device");
+    fixture_end();
+}
+
+/* A FIFO gets the report, and keeps its name. */
+Test(output, a_fifo_is_written_through)
+{
+    struct place p = place_new("fifo");
+    char buf[64] = {0};
+    struct stat st;
+    pid_t pid;
+    int fd;
+
+    cr_assert_eq(mkfifo(p.path, 0600), 0);
+    pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0)
+        _exit(spf__output_path(p.path, render_text, "through\n") == 0 ? 0 : 1);
+    fd = open(p.path, O_RDONLY | O_CLOEXEC);
+    cr_assert_geq(fd, 0);
+    cr_expect_eq(read(fd, buf, sizeof(buf) - 1), 8);
+    close(fd);
+    cr_expect_str_eq(buf, "through\n");
+    cr_assert_eq(wait_exit(pid), 0, "the writer failed");
+    cr_assert_eq(lstat(p.path, &st), 0);
+    cr_expect(S_ISFIFO(st.st_mode), "the FIFO was replaced");
     place_free(&p);
     fixture_end();
 }

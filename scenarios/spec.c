@@ -251,6 +251,48 @@ static int check_path(const struct spf__node *n, const char *path)
     return 0;
 }
 
+/*
+ * The path in one spelling: empty and "." parts dropped, so that "./a",
+ * "a/" and "a//b/." compare as "a" and "a/b" do.  A trailing '/' says
+ * "directory", which only a directory may say; the folder itself is no
+ * file to make.
+ */
+static int normalise_path(const struct spf__node *n, struct spf_case_file *f)
+{
+    size_t len = strlen(f->path), o = 0;
+    bool trailing = len > 0 && f->path[len - 1] == '/';
+    char *out = malloc(len + 1);
+
+    if (!out)
+        return spf__node_nomem(n);
+    for (const char *p = f->path; *p;) {
+        size_t part = strcspn(p, "/");
+
+        if (part > 0 && !(part == 1 && p[0] == '.')) {
+            if (o)
+                out[o++] = '/';
+            memcpy(out + o, p, part);
+            o += part;
+        }
+        p += part;
+        p += *p == '/';
+    }
+    out[o] = '\0';
+    if (o == 0) {
+        free(out);
+        return spf__node_fail(n, "a path must name something inside the "
+                                 "case folder, not the folder itself");
+    }
+    if (trailing && !f->directory) {
+        free(out);
+        return spf__node_fail(n, "a path ending in '/' names a directory: "
+                                 "add directory: true, or drop the '/'");
+    }
+    free(f->path);
+    f->path = out;
+    return 0;
+}
+
 static int read_file_fields(const struct spf__node *v, struct spf_case_file *f)
 {
     int r;
@@ -261,6 +303,8 @@ static int read_file_fields(const struct spf__node *v, struct spf_case_file *f)
         return r;
     if (f->directory && v[FL_CONTENT].y)
         return spf__node_fail(&v[FL_CONTENT], "a directory has no content");
+    if ((r = normalise_path(&v[FL_PATH], f)) < 0)
+        return r;
 
     f->mode = f->directory ? 0755 : 0644;
     if (v[FL_MODE].y && (r = spf__node_octal(&v[FL_MODE], 07777, &f->mode)) < 0)
@@ -298,18 +342,38 @@ static int read_file_elem(const struct spf__node *item, void *ret)
 static const struct spf__array_reader file_array = {
     sizeof(struct spf_case_file), read_file_elem, drop_file_elem};
 
+/* Whether path lies inside folder (both normalised). */
+static bool is_below(const char *path, const char *folder)
+{
+    size_t len = strlen(folder);
+    return strncmp(path, folder, len) == 0 && path[len] == '/';
+}
+
 static int parse_files(const struct spf__node *n, struct spf_case *kase)
 {
     int r =
         spf__node_array(n, &file_array, (void **)&kase->files, &kase->n_files);
     for (size_t j = 0; r == 0 && j < kase->n_files; j++) {
         for (size_t i = 0; i < j; i++) {
-            if (strcmp(kase->files[i].path, kase->files[j].path) != 0)
-                continue;
+            const struct spf_case_file *a = &kase->files[i],
+                                       *b = &kase->files[j];
             struct spf__node item;
             spf__node_item(n, j, &item);
-            return spf__node_fail(&item, "path \"%s\" is already in %s[%zu]",
-                                  kase->files[j].path, n->path, i);
+            if (strcmp(a->path, b->path) == 0)
+                return spf__node_fail(&item,
+                                      "path \"%s\" is already in %s[%zu]",
+                                      b->path, n->path, i);
+            /* A file cannot also be a folder of another entry. */
+            if (!a->directory && is_below(b->path, a->path))
+                return spf__node_fail(&item,
+                                      "path \"%s\" is inside \"%s\", which "
+                                      "%s[%zu] makes a file",
+                                      b->path, a->path, n->path, i);
+            if (!b->directory && is_below(a->path, b->path))
+                return spf__node_fail(&item,
+                                      "path \"%s\" is a file, but %s[%zu] "
+                                      "puts \"%s\" inside it",
+                                      b->path, n->path, i, a->path);
         }
     }
     return r;

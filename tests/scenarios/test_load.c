@@ -785,6 +785,33 @@ TEST(load_errors, unknown_fiu_point)
                  "nowhere (the core has spf/errpipe/forge)");
 }
 
+/* File paths are compared as the file system would see them: a mistake
+ * is bad input, not a harness error at run time. */
+TEST(load, file_paths_are_normalised)
+{
+    struct spf_scenario_set set = {0};
+    load_ok(FIXTURE("good/files-normalised.yaml"), &set);
+    cr_assert_str_eq(set.items[0].kase.files[0].path, "d");
+    cr_assert_str_eq(set.items[0].kase.files[1].path, "d/f");
+    spf_scenario_set_clear(&set);
+}
+
+TEST(load_errors, file_paths_that_clash)
+{
+    expect_error("files-inside-a-file.yaml", 5, 5, "files[1]",
+                 "path \"a/b\" is inside \"a\", which files[0] makes a file");
+    expect_error("files-file-over-folder.yaml", 5, 5, "files[1]",
+                 "path \"d\" is a file, but files[0] puts \"d/b\" inside it");
+    expect_error("files-spelt-twice.yaml", 5, 5, "files[1]",
+                 "path \"a\" is already in files[0]");
+    expect_error("files-the-folder.yaml", 3, 11, "files[0].path",
+                 "a path must name something inside the case folder, not "
+                 "the folder itself");
+    expect_error("files-trailing-slash.yaml", 3, 11, "files[0].path",
+                 "a path ending in '/' names a directory: add directory: "
+                 "true, or drop the '/'");
+}
+
 TEST(load_errors, errno_and_short)
 {
     expect_error("errno-and-short.yaml", 7, 12, "faults[0].short",

@@ -26,6 +26,19 @@ Test(list, nothing_reaches_the_terminal_raw)
     fixture_end();
 }
 
+/* The listing of items, as a new string. */
+static char *list(const struct spf_scenario *const *items, size_t n)
+{
+    char *data = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&data, &len);
+
+    cr_assert_not_null(f);
+    cr_assert_eq(spf_report_list(items, n, f), 0);
+    cr_assert_eq(fclose(f), 0);
+    return data;
+}
+
 Test(list, a_summary_with_controls_stays_on_its_line)
 {
     struct spf_scenario sc = {.name = "ctl",
@@ -33,13 +46,8 @@ Test(list, a_summary_with_controls_stays_on_its_line)
                               .line = 3,
                               .summary = "red \x1b[31mALERT\x1b[0m\tx\r"};
     const struct spf_scenario *items[] = {&sc};
-    char *data = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&data, &len);
+    char *data = list(items, 1);
 
-    cr_assert_not_null(f);
-    cr_assert_eq(spf_report_list(items, 1, f), 0);
-    fclose(f);
     cr_expect_str_eq(data, "ctl                                      "
                            "a\\x0ab.yaml:3\n"
                            "    red \\x1b[31mALERT\\x1b[0m\\x09x\\x0d\n"
@@ -50,13 +58,8 @@ Test(list, a_summary_with_controls_stays_on_its_line)
 
 Test(list, nothing_to_list)
 {
-    char *data = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&data, &len);
+    char *data = list(NULL, 0);
 
-    cr_assert_not_null(f);
-    cr_assert_eq(spf_report_list(NULL, 0, f), 0);
-    fclose(f);
     cr_expect_str_eq(data, "0 scenarios\n");
     free(data);
     fixture_end();

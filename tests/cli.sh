@@ -111,19 +111,22 @@ if [ -w /dev/full ]; then
 fi
 
 # The seed reaches the fault plans: probabilities draw from it, the same
-# seed replays the same schedule, another gives another.
+# seed replays the same schedule, another gives another.  The input fits
+# in the pipe, so how many writes there are depends on the draws alone,
+# never on timing.
 cat >"$tmp/prob.yaml" <<'YAML'
 name: prob
 spawn:
-  argv: [/bin/sh, -c, "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo line$i; sleep 0.01; done"]
+  argv: ["{helper}", count]
   stdout: pipe
+input: {repeat: "x", count: 300}
 faults:
-  - call: read
+  - call: write
     scope: parent
-    probability: 0.5
+    probability: 0.9
     short: 1
 expect:
-  stdout: {len: 75}
+  stdout: "300\n"
 ---
 name: seed-env
 spawn:
@@ -189,8 +192,10 @@ if pgrep -f "$marker" >/dev/null; then
     not_ok "no process of the case is left"
     pkill -KILL -f "$marker"
 else ok "no process of the case is left"; fi
-if [ -z "$(ls -A "$tmp/cases")" ]; then ok "no case folder is left"
-else not_ok "no case folder is left: $(ls -A "$tmp/cases")"; fi
+# (valgrind, when it wraps the program, keeps its own pipes there)
+left=$(cd "$tmp/cases" && ls -d spf-case-* 2>/dev/null | tr '\n' ' ')
+if [ -z "$left" ]; then ok "no case folder is left"
+else not_ok "no case folder is left: $left"; fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -305,6 +305,41 @@ static pid_t first_child(void)
     return (pid_t)pid;
 }
 
+/* How many processes are below pid. */
+static size_t count_below(pid_t pid)
+{
+    pid_t ppid[4096], me[4096];
+    size_t n = 0, found = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+
+    while (d && (e = readdir(d)) && n < 4096) {
+        char path[300];
+        FILE *f;
+        int p, pp;
+
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        if (e->d_name[0] < '1' || e->d_name[0] > '9' || !(f = fopen(path, "r")))
+            continue;
+        if (fscanf(f, "%d (%*[^)]) %*c %d", &p, &pp) == 2) {
+            me[n] = p;
+            ppid[n++] = pp;
+        }
+        fclose(f);
+    }
+    if (d)
+        closedir(d);
+    /* Breadth-first from pid over the parent links. */
+    pid_t queue[4096];
+    size_t head = 0;
+    queue[found++] = pid;
+    while (head < found)
+        for (size_t i = 0, q = queue[head++]; i < n; i++)
+            if (ppid[i] == (pid_t)q && found < 4096)
+                queue[found++] = me[i];
+    return found - 1;
+}
+
 /* A supervisor killed outright cannot clean up: the harness does, as the
  * runner would (a subreaper), and says what it found. */
 Test(harness, a_killed_supervisor_leaves_nothing_behind)
@@ -319,7 +354,11 @@ Test(harness, a_killed_supervisor_leaves_nothing_behind)
     cr_assert_eq(spf_harness_start(&c, &cfg, &job), 0);
     sv = first_child();
     cr_assert_gt(sv, 0);
-    usleep(300000);
+    /* Agent, helper and its grandchild: wait until all three run (slow
+     * under valgrind). */
+    for (int i = 0; i < 2000 && count_below(sv) < 3; i++)
+        usleep(10000);
+    cr_assert_geq(count_below(sv), 3, "the case never started");
     cr_assert_eq(kill(sv, SIGKILL), 0);
     cr_assert_eq(spf_harness_finish(job, &o), 0);
     spf_case_clear(&c);

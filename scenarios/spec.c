@@ -555,17 +555,20 @@ static int check_check(const struct nodes *nd, struct spf_scenario *sc)
 {
     struct spf_expect *e = &sc->expect;
     const struct spf__node *res = &nd->expect[E_RESULT];
+    const struct spf__node *code = nd->expect[E_RETURNCODE].y
+                                       ? &nd->expect[E_RETURNCODE]
+                                       : &nd->expect[E_SIGNAL];
     bool raises = sc->kase.check && e->has_returncode && e->returncode != 0;
 
     if (e->result == SPF_RESULT_CHECK && !sc->kase.check)
         return spf__node_fail(res, "result called_process_error needs "
                                    "check: true");
     if (e->result == SPF_RESULT_CHECK && e->has_returncode && !raises)
-        return spf__node_fail(nd->expect[E_RETURNCODE].y
-                                  ? &nd->expect[E_RETURNCODE]
-                                  : &nd->expect[E_SIGNAL],
-                              "check raises only for a non-zero returncode");
-    if (!raises || e->result == SPF_RESULT_CHECK)
+        return spf__node_fail(code, "check raises only for a non-zero "
+                                    "returncode");
+    /* A timeout raises TimeoutExpired whatever check says (the kill's
+     * returncode included): only an exit is affected. */
+    if (!raises || e->result != SPF_RESULT_EXITED)
         return 0;
     if (res->y)
         return spf__node_fail(res,
@@ -573,8 +576,14 @@ static int check_check(const struct nodes *nd, struct spf_scenario *sc)
                               "raises CalledProcessError: the result "
                               "is called_process_error",
                               e->returncode);
-    if (e->result == SPF_RESULT_EXITED)
-        e->result = SPF_RESULT_CHECK;
+    if (nd->top[T_TIMEOUT].y)
+        return spf__node_fail(code,
+                              "with check: true and a timeout, a returncode "
+                              "of %d comes from an exit "
+                              "(called_process_error) or from the kill at "
+                              "the deadline (timeout): say which with result",
+                              e->returncode);
+    e->result = SPF_RESULT_CHECK;
     return 0;
 }
 

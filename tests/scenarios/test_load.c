@@ -1074,6 +1074,10 @@ TEST(load, check_turns_a_nonzero_returncode_into_called_process_error)
                  SPF_RESULT_CHECK);
     cr_assert_eq(find(&set, "check-signal-implies")->expect.returncode,
                  -SIGTERM);
+    /* run(check=True) raises TimeoutExpired on a timeout, not
+     * CalledProcessError, although the kill leaves -9. */
+    cr_assert_eq(find(&set, "check-timeout-is-a-timeout")->expect.result,
+                 SPF_RESULT_TIMEOUT);
     spf_scenario_set_clear(&set);
 }
 
@@ -1098,6 +1102,14 @@ TEST(load_rules, check_result_must_agree)
     expect_error("check-result-exited.yaml", 6, 11, "expect.result",
                  "with check: true a returncode of 1 raises "
                  "CalledProcessError: the result is called_process_error");
+}
+
+TEST(load_rules, check_with_a_timeout_needs_the_result)
+{
+    expect_error("check-timeout-ambiguous.yaml", 7, 11, "expect.signal",
+                 "with check: true and a timeout, a returncode of -9 comes "
+                 "from an exit (called_process_error) or from the kill at "
+                 "the deadline (timeout): say which with result");
 }
 
 TEST(load_rules, called_process_error_needs_check)

@@ -57,6 +57,19 @@ static void keep_whole_lines(char *text, size_t len, uint64_t *torn)
     text[out] = '\0';
 }
 
+/* The header, or -EINVAL when fd holds no log (too short, other magic). */
+static int read_header(int fd, struct spf_fault_log_header *h)
+{
+    ssize_t n = pread(fd, h, sizeof(*h), 0);
+
+    if (n < 0)
+        return -errno;
+    if (n != (ssize_t)sizeof(*h) ||
+        memcmp(h->magic, SPF_FAULT_LOG_MAGIC, sizeof(h->magic)) != 0)
+        return -EINVAL;
+    return 0;
+}
+
 int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
                        uint64_t *ret_torn)
 {
@@ -64,10 +77,10 @@ int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
     uint64_t len, torn = 0;
     char *text;
 
-    if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h))
-        return errno ? -errno : -EIO;
-    if (memcmp(h.magic, SPF_FAULT_LOG_MAGIC, sizeof(h.magic)) != 0)
-        return -EINVAL;
+    int r = read_header(fd, &h);
+
+    if (r < 0)
+        return r;
     len = h.used < h.capacity ? h.used : h.capacity;
     text = malloc(len + 1);
     if (!text)
@@ -76,9 +89,26 @@ int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
         free(text);
         return -EIO;
     }
+    /* Past the last record that fit, the room no record could fill is
+     * still zero: that is no torn record. */
+    while (h.used > h.capacity && len > 0 && text[len - 1] == '\0')
+        len--;
     keep_whole_lines(text, len, &torn);
     *ret_text = text;
     *ret_dropped = h.dropped;
     *ret_torn = torn;
+    return 0;
+}
+
+int spf_fault_log_counts(int fd,
+                         uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES])
+{
+    struct spf_fault_log_header h;
+
+    int r = read_header(fd, &h);
+
+    if (r < 0)
+        return r;
+    memcpy(ret, h.counts, sizeof(h.counts));
     return 0;
 }

@@ -207,6 +207,11 @@ static void log_hit(const struct hit *h, uint64_t want, uint64_t got)
     char line[SPF_FAULT_RECORD_MAX];
     int len = spf_fault_record_format(&r, line, sizeof(line));
 
+    /* Counted first: the count stays exact when the record finds no room. */
+    if (spf__preload.log_map)
+        __atomic_fetch_add(
+            &spf__preload.log_map->counts[h->call][__builtin_ctz(h->scope)], 1,
+            __ATOMIC_RELAXED);
     if (len > 0)
         spf__log_line(line, (size_t)len);
 }

@@ -375,13 +375,17 @@ static void read_fault_log(struct sv *s)
     uint64_t dropped, torn;
     char *text, *line, *end;
 
-    if (spf_fault_log_read(s->log_fd, &text, &dropped, &torn) < 0) {
+    if (spf_fault_log_read(s->log_fd, &text, &dropped, &torn) < 0 ||
+        spf_fault_log_counts(s->log_fd, s->o.fired_counts) < 0) {
         note(s, "cannot read the fault log");
         return;
     }
-    if (dropped)
-        note(s, "fault log full: %llu records were dropped",
-             (unsigned long long)dropped);
+    /* Records that did not fit are still counted: nothing is lost that a
+     * verdict looks at, so a full log is no error. */
+    (void)dropped;
+    for (int c = 0; c < SPF_CALL__COUNT; c++)
+        for (int k = 0; k < SPF_FAULT_SCOPES; k++)
+            s->o.fired_total += s->o.fired_counts[c][k];
     if (torn)
         note(s,
              "fault log: %llu records were torn (a writer died while "
@@ -398,6 +402,8 @@ static void read_fault_log(struct sv *s)
             note(s, "fault log: %s", line);
             continue;
         }
+        if (s->o.n_fired >= SPF_FIRED_KEEP)
+            continue;
         n = realloc(s->o.fired, (s->o.n_fired + 1) * sizeof(*n));
         if (!n)
             break;

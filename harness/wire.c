@@ -382,6 +382,22 @@ static json_t *fired_json(const struct spf_outcome *o)
     return a;
 }
 
+/* The counts as [[parent, child, exec], ...] in call order. */
+static json_t *counts_json(const struct spf_outcome *o)
+{
+    json_t *a = json_array();
+
+    for (int c = 0; c < SPF_CALL__COUNT; c++) {
+        json_t *row = json_array();
+
+        for (int k = 0; k < SPF_FAULT_SCOPES; k++)
+            json_array_append_new(
+                row, json_integer((json_int_t)o->fired_counts[c][k]));
+        json_array_append_new(a, row);
+    }
+    return a;
+}
+
 char *spf__outcome_to_json(const struct spf_outcome *o)
 {
     json_t *root;
@@ -406,6 +422,13 @@ char *spf__outcome_to_json(const struct spf_outcome *o)
         strv_json(o->strays, o->n_strays), "watchdog_signal",
         o->watchdog_signal, "interrupted", o->interrupted, "fired",
         fired_json(o), "harness_error", text_json(o->harness_error));
+    if (root &&
+        (json_object_set_new(root, "fired_total",
+                             json_integer((json_int_t)o->fired_total)) < 0 ||
+         json_object_set_new(root, "fired_counts", counts_json(o)) < 0)) {
+        json_decref(root);
+        return NULL;
+    }
     if (!root)
         return NULL;
     s = json_dumps(root, JSON_COMPACT);
@@ -463,6 +486,13 @@ static void rd_fired(struct rd *r, json_t *root, struct spf_outcome *o)
         if (!s || spf_fault_record_parse(s, strlen(s), &o->fired[i]) < 0)
             fail(r, "fired");
     }
+    o->fired_total =
+        (uint64_t)json_integer_value(json_object_get(root, "fired_total"));
+    a = json_object_get(root, "fired_counts");
+    for (int c = 0; a && c < SPF_CALL__COUNT; c++)
+        for (int k = 0; k < SPF_FAULT_SCOPES; k++)
+            o->fired_counts[c][k] = (uint64_t)json_integer_value(
+                json_array_get(json_array_get(a, (size_t)c), (size_t)k));
 }
 
 static void rd_result(struct rd *r, json_t *root, struct spf_outcome *o)

@@ -172,6 +172,27 @@ static int set_census(json_t *obj, const struct spf_outcome *o)
            set(obj, "interrupted", json_boolean(o->interrupted));
 }
 
+/* {"write@parent": 20000, ...}: every fired fault, kept in full or not. */
+static json_t *counts_json(const struct spf_outcome *o)
+{
+    json_t *obj = json_object();
+    int bad = 0;
+
+    for (int c = 0; c < SPF_CALL__COUNT; c++)
+        for (int k = 0; k < SPF_FAULT_SCOPES; k++) {
+            char key[64];
+
+            if (!o->fired_counts[c][k])
+                continue;
+            snprintf(key, sizeof(key), "%s@%s",
+                     spf_fault_call_name((enum spf_fault_call)c),
+                     spf_fault_scope_name(1u << k));
+            bad |=
+                set(obj, key, json_integer((json_int_t)o->fired_counts[c][k]));
+        }
+    return built(obj, bad);
+}
+
 static json_t *outcome_json(const struct spf_outcome *o)
 {
     json_t *obj = json_object();
@@ -191,6 +212,8 @@ static json_t *outcome_json(const struct spf_outcome *o)
     bad |= set(obj, "iterations", json_integer(o->iterations));
     bad |= set_census(obj, o);
     bad |= set(obj, "fired", ARRAY_JSON(o->fired, o->n_fired, fault_json));
+    bad |= set(obj, "fired_total", json_integer((json_int_t)o->fired_total));
+    bad |= set(obj, "fired_counts", counts_json(o));
     bad |= set(obj, "harness_error", str_json(o->harness_error));
     return built(obj, bad);
 }

@@ -121,12 +121,30 @@ static int fault_line(const struct spf_fault_record *f, spf__line_fn *fn,
                  scope, f->n, action, (long)f->pid);
 }
 
+/* Enough fired faults in full for a person to follow; the JSON report
+ * has every one kept. */
+#define FAULT_LINES_MAX 20
+
 int spf__fault_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
 {
+    size_t shown = o->n_fired < FAULT_LINES_MAX ? o->n_fired : FAULT_LINES_MAX;
     int r = 0;
 
-    for (size_t i = 0; r == 0 && i < o->n_fired; i++)
+    for (size_t i = 0; r == 0 && i < shown; i++)
         r = fault_line(&o->fired[i], fn, ctx);
+    if (r == 0 && o->fired_total > shown) {
+        r = emitf(fn, ctx,
+                  "faults fired: %" PRIu64 " in all, the first %zu "
+                  "shown",
+                  o->fired_total, shown);
+        for (int c = 0; r == 0 && c < SPF_CALL__COUNT; c++)
+            for (int k = 0; r == 0 && k < SPF_FAULT_SCOPES; k++)
+                if (o->fired_counts[c][k])
+                    r = emitf(fn, ctx, "faults fired: %s@%s x%" PRIu64,
+                              spf_fault_call_name((enum spf_fault_call)c),
+                              spf_fault_scope_name(1u << k),
+                              o->fired_counts[c][k]);
+    }
     return r;
 }
 

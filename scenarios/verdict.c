@@ -309,6 +309,20 @@ static void check_elapsed(struct check *c)
 
 static void show_fired(struct spf__textbuf *t, const struct spf_outcome *o)
 {
+    if (o->fired_total > 0) {
+        const char *sep = "fired: ";
+        for (int c = 0; c < SPF_CALL__COUNT; c++)
+            for (int k = 0; k < SPF_FAULT_SCOPES; k++) {
+                if (!o->fired_counts[c][k])
+                    continue;
+                spf__textbuf_addf(t, "%s%s@%s x%" PRIu64, sep,
+                                  spf_fault_call_name((enum spf_fault_call)c),
+                                  spf_fault_scope_name(1u << k),
+                                  o->fired_counts[c][k]);
+                sep = ", ";
+            }
+        return;
+    }
     if (o->n_fired == 0)
         spf__textbuf_adds(t, "no fault fired");
     for (size_t i = 0; i < o->n_fired; i++)
@@ -330,6 +344,10 @@ static void check_fired(struct check *c)
         for (size_t k = 0; k < c->o->n_fired && !found; k++)
             found = c->o->fired[k].call == call &&
                     (!scope || (c->o->fired[k].scope & scope));
+        /* The counts also hold what was not kept in full. */
+        for (int k = 0; call < SPF_CALL__COUNT && k < SPF_FAULT_SCOPES; k++)
+            found |= c->o->fired_counts[call][k] > 0 &&
+                     (!scope || (scope & (1u << k)));
         if (found)
             continue;
         spf__textbuf_addf(&exp, "%s fired", c->e->fired[i]);

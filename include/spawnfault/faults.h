@@ -165,12 +165,16 @@ int spf_fault_record_parse(const char *line, size_t len,
  * An fd that is not such a log (a terminal, a file) gets one write(2) per
  * record instead.
  */
-#define SPF_FAULT_LOG_MAGIC "SPFLOG1"
+#define SPF_FAULT_LOG_MAGIC "SPFLOG2"
+#define SPF_FAULT_SCOPES 3 /* parent, child, exec: a scope bit's index */
 struct spf_fault_log_header {
     char magic[8];     /* SPF_FAULT_LOG_MAGIC */
     uint64_t capacity; /* bytes of records after the header */
     uint64_t used;     /* bytes reserved; may exceed capacity */
     uint64_t dropped;  /* records that did not fit */
+    /* Every fired fault, whether its record fit or not, by call and by
+     * the index of its scope bit (0 parent, 1 child, 2 exec). */
+    uint64_t counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
 };
 
 /* A new log memfd (close-on-exec) with room for capacity bytes of
@@ -183,6 +187,11 @@ int spf_fault_log_create(size_t capacity);
  * not fit.  Returns 0 or -errno.  Not async-signal-safe. */
 int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
                        uint64_t *ret_torn);
+
+/* How many faults fired in all, by call and scope index (see the header):
+ * exact even when records were dropped.  Returns 0 or -errno. */
+int spf_fault_log_counts(int fd,
+                         uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES]);
 
 /* Environment variables read by the preload. */
 #define SPF_ENV_FAULTS "SPF_FAULTS"             /* the plan, as text */

@@ -173,11 +173,18 @@ struct spf_outcome {
     bool interrupted;    /* the run was interrupted and the case stopped
                             before it ended: nothing else here is whole */
 
+    /* The first SPF_FIRED_KEEP fired faults in full, and every one counted
+     * by call and scope index (0 parent, 1 child, 2 exec): the counts stay
+     * exact however many fired. */
     struct spf_fault_record *fired;
     size_t n_fired;
+    uint64_t fired_total;
+    uint64_t fired_counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
 
     char *harness_error; /* SPF_RESULT_HARNESS, or a census failure */
 };
+
+#define SPF_FIRED_KEEP 1000
 
 void spf_outcome_clear(struct spf_outcome *o);
 

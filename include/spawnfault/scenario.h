@@ -155,9 +155,9 @@ struct spf_runner_opts {
     unsigned jobs;              /* >= 1 */
     const char *const *filters; /* fnmatch globs on names: any matches */
     size_t n_filters;           /* 0: every scenario */
-    uint64_t seed; /* the run's: every fault plan draws from it (it
-                      replaces harness.seed) */
-    const char *replay_argv0; /* how to spell the program in replays */
+    uint64_t seed;              /* the run's: every fault plan draws from it (it
+                                   replaces harness.seed) */
+    const char *replay_argv0;   /* how to spell the program in replays */
     struct spf_harness_config harness;
     /* Called as each scenario starts and ends (verdict NULL at start). */
     void (*progress)(void *ctx, size_t index, size_t total,

@@ -103,3 +103,32 @@ Test(log, not_a_log)
     cr_expect_eq(spf_fault_log_read(fd, &text, &dropped, &torn), -EINVAL);
     close(fd);
 }
+
+/* The counts stay exact when records find no room. */
+Test(log, counts_survive_a_full_log)
+{
+    /* Room for one record and a bit: the bit stays zero, and is no torn
+     * record. */
+    size_t cap = sizeof(rec) - 1 + 10;
+    int fd = spf_fault_log_create(cap);
+    struct spf_fault_log_header *h;
+    uint64_t counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES], dropped, torn;
+    char *text;
+
+    cr_assert_geq(fd, 0);
+    h = map(fd, cap);
+    for (int i = 0; i < 5; i++) {
+        __atomic_fetch_add(&h->counts[SPF_CALL_EXECVE][1], 1, __ATOMIC_RELAXED);
+        append(h, rec);
+    }
+    cr_assert_eq(spf_fault_log_read(fd, &text, &dropped, &torn), 0);
+    cr_expect_str_eq(text, rec);
+    cr_expect_eq(dropped, 4);
+    cr_expect_eq(torn, 0);
+    cr_assert_eq(spf_fault_log_counts(fd, counts), 0);
+    cr_expect_eq(counts[SPF_CALL_EXECVE][1], 5);
+    cr_expect_eq(counts[SPF_CALL_EXECVE][0], 0);
+    free(text);
+    munmap(h, sizeof(*h) + cap);
+    close(fd);
+}

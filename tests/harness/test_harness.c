@@ -257,6 +257,31 @@ Test(harness, injected_exec_failure)
     spf_outcome_clear(&o);
 }
 
+/* Far more faults than the log holds records for: the outcome keeps the
+ * first ones in full and counts every one, and that is no error. */
+Test(harness, every_fired_fault_is_counted)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "/bin/cat", NULL);
+    c.std[0].kind = SPF_STDIO_PIPE;
+    c.input.data = malloc(20000);
+    cr_assert_not_null(c.input.data);
+    memset(c.input.data, 'a', 20000);
+    c.input.len = 20000;
+    set_plan(&c, "write@parent#*=short:1");
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect_eq(o.out.total_len, 20000);
+    cr_expect_eq(o.fired_total, 20000);
+    cr_expect_eq(o.fired_counts[SPF_CALL_WRITE][0], 20000, "write@parent");
+    cr_expect_eq(o.n_fired, SPF_FIRED_KEEP);
+    cr_expect_eq(o.fired[SPF_FIRED_KEEP - 1].n, SPF_FIRED_KEEP);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
 /* The agent's own work is never faulted: a rule on every read still
  * leaves it able to read its case and report. */
 Test(harness, agent_itself_is_not_faulted)

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,17 +301,73 @@ static const char *differs(const struct spf_outcome *a,
     return NULL;
 }
 
+/*
+ * The agent's own stdout and stderr (what the inherited streams of the
+ * case reach) are memfds that every iteration appends to.  Their size
+ * marks where an iteration's output ends; -1 when they are not files.
+ */
+static off_t written(int fd)
+{
+    struct stat st;
+
+    return fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
+}
+
+/* Whether the len bytes at b in fd are those at a. */
+static bool same_span(int fd, off_t a, off_t b, off_t len)
+{
+    char x[4096], y[4096];
+
+    while (len > 0) {
+        size_t n = len < (off_t)sizeof(x) ? (size_t)len : sizeof(x);
+
+        if (pread(fd, x, n, a) != (ssize_t)n ||
+            pread(fd, y, n, b) != (ssize_t)n || memcmp(x, y, n) != 0)
+            return false;
+        a += (off_t)n, b += (off_t)n, len -= (off_t)n;
+    }
+    return true;
+}
+
+/* Which inherited stream this iteration wrote differently from the first
+ * (whose output ends at first[]), or NULL; start[] is where it began. */
+static const char *inherited_differs(const off_t first[2], const off_t start[2],
+                                     off_t end[2])
+{
+    static const char *const names[2] = {"inherited_stdout",
+                                         "inherited_stderr"};
+    const char *what = NULL;
+
+    for (int k = 0; k < 2; k++) {
+        end[k] = written(1 + k);
+        if (what || first[k] < 0 || end[k] < 0)
+            continue;
+        if (end[k] - start[k] != first[k] ||
+            !same_span(1 + k, 0, start[k], first[k]))
+            what = names[k];
+    }
+    return what;
+}
+
 static void run_all(const struct spf_case *c, const struct opts *op,
                     struct spf_outcome *out)
 {
+    off_t first[2], start[2];
+
     run_once(c, op, out);
     out->iterations = 1;
+    first[0] = start[0] = written(1);
+    first[1] = start[1] = written(2);
     for (unsigned i = 1; i < c->repeat && !out->harness_error; i++) {
         struct spf_outcome next = {0};
+        off_t end[2];
 
         run_once(c, op, &next);
         out->iterations++;
         const char *what = differs(out, &next);
+        const char *inh = inherited_differs(first, start, end);
+        if (!what)
+            what = inh;
         if (what || next.harness_error)
             out->harness_error = spf__strf(
                 "iteration %u differed from the first (%s): %s %s errno "
@@ -320,7 +377,15 @@ static void run_all(const struct spf_case *c, const struct opts *op,
                 next.err, next.harness_error ? ": " : "",
                 next.harness_error ? next.harness_error : "");
         spf_outcome_clear(&next);
+        memcpy(start, end, sizeof(start));
     }
+    /* The expectations are about one iteration: keep the first's output,
+     * the others having been compared with it. */
+    for (int k = 0; k < 2 && c->repeat > 1; k++)
+        if (first[k] >= 0 && ftruncate(1 + k, first[k]) < 0)
+            out->harness_error = spf__strf("cannot cut the inherited "
+                                           "output to one iteration: %s",
+                                           strerror(errno));
 }
 
 /* Children of ours still present after the case: the core left them. */

@@ -228,6 +228,36 @@ Test(harness, repeat_compares_the_output_of_every_iteration)
     spf_outcome_clear(&o);
 }
 
+/* What reaches the agent's own stdout is checked on the first iteration,
+ * and every later one must write the same. */
+Test(harness, repeat_keeps_one_iteration_of_inherited_output)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "/bin/sh", "-c", "printf ok", NULL);
+    c.std[1].kind = c.std[2].kind = SPF_STDIO_INHERIT;
+    c.repeat = 3;
+    o = run(&c);
+    cr_expect_eq(o.iterations, 3);
+    cr_expect_str_eq(o.inherited_out.data.data, "ok");
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+
+    make_case(&c, "/bin/sh", "-c",
+              "if [ -e seen ]; then printf WRONG; else : >seen; printf ok; fi",
+              NULL);
+    c.std[1].kind = c.std[2].kind = SPF_STDIO_INHERIT;
+    c.repeat = 3;
+    o = run(&c);
+    cr_expect(o.harness_error &&
+                  strstr(o.harness_error, "iteration 2 differed from the "
+                                          "first (inherited_stdout)"),
+              "%s", o.harness_error);
+    cr_expect_str_eq(o.inherited_out.data.data, "ok");
+    spf_outcome_clear(&o);
+}
+
 static void set_plan(struct spf_case *c, const char *text)
 {
     char err[256];

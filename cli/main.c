@@ -3,8 +3,9 @@
  * that prints.
  *
  *   spawnfault run [PATH...] [--junit FILE] [--json FILE] [--tap]
- *                  [--jobs N] [--filter GLOB]... [--seed N] [--verbose]
- *   spawnfault list [PATH...] [--filter GLOB]...
+ *                  [--jobs N] [--filter GLOB]... [--skip-tag TAG]...
+ *                  [--seed N] [--verbose]
+ *   spawnfault list [PATH...] [--filter GLOB]... [--skip-tag TAG]...
  *
  * Options and paths may come in any order; after "--" everything is a
  * path.  Several --filter options select what any of them matches.
@@ -34,8 +35,8 @@
 
 struct args {
     const char *junit, *json;
-    const char **filters;
-    size_t n_filters;
+    const char **filters, **skip_tags;
+    size_t n_filters, n_skip_tags;
     bool tap, verbose;
     unsigned jobs;
     uint64_t seed;
@@ -48,9 +49,11 @@ static void usage(FILE *f)
 {
     fputs("usage: spawnfault run [PATH...] [--junit FILE] [--json FILE] "
           "[--tap]\n"
-          "                      [--jobs N] [--filter GLOB]... [--seed N] "
-          "[--verbose]\n"
-          "       spawnfault list [PATH...] [--filter GLOB]...\n"
+          "                      [--jobs N] [--filter GLOB]... "
+          "[--skip-tag TAG]...\n"
+          "                      [--seed N] [--verbose]\n"
+          "       spawnfault list [PATH...] [--filter GLOB]... "
+          "[--skip-tag TAG]...\n"
           "\n"
           "PATH is a scenario file or a folder of them (*.yaml, "
           "recursively);\n"
@@ -96,6 +99,19 @@ static bool parse_u64(const char *s, uint64_t *ret)
     return true;
 }
 
+static int push(const char ***v, size_t *n, const char *s)
+{
+    const char **grown = realloc(*v, (*n + 1) * sizeof(*grown));
+
+    if (!grown) {
+        error("out of memory");
+        return -1;
+    }
+    grown[(*n)++] = s;
+    *v = grown;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
     static const struct option longs[] = {
@@ -104,6 +120,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"tap", no_argument, NULL, 't'},
         {"jobs", required_argument, NULL, 'n'},
         {"filter", required_argument, NULL, 'f'},
+        {"skip-tag", required_argument, NULL, 'T'},
         {"seed", required_argument, NULL, 's'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -125,17 +142,14 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 't':
             a->tap = true;
             break;
-        case 'f': {
-            const char **f =
-                realloc(a->filters, (a->n_filters + 1) * sizeof(*f));
-            if (!f) {
-                error("out of memory");
+        case 'f':
+            if (push(&a->filters, &a->n_filters, optarg) < 0)
                 return -1;
-            }
-            f[a->n_filters++] = optarg;
-            a->filters = f;
             break;
-        }
+        case 'T':
+            if (push(&a->skip_tags, &a->n_skip_tags, optarg) < 0)
+                return -1;
+            break;
         case 'v':
             a->verbose = true;
             break;
@@ -153,7 +167,7 @@ static int parse_args(int argc, char **argv, struct args *a)
         case 's':
             if (!parse_u64(optarg, &a->seed)) {
                 error("--seed: expected a decimal integer from 0 to "
-                  "18446744073709551615, got \"%s\"",
+                      "18446744073709551615, got \"%s\"",
                       optarg);
                 return -1;
             }
@@ -216,7 +230,9 @@ static int cmd_list(const struct args *a)
 {
     struct spf_scenario_set set = {0};
     struct spf_runner_opts o = {.filters = a->filters,
-                                .n_filters = a->n_filters};
+                                .n_filters = a->n_filters,
+                                .skip_tags = a->skip_tags,
+                                .n_skip_tags = a->n_skip_tags};
     const struct spf_scenario **shown;
     size_t n = 0;
     int r;
@@ -230,7 +246,7 @@ static int cmd_list(const struct args *a)
         return EXIT_BAD_INPUT;
     }
     for (size_t i = 0; i < set.n; i++)
-        if (spf_runner_selects(&o, set.items[i].name))
+        if (spf_runner_selects(&o, &set.items[i]))
             shown[n++] = &set.items[i];
     r = spf_report_list(shown, n, stdout);
     if (r < 0)
@@ -323,6 +339,8 @@ static int cmd_run(struct args *a, const char *argv0)
     o.jobs = a->jobs ? a->jobs : (unsigned)(cpus > 0 ? cpus : 1);
     o.filters = a->filters;
     o.n_filters = a->n_filters;
+    o.skip_tags = a->skip_tags;
+    o.n_skip_tags = a->n_skip_tags;
     o.seed = a->seed_given ? a->seed : default_seed();
     o.replay_argv0 = argv0;
     o.progress = on_progress;
@@ -385,9 +403,11 @@ int main(int argc, char **argv)
     }
     if (parse_args(argc - 1, argv + 1, &a) < 0) {
         free(a.filters);
+        free(a.skip_tags);
         return EXIT_BAD_INPUT;
     }
     r = cmd[0] == 'r' ? cmd_run(&a, argv[0]) : cmd_list(&a);
     free(a.filters);
+    free(a.skip_tags);
     return r;
 }

@@ -308,8 +308,23 @@ static void prepare_children_env(void)
 static bool is_valgrind_launcher(void)
 {
 #if SPF_HAVE_VALGRIND_H
-    return !RUNNING_ON_VALGRIND && (getenv("VALGRIND_LIB") != NULL ||
-                                    getenv("VALGRIND_LAUNCHER") != NULL);
+    char exe[256];
+    ssize_t n;
+    const char *base;
+
+    if (RUNNING_ON_VALGRIND || (getenv("VALGRIND_LIB") == NULL &&
+                                getenv("VALGRIND_LAUNCHER") == NULL))
+        return false;
+    /* Those variables stay in the environment of every program valgrind
+     * lets run natively (--trace-children-skip): only the launcher itself
+     * is to be left alone. */
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return true;
+    exe[n] = '\0';
+    base = strrchr(exe, '/');
+    base = base ? base + 1 : exe;
+    return strncmp(base, "valgrind", 8) == 0;
 #else
     return false;
 #endif

@@ -6,6 +6,7 @@
  * SIGTERM to SIGKILL.  The case's private folder is removed at the end,
  * whatever happened.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -250,18 +251,42 @@ static void keep_open(int fd)
 
 /* Close every fd from 3 up but the n sorted ones in keep: the agent gets
  * its case, its outcome and its log, nothing the caller happened to hold. */
+static bool kept(const int *keep, size_t n, int fd)
+{
+    for (size_t i = 0; i < n; i++)
+        if (keep[i] == fd)
+            return true;
+    return fd <= 2;
+}
+
 static void close_others(const int *keep, size_t n)
 {
     unsigned lo = 3;
+    DIR *d;
+    struct dirent *e;
 
     for (size_t i = 0; i <= n; i++) {
         unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
 
-        if (hi > lo)
-            close_range(lo, hi - 1, 0);
+        /* Without close_range (kernels before 5.9, valgrind 3.19), the
+         * list of open fds is walked instead. */
+        if (hi > lo && close_range(lo, hi - 1, 0) < 0)
+            goto walk;
         if (i < n && hi + 1 > lo)
             lo = hi + 1;
     }
+    return;
+walk:
+    d = opendir("/proc/self/fd");
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        int fd = atoi(e->d_name);
+
+        if (e->d_name[0] != '.' && fd != dirfd(d) && !kept(keep, n, fd))
+            close(fd);
+    }
+    closedir(d);
 }
 
 static int cmp_int(const void *a, const void *b)

@@ -49,10 +49,15 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-bool spf_runner_selects(const struct spf_runner_opts *o, const char *name)
+bool spf_runner_selects(const struct spf_runner_opts *o,
+                        const struct spf_scenario *sc)
 {
+    for (size_t i = 0; i < o->n_skip_tags; i++)
+        for (size_t t = 0; t < sc->n_tags; t++)
+            if (strcmp(o->skip_tags[i], sc->tags[t]) == 0)
+                return false;
     for (size_t i = 0; i < o->n_filters; i++)
-        if (fnmatch(o->filters[i], name, 0) == 0)
+        if (fnmatch(o->filters[i], sc->name, 0) == 0)
             return true;
     return o->n_filters == 0;
 }
@@ -63,7 +68,7 @@ static int select_scenarios(struct run *r)
     if (!r->todo)
         return -ENOMEM;
     for (size_t i = 0; i < r->set->n; i++)
-        if (spf_runner_selects(r->opts, r->set->items[i].name))
+        if (spf_runner_selects(r->opts, &r->set->items[i]))
             r->todo[r->n_todo++] = &r->set->items[i];
     return 0;
 }

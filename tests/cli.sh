@@ -71,6 +71,15 @@ check "a path that starts with a dash is an option without --" 2 \
 check "several filters select what any matches" 0 "$prog" list "$tmp" \
     --filter passes --filter 'also-*'
 has "both filtered scenarios are listed" "$tmp/out" "2 scenarios"
+check "a skipped tag leaves its scenarios out" 0 "$prog" list "$tmp" \
+    --skip-tag nothing-has-it
+has "no tag, nothing left out" "$tmp/out" "2 scenarios"
+printf 'name: tagged\ntags: [slow, x]\nspawn:\n  argv: [/bin/true]\nexpect:\n  returncode: 0\n' \
+    >"$tmp/tagged.yaml"
+check "a run without the tagged scenario" 0 "$prog" run "$tmp/pass.yaml" \
+    "$tmp/tagged.yaml" --skip-tag slow
+has "it ran the other two" "$tmp/out" "2 scenarios: 2 passed"
+rm "$tmp/tagged.yaml"
 check "a filter that matches nothing is bad input" 2 "$prog" run "$tmp" \
     --filter nothing-like-this
 has "it says so" "$tmp/err" "no scenario matches nothing-like-this"

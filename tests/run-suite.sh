@@ -7,8 +7,21 @@ prog=$1 suite=$2 schema=$3
 out=$(mktemp -d "${TMPDIR:-/tmp}/spf-suite-XXXXXX")
 trap 'rm -rf "$out"' EXIT INT TERM
 
+# Under memcheck (meson test --setup valgrind) a few scenarios cannot hold,
+# for reasons of valgrind's, not ours: they are tagged valgrind-differs
+# (docs/suite.md says why for each) and reported as skipped.
+skip=
+skipped=
+if [ -n "${SPF_UNDER_VALGRIND:-}" ]; then
+    skip="--skip-tag valgrind-differs"
+    skipped=$("$prog" list "$suite" |
+        awk '!/^ / && /[ ,]valgrind-differs(,|$)/ { print $1 }')
+fi
+n_skipped=$(printf '%s' "$skipped" | grep -c . || true)
+
+# shellcheck disable=SC2086 # $skip is empty or two words
 "$prog" run --tap --jobs 2 --junit "$out/junit.xml" --json "$out/report.json" \
-    "$suite" >"$out/tap" 2>"$out/text"
+    $skip "$suite" >"$out/tap" 2>"$out/text"
 status=$?
 plan=$(grep -m1 -E '^1\.\.[0-9]+' "$out/tap" | cut -d. -f3)
 if [ -z "$plan" ]; then
@@ -18,10 +31,15 @@ if [ -z "$plan" ]; then
     exit 1
 fi
 echo "TAP version 13"
-echo "1..$((plan + 1))"
+echo "1..$((plan + n_skipped + 1))"
 grep -v -E '^(1\.\.[0-9]+|TAP version)' "$out/tap"
+n=$plan
+for name in $skipped; do
+    n=$((n + 1))
+    echo "ok $n - $name # SKIP under valgrind (tag valgrind-differs)"
+done
 sed 's/^/# /' "$out/text"
-n=$((plan + 1))
+n=$((n + 1))
 if ! command -v xmllint >/dev/null 2>&1; then
     echo "ok $n - junit.xml schema check # SKIP xmllint is not installed"
 elif [ ! -f "$schema" ]; then

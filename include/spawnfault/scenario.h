@@ -152,12 +152,14 @@ int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
 void spf_verdict_clear(struct spf_verdict *v);
 
 struct spf_runner_opts {
-    unsigned jobs;              /* >= 1 */
-    const char *const *filters; /* fnmatch globs on names: any matches */
-    size_t n_filters;           /* 0: every scenario */
-    uint64_t seed;              /* the run's: every fault plan draws from it (it
-                                   replaces harness.seed) */
-    const char *replay_argv0;   /* how to spell the program in replays */
+    unsigned jobs;                /* >= 1 */
+    const char *const *filters;   /* fnmatch globs on names: any matches */
+    size_t n_filters;             /* 0: every scenario */
+    const char *const *skip_tags; /* scenarios with any of these tags are */
+    size_t n_skip_tags;           /* left out */
+    uint64_t seed;            /* the run's: every fault plan draws from it (it
+                                 replaces harness.seed) */
+    const char *replay_argv0; /* how to spell the program in replays */
     struct spf_harness_config harness;
     /* Called as each scenario starts and ends (verdict NULL at start). */
     void (*progress)(void *ctx, size_t index, size_t total,
@@ -186,8 +188,9 @@ int spf_runner_run(const struct spf_scenario_set *set,
 
 void spf_run_summary_clear(struct spf_run_summary *s);
 
-/* Whether the run selects the scenario named so (by opts' filters). */
-bool spf_runner_selects(const struct spf_runner_opts *opts, const char *name);
+/* Whether the run selects the scenario (by opts' filters and skip tags). */
+bool spf_runner_selects(const struct spf_runner_opts *opts,
+                        const struct spf_scenario *sc);
 
 /* Ask a running spf_runner_run() to stop (async-signal-safe). */
 void spf_runner_interrupt(void);

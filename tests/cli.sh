@@ -73,7 +73,7 @@ check "several filters select what any matches" 0 "$prog" list "$tmp" \
 has "both filtered scenarios are listed" "$tmp/out" "2 scenarios"
 check "a skipped tag leaves its scenarios out" 0 "$prog" list "$tmp" \
     --skip-tag nothing-has-it
-has "no tag, nothing left out" "$tmp/out" "2 scenarios"
+has "no tag, nothing left out" "$tmp/out" "3 scenarios"
 printf 'name: tagged\ntags: [slow, x]\nspawn:\n  argv: [/bin/true]\nexpect:\n  returncode: 0\n' \
     >"$tmp/tagged.yaml"
 check "a run without the tagged scenario" 0 "$prog" run "$tmp/pass.yaml" \

@@ -226,13 +226,19 @@ static int load(const struct args *a, struct spf_scenario_set *set)
     return 0;
 }
 
+/* Which scenarios the arguments select, the same for list and run. */
+static struct spf_runner_opts selection(const struct args *a)
+{
+    return (struct spf_runner_opts){.filters = a->filters,
+                                    .n_filters = a->n_filters,
+                                    .skip_tags = a->skip_tags,
+                                    .n_skip_tags = a->n_skip_tags};
+}
+
 static int cmd_list(const struct args *a)
 {
     struct spf_scenario_set set = {0};
-    struct spf_runner_opts o = {.filters = a->filters,
-                                .n_filters = a->n_filters,
-                                .skip_tags = a->skip_tags,
-                                .n_skip_tags = a->n_skip_tags};
+    struct spf_runner_opts o = selection(a);
     const struct spf_scenario **shown;
     size_t n = 0;
     int r;
@@ -330,17 +336,13 @@ static int cmd_run(struct args *a, const char *argv0)
     struct spf_scenario_set set = {0};
     struct spf_run_summary sum = {0};
     struct progress prog = {isatty(2) || a->verbose};
-    struct spf_runner_opts o = {0};
+    struct spf_runner_opts o = selection(a);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     int r, bad;
 
     if (load(a, &set) < 0)
         return EXIT_BAD_INPUT;
     o.jobs = a->jobs ? a->jobs : (unsigned)(cpus > 0 ? cpus : 1);
-    o.filters = a->filters;
-    o.n_filters = a->n_filters;
-    o.skip_tags = a->skip_tags;
-    o.n_skip_tags = a->n_skip_tags;
     o.seed = a->seed_given ? a->seed : default_seed();
     o.replay_argv0 = argv0;
     o.progress = on_progress;

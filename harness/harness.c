@@ -60,9 +60,7 @@ int spf_harness_start(const struct spf_case *c,
                       struct spf_harness_job **ret_job)
 {
     struct spf_harness_job *job = calloc(1, sizeof(*job));
-    int p[2];
-
-    int r;
+    int p[2], r;
 
     if (!job)
         return -ENOMEM;

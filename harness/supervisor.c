@@ -249,8 +249,6 @@ static void keep_open(int fd)
         fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC);
 }
 
-/* Close every fd from 3 up but the n sorted ones in keep: the agent gets
- * its case, its outcome and its log, nothing the caller happened to hold. */
 static bool kept(const int *keep, size_t n, int fd)
 {
     for (size_t i = 0; i < n; i++)
@@ -259,6 +257,8 @@ static bool kept(const int *keep, size_t n, int fd)
     return fd <= 2;
 }
 
+/* Close every fd from 3 up but the n sorted ones in keep: the agent gets
+ * its case, its outcome and its log, nothing the caller happened to hold. */
 static void close_others(const int *keep, size_t n)
 {
     unsigned lo = 3;

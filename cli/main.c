@@ -5,6 +5,7 @@
  *   spawnfault run [PATH...] [--junit FILE] [--json FILE] [--tap]
  *                  [--jobs N] [--filter GLOB]... [--skip-tag TAG]...
  *                  [--seed N] [--verbose]
+ *                  [--target TARGET | --compare TARGET,TARGET...]
  *   spawnfault list [PATH...] [--filter GLOB]... [--skip-tag TAG]...
  *
  * Options and paths may come in any order; after "--" everything is a
@@ -37,6 +38,7 @@ struct args {
     const char *junit, *json;
     const char **filters, **skip_tags;
     size_t n_filters, n_skip_tags;
+    const char *target, *compare;
     bool tap, verbose;
     unsigned jobs;
     uint64_t seed;
@@ -52,6 +54,8 @@ static void usage(FILE *f)
           "                      [--jobs N] [--filter GLOB]... "
           "[--skip-tag TAG]...\n"
           "                      [--seed N] [--verbose]\n"
+          "                      [--target TARGET | --compare "
+          "TARGET,TARGET...]\n"
           "       spawnfault list [PATH...] [--filter GLOB]... "
           "[--skip-tag TAG]...\n"
           "\n"
@@ -59,7 +63,13 @@ static void usage(FILE *f)
           "recursively);\n"
           "without one, the bundled suite runs.  Options may follow the "
           "paths;\n"
-          "after \"--\" every argument is a path.  See docs/scenarios.md.\n",
+          "after \"--\" every argument is a path.  See docs/scenarios.md.\n"
+          "\n"
+          "TARGET runs the cases: core (the default), cpython (the newest "
+          "found),\n"
+          "cpython:3.N, node.  --compare runs every target and reports "
+          "each field\n"
+          "that differs from the first target's.  See docs/targets.md.\n",
           f);
 }
 
@@ -123,6 +133,8 @@ static int parse_args(int argc, char **argv, struct args *a)
         {"skip-tag", required_argument, NULL, 'T'},
         {"seed", required_argument, NULL, 's'},
         {"verbose", no_argument, NULL, 'v'},
+        {"target", required_argument, NULL, 'R'},
+        {"compare", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -152,6 +164,12 @@ static int parse_args(int argc, char **argv, struct args *a)
             break;
         case 'v':
             a->verbose = true;
+            break;
+        case 'R':
+            a->target = optarg;
+            break;
+        case 'C':
+            a->compare = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -331,6 +349,104 @@ static int write_reports(const struct args *a,
     return bad;
 }
 
+/* Split "core,cpython" into resolved targets. */
+static int compare_targets(const char *list, struct spf_target *ret,
+                           size_t *ret_n)
+{
+    char *copy = strdup(list), *save = NULL, *tok;
+    char why[PATH_MAX + 128];
+    size_t n = 0;
+    int r = 0;
+
+    if (!copy) {
+        error("out of memory");
+        return -1;
+    }
+    for (tok = strtok_r(copy, ",", &save); tok && r == 0;
+         tok = strtok_r(NULL, ",", &save)) {
+        if (n == SPF_TARGET_MAX) {
+            error("--compare: at most %d targets", SPF_TARGET_MAX);
+            r = -1;
+        } else if (spf_target_resolve(tok, &ret[n], why, sizeof(why)) < 0) {
+            error("--compare: %s", why);
+            r = -1;
+        } else {
+            for (size_t i = 0; i < n; i++)
+                if (strcmp(ret[i].name, ret[n].name) == 0) {
+                    error("--compare: %s is named twice", ret[n].name);
+                    r = -1;
+                }
+            n++;
+        }
+    }
+    free(copy);
+    if (r == 0 && n < 2) {
+        error("--compare: name at least two targets, separated by commas "
+              "(core,cpython)");
+        r = -1;
+    }
+    *ret_n = n;
+    return r;
+}
+
+/* --compare: the same scenarios on every target, one after the other,
+ * then every difference from the first target. */
+static int cmd_compare(struct args *a, struct spf_scenario_set *set,
+                       struct spf_runner_opts *o)
+{
+    struct spf_target targets[SPF_TARGET_MAX];
+    struct spf_comparison cmp = {0};
+    size_t n;
+    int r = 0, failed = 0;
+
+    if (a->junit || a->tap || a->target) {
+        error("--compare writes --json and text reports only (not with "
+              "--junit, --tap or --target)");
+        return EXIT_BAD_INPUT;
+    }
+    if (compare_targets(a->compare, targets, &n) < 0)
+        return EXIT_BAD_INPUT;
+    catch_signals();
+    for (size_t t = 0; t < n && r != -EINTR; t++) {
+        o->harness.target = &targets[t];
+        cmp.targets[t] = targets[t].name;
+        r = spf_runner_run(set, o, &cmp.runs[t]);
+        cmp.n_targets = t + 1;
+        if (r < 0 && r != -EINTR) {
+            error("the run on %s failed: %s", targets[t].name, strerror(-r));
+            spf_comparison_clear(&cmp);
+            return EXIT_BAD_INPUT;
+        }
+        failed |= cmp.runs[t].failed != 0;
+    }
+    if (spf_compare_runs(&cmp) < 0) {
+        error("out of memory");
+        spf_comparison_clear(&cmp);
+        return EXIT_BAD_INPUT;
+    }
+    int bad = 0, w;
+    if (a->json && (w = spf_report_compare_json(&cmp, a->json)) < 0) {
+        error("cannot write %s: %s", a->json, strerror(-w));
+        bad = 1;
+    }
+    for (size_t t = 0; t < cmp.n_targets && a->verbose; t++)
+        if (spf_report_text(&cmp.runs[t], stdout) < 0)
+            bad = 1;
+    if ((w = spf_report_compare_text(&cmp, stdout)) < 0) {
+        error("cannot write the report: %s", strerror(-w));
+        bad = 1;
+    }
+    if (r == -EINTR)
+        fprintf(stderr, "spawnfault: interrupted; every started case was "
+                        "cleaned up\n");
+    r = r == -EINTR ? EXIT_INTERRUPTED
+        : bad       ? EXIT_BAD_INPUT
+        : (failed || cmp.undocumented) ? EXIT_FAILED
+                                       : 0;
+    spf_comparison_clear(&cmp);
+    return r;
+}
+
 static int cmd_run(struct args *a, const char *argv0)
 {
     struct spf_scenario_set set = {0};
@@ -338,6 +454,7 @@ static int cmd_run(struct args *a, const char *argv0)
     struct progress prog = {isatty(2) || a->verbose};
     struct spf_runner_opts o = selection(a);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    struct spf_target target;
     int r, bad;
 
     if (load(a, &set) < 0)
@@ -352,6 +469,21 @@ static int cmd_run(struct args *a, const char *argv0)
               "(set SPF_AGENT, SPF_PRELOAD, SPF_HELPER)");
         spf_scenario_set_clear(&set);
         return EXIT_BAD_INPUT;
+    }
+    if (a->compare) {
+        r = cmd_compare(a, &set, &o);
+        spf_scenario_set_clear(&set);
+        return r;
+    }
+    if (a->target) {
+        char why[PATH_MAX + 128];
+
+        if (spf_target_resolve(a->target, &target, why, sizeof(why)) < 0) {
+            error("--target: %s", why);
+            spf_scenario_set_clear(&set);
+            return EXIT_BAD_INPUT;
+        }
+        o.harness.target = &target;
     }
     catch_signals();
     r = spf_runner_run(&set, &o, &sum);

@@ -79,6 +79,9 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             *ret_err = (struct spf_spawn_error){.child_status = INT_MIN};
             ret_err->stage = SPF_STAGE_NONE;
             ret_err->err = -r;
+            /* Killed and collected above: what CPython's returncode
+             * holds after run() raised. */
+            ret_err->child_status = code;
         }
         return r;
     }

@@ -149,9 +149,11 @@ static void path_run(const struct spf_case *c, const struct opts *op,
                     c->check, &res, &e);
 
     if (r < 0 && r != -ETIMEDOUT && r != -SPF_ECHECK) {
-        if (e.stage == SPF_STAGE_NONE)
+        if (e.stage == SPF_STAGE_NONE) {
             api_failed(out, "communicate", -r);
-        else
+            out->has_returncode = e.child_status != INT_MIN;
+            out->returncode = e.child_status;
+        } else
             spawn_failed(out, &e);
         spf_spawn_error_clear(&e);
         return;

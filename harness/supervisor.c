@@ -300,6 +300,7 @@ _Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int keep[3] = {s->case_fd, s->out_fd, s->log_fd};
     size_t n_keep = s->c->faults.n_rules ? 3 : 2;
+    const struct spf_target *t = s->cfg->target;
 
     setpgid(0, 0);
     /* A supervisor killed outright takes its agent along; the runner
@@ -315,8 +316,21 @@ _Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
         keep_open(keep[i]);
     snprintf(a, sizeof(a), "%d", s->case_fd);
     snprintf(b, sizeof(b), "%d", s->out_fd);
-    execve(s->cfg->agent_path,
-           (char *[]){(char *)s->cfg->agent_path, a, b, NULL}, env);
+    if (!t || t->kind == SPF_TARGET_CORE)
+        execve(s->cfg->agent_path,
+               (char *[]){(char *)s->cfg->agent_path, a, b, NULL}, env);
+    else if (t->kind == SPF_TARGET_CPYTHON)
+        /* Isolated (no PYTHON* variables, no user site), no site module,
+         * no bytecode written: the interpreter does only what the adapter
+         * says. */
+        execve(t->program,
+               (char *[]){(char *)t->program, "-I", "-S", "-B",
+                          (char *)t->script, a, b, NULL},
+               env);
+    else
+        execve(t->program,
+               (char *[]){(char *)t->program, (char *)t->script, a, b, NULL},
+               env);
     _exit(127);
 }
 

@@ -248,6 +248,8 @@ static json_t *scenario_json(const void *p)
     bad |= set(obj, "seed", seed_json(v->seed));
     bad |= set(obj, "mismatches",
                ARRAY_JSON(v->mismatches, v->n_mismatches, mismatch_json));
+    bad |= set(obj, "excused",
+               ARRAY_JSON(v->excused, v->n_excused, mismatch_json));
     bad |= set(obj, "outcome", outcome_json(&v->outcome));
     bad |= set(obj, "replay", str_json(v->replay));
     return built(obj, bad);
@@ -261,6 +263,7 @@ static json_t *totals_json(const struct spf_run_summary *s)
         set(obj, "failed", json_integer((json_int_t)s->failed)) |
         set(obj, "interrupted", json_integer((json_int_t)s->interrupted)) |
         set(obj, "not_run", json_integer((json_int_t)s->not_run)) |
+        set(obj, "excused", json_integer((json_int_t)s->excused)) |
         set(obj, "total", json_integer((json_int_t)s->n));
 
     return built(obj, bad);
@@ -276,6 +279,7 @@ static json_t *report_json(const struct spf_run_summary *s,
     spf__format_iso8601(s->started_unix, started);
     bad |= set(obj, "tool", json_string("spawnfault"));
     bad |= set(obj, "version", str_json(origin->version));
+    bad |= set(obj, "target", json_string(s->target));
     bad |= set(obj, "seed", seed_json(s->seed));
     bad |= set(obj, "started", started[0] ? json_string(started) : json_null());
     bad |= set(obj, "elapsed", seconds_json(s->elapsed_ns));
@@ -302,6 +306,77 @@ int spf__report_json_from(const struct spf_run_summary *s, const char *path,
                           const struct spf__origin *origin)
 {
     json_t *root = report_json(s, origin);
+    int r;
+
+    if (!root)
+        return -ENOMEM;
+    r = spf__output_path(path, render, root);
+    json_decref(root);
+    return r;
+}
+
+/* A comparison: every target's run in full, then the differences. */
+
+static json_t *field_diff_json(const void *p)
+{
+    const struct spf_field_diff *d = p;
+    json_t *obj = json_object();
+    int bad = set(obj, "field", str_json(d->field)) |
+              set(obj, "a", str_json(d->a)) | set(obj, "b", str_json(d->b)) |
+              set(obj, "documented", json_boolean(d->why != NULL)) |
+              set(obj, "why", str_json(d->why));
+
+    return built(obj, bad);
+}
+
+static json_t *comparison_row_json(const struct spf_comparison *cmp,
+                                   const struct spf_comparison_row *row)
+{
+    json_t *obj = json_object();
+    int bad = set(obj, "name", str_json(row->scenario->name)) |
+              set(obj, "ref", str_json(row->scenario->ref)) |
+              set(obj, "a", str_json(cmp->targets[0])) |
+              set(obj, "b", str_json(cmp->targets[row->target])) |
+              set(obj, "undocumented",
+                  json_integer((json_int_t)row->undocumented)) |
+              set(obj, "fields",
+                  ARRAY_JSON(row->diffs, row->n_diffs, field_diff_json));
+
+    return built(obj, bad);
+}
+
+static json_t *comparison_json(const struct spf_comparison *cmp,
+                               const struct spf__origin *origin)
+{
+    json_t *obj = json_object(), *runs = json_array(), *rows = json_array();
+    json_t *totals = json_object();
+    int bad = !runs || !rows;
+
+    for (size_t t = 0; !bad && t < cmp->n_targets; t++)
+        bad |= append(runs, report_json(&cmp->runs[t], origin));
+    for (size_t i = 0; !bad && i < cmp->n_rows; i++)
+        bad |= append(rows, comparison_row_json(cmp, &cmp->rows[i]));
+    bad |= set(totals, "compared", json_integer((json_int_t)cmp->compared)) |
+           set(totals, "skipped", json_integer((json_int_t)cmp->skipped)) |
+           set(totals, "differing", json_integer((json_int_t)cmp->n_rows)) |
+           set(totals, "documented",
+               json_integer((json_int_t)cmp->documented)) |
+           set(totals, "undocumented",
+               json_integer((json_int_t)cmp->undocumented));
+    bad |= set(obj, "tool", json_string("spawnfault")) |
+           set(obj, "version", str_json(origin->version)) |
+           set(obj, "targets", ARRAY_JSON(cmp->targets, cmp->n_targets,
+                                          str_item)) |
+           set(obj, "totals", built(totals, 0)) | set(obj, "runs", runs) |
+           set(obj, "differences", rows);
+    return built(obj, bad);
+}
+
+int spf__report_compare_json_from(const struct spf_comparison *cmp,
+                                  const char *path,
+                                  const struct spf__origin *origin)
+{
+    json_t *root = comparison_json(cmp, origin);
     int r;
 
     if (!root)

@@ -35,3 +35,13 @@ int spf_report_json(const struct spf_run_summary *s, const char *path)
     spf__origin_local(&o, host);
     return spf__report_json_from(s, path, &o);
 }
+
+int spf_report_compare_json(const struct spf_comparison *cmp,
+                            const char *path)
+{
+    struct spf__origin o;
+    char host[SPF__HOSTNAME_MAX];
+
+    spf__origin_local(&o, host);
+    return spf__report_compare_json_from(cmp, path, &o);
+}

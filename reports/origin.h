@@ -27,4 +27,8 @@ int spf__report_junit_from(const struct spf_run_summary *s, const char *path,
 int spf__report_json_from(const struct spf_run_summary *s, const char *path,
                           const struct spf__origin *origin);
 
+int spf__report_compare_json_from(const struct spf_comparison *cmp,
+                                  const char *path,
+                                  const struct spf__origin *origin);
+
 #endif

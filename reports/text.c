@@ -1,6 +1,7 @@
 /* The report for people: each failure in full, then one line of counts. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <spawnfault/report.h>
 
@@ -64,7 +65,14 @@ static int render(const void *ctx, FILE *f)
     if (s->interrupted || s->not_run)
         fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                 s->not_run);
-    fprintf(f, " in %s s; seed %" PRIu64 "\n", secs, s->seed);
+    if (s->excused)
+        fprintf(f, " (%zu with documented differences)", s->excused);
+    fprintf(f, " in %s s; seed %" PRIu64, secs, s->seed);
+    if (s->target[0] && strcmp(s->target, "core") != 0) {
+        fputs("; target ", f);
+        spf__escape_puts(f, s->target, SPF__ESC_ONE_LINE);
+    }
+    fputc('\n', f);
     return r;
 }
 
@@ -76,4 +84,80 @@ int spf_report_text(const struct spf_run_summary *s, FILE *f)
 void spf_report_put_text(FILE *f, const char *s)
 {
     spf__escape_puts(f, s, SPF__ESC_ONE_LINE);
+}
+
+/* A comparison. */
+
+static void put_row(FILE *f, const struct spf_comparison *cmp,
+                    const struct spf_comparison_row *row)
+{
+    const struct spf_scenario *sc = row->scenario;
+    const char *a = cmp->targets[0], *b = cmp->targets[row->target];
+
+    fputs(row->undocumented ? "DIFF " : "diff ", f);
+    spf__escape_puts(f, sc->name, SPF__ESC_ONE_LINE);
+    fputs(" (", f);
+    spf__escape_puts(f, sc->file, SPF__ESC_ONE_LINE);
+    fprintf(f, ":%u)", sc->line);
+    if (sc->ref && sc->ref[0] != '\0') {
+        fputs(" [", f);
+        spf__escape_puts(f, sc->ref, SPF__ESC_ONE_LINE);
+        fputc(']', f);
+    }
+    fputc('\n', f);
+    for (size_t i = 0; i < row->n_diffs; i++) {
+        const struct spf_field_diff *d = &row->diffs[i];
+
+        fputs("  ", f);
+        spf__escape_puts(f, d->field, SPF__ESC_ONE_LINE);
+        fputs(": ", f);
+        spf__escape_puts(f, a, SPF__ESC_ONE_LINE);
+        fputc(' ', f);
+        spf__escape_puts(f, d->a, SPF__ESC_ONE_LINE);
+        fputs(", ", f);
+        spf__escape_puts(f, b, SPF__ESC_ONE_LINE);
+        fputc(' ', f);
+        spf__escape_puts(f, d->b, SPF__ESC_ONE_LINE);
+        fputs(d->why ? " (documented: " : " (undocumented)", f);
+        if (d->why) {
+            spf__escape_puts(f, d->why, SPF__ESC_ONE_LINE);
+            fputc(')', f);
+        }
+        fputc('\n', f);
+    }
+}
+
+static int render_comparison(const void *ctx, FILE *f)
+{
+    const struct spf_comparison *cmp = ctx;
+
+    for (size_t i = 0; i < cmp->n_rows; i++)
+        put_row(f, cmp, &cmp->rows[i]);
+    if (cmp->n_rows)
+        fputc('\n', f);
+    for (size_t t = 0; t < cmp->n_targets; t++) {
+        const struct spf_run_summary *s = &cmp->runs[t];
+
+        spf__escape_puts(f, cmp->targets[t], SPF__ESC_ONE_LINE);
+        fprintf(f, ": %zu passed, %zu failed", s->passed, s->failed);
+        if (s->excused)
+            fprintf(f, " (%zu with documented differences)", s->excused);
+        if (s->interrupted || s->not_run)
+            fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
+                    s->not_run);
+        fputc('\n', f);
+    }
+    fprintf(f,
+            "compared %zu: %zu differ (%zu documented field differences, "
+            "%zu undocumented)",
+            cmp->compared, cmp->n_rows, cmp->documented, cmp->undocumented);
+    if (cmp->skipped)
+        fprintf(f, ", %zu not compared (interrupted)", cmp->skipped);
+    fputc('\n', f);
+    return 0;
+}
+
+int spf_report_compare_text(const struct spf_comparison *cmp, FILE *f)
+{
+    return spf__output_stream(f, render_comparison, cmp);
 }

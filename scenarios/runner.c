@@ -9,6 +9,7 @@
 #include <fnmatch.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -73,6 +74,18 @@ static int select_scenarios(struct run *r)
     return 0;
 }
 
+/* The verdict on the todo[i]'s outcome, on the run's target. */
+static void judge(struct run *r, size_t i, struct spf_outcome *o,
+                  struct spf_verdict *v)
+{
+    const struct spf_target *t = r->opts->harness.target;
+
+    spf_verdict_check(r->todo[i], o, r->opts->seed, v);
+    if (t && t->kind != SPF_TARGET_CORE)
+        spf_verdict_excuse(v, t->name);
+    spf_verdict_set_replay(v, r->opts->replay_argv0);
+}
+
 static void progress(struct run *r, size_t index, const struct spf_verdict *v)
 {
     if (r->opts->progress)
@@ -97,8 +110,7 @@ static void start_next(struct run *r, struct slot *s)
         struct spf_outcome o = {.result = SPF_RESULT_HARNESS};
 
         o.harness_error = strdup(strerror(-err));
-        spf_verdict_check(r->todo[i], &o, r->opts->seed, &r->sum->verdicts[i]);
-        spf_verdict_set_replay(&r->sum->verdicts[i], r->opts->replay_argv0);
+        judge(r, i, &o, &r->sum->verdicts[i]);
         r->done++;
         progress(r, i, &r->sum->verdicts[i]);
     }
@@ -111,8 +123,7 @@ static void finish(struct run *r, struct slot *s)
 
     spf_harness_finish(s->job, &o);
     s->job = NULL;
-    spf_verdict_check(r->todo[s->index], &o, r->opts->seed, v);
-    spf_verdict_set_replay(v, r->opts->replay_argv0);
+    judge(r, s->index, &o, v);
     r->done++;
     progress(r, s->index, v);
 }
@@ -179,14 +190,14 @@ static int schedule(struct run *r)
 
 static void count(struct spf_run_summary *s)
 {
-    s->passed = s->failed = s->interrupted = 0;
+    s->passed = s->failed = s->interrupted = s->excused = 0;
     for (size_t i = 0; i < s->n; i++) {
         if (!s->verdicts[i].scenario)
             continue;
         if (s->verdicts[i].interrupted)
             s->interrupted++;
         else if (s->verdicts[i].passed)
-            s->passed++;
+            s->passed++, s->excused += s->verdicts[i].n_excused != 0;
         else
             s->failed++;
     }
@@ -218,6 +229,8 @@ int spf_runner_run(const struct spf_scenario_set *set,
     sum.n = r.n_todo;
     sum.seed = opts->seed;
     sum.started_unix = (int64_t)time(NULL);
+    snprintf(sum.target, sizeof(sum.target), "%s",
+             opts->harness.target ? opts->harness.target->name : "core");
     err = schedule(&r);
     /* A supervisor killed outright leaves its tree to us. */
     spf_harness_sweep();

@@ -8,6 +8,7 @@
 #include "expect.h"
 #include "rule.h"
 #include "spec.h"
+#include "compare.h"
 
 enum {
     T_NAME,
@@ -25,6 +26,7 @@ enum {
     T_WATCHDOG,
     T_FAULTS,
     T_EXPECT,
+    T_DIFFERENCES,
     T__COUNT
 };
 static const char *const top_keys[T__COUNT] = {
@@ -33,6 +35,7 @@ static const char *const top_keys[T__COUNT] = {
     [T_API] = "api",           [T_INPUT] = "input",   [T_TIMEOUT] = "timeout",
     [T_RESUME] = "resume",     [T_CHECK] = "check",   [T_REPEAT] = "repeat",
     [T_WATCHDOG] = "watchdog", [T_FAULTS] = "faults", [T_EXPECT] = "expect",
+    [T_DIFFERENCES] = "differences",
 };
 
 enum {
@@ -597,6 +600,88 @@ static int check_rules(const struct nodes *nd, struct spf_scenario *sc)
     return check_timeout(nd, sc);
 }
 
+/* differences: a list of {target, fields, why}. */
+enum { D_TARGET, D_FIELDS, D_WHY, D__COUNT };
+static const char *const difference_keys[D__COUNT] = {
+    [D_TARGET] = "target", [D_FIELDS] = "fields", [D_WHY] = "why"};
+
+static void drop_difference(void *elem)
+{
+    struct spf_difference *d = elem;
+    free(d->target);
+    for (size_t i = 0; i < d->n_fields; i++)
+        free(d->fields[i]);
+    free(d->fields);
+    free(d->why);
+}
+
+/* "cpython", "cpython:3.N" or "node": the core's results are the
+ * expectations themselves. */
+static bool difference_target(const char *t)
+{
+    return !strcmp(t, "cpython") || !strcmp(t, "node") ||
+           (!strncmp(t, "cpython:3.", 10) && t[10] >= '1' && t[10] <= '9' &&
+            t[10 + strspn(t + 10, "0123456789")] == '\0');
+}
+
+static int read_difference_fields(const struct spf__node *v,
+                                  struct spf_difference *d)
+{
+    int r;
+    if ((r = spf__node_text(&v[D_TARGET], &d->target)) < 0)
+        return r;
+    if (!difference_target(d->target))
+        return spf__node_fail(&v[D_TARGET],
+                              "\"%s\" is not a target a difference can be "
+                              "documented for (cpython, cpython:3.N or node)",
+                              d->target);
+    if ((r = spf__node_array(&v[D_FIELDS], &spf__node_text_array,
+                             (void **)&d->fields, &d->n_fields)) < 0)
+        return r;
+    if (d->n_fields == 0)
+        return spf__node_fail(&v[D_FIELDS], "list at least one field");
+    for (size_t i = 0; i < d->n_fields; i++)
+        if (!spf__compare_field_known(d->fields[i])) {
+            struct spf__node item;
+            spf__node_item(&v[D_FIELDS], i, &item);
+            return spf__node_fail(&item,
+                                  "unknown field \"%s\" (one of result, "
+                                  "stage, errno, filename, raw, message, "
+                                  "returncode, stdout, stderr, "
+                                  "partial_stdout, partial_stderr, "
+                                  "inherited_stdout, inherited_stderr, "
+                                  "faults_fired, strays, zombies, "
+                                  "leaked_fds, elapsed)",
+                                  d->fields[i]);
+        }
+    if ((r = spf__node_text(&v[D_WHY], &d->why)) < 0)
+        return r;
+    if (!d->why[0] || strchr(d->why, '\n'))
+        return spf__node_fail(&v[D_WHY], "say why on one line");
+    return 0;
+}
+
+static int read_difference(const struct spf__node *item, void *ret)
+{
+    struct spf__node v[D__COUNT];
+    struct spf_difference d = {0};
+    int r = spf__node_mapping(item, difference_keys, D__COUNT, v);
+    if (r < 0)
+        return r;
+    for (int k = 0; k < D__COUNT; k++)
+        if (!v[k].y)
+            return missing(&v[k]);
+    if ((r = read_difference_fields(v, &d)) < 0) {
+        drop_difference(&d);
+        return r;
+    }
+    *(struct spf_difference *)ret = d;
+    return 0;
+}
+
+static const struct spf__array_reader difference_array = {
+    sizeof(struct spf_difference), read_difference, drop_difference};
+
 static int parse_all(const struct spf__node *n, struct spf_scenario *sc,
                      struct nodes *nd)
 {
@@ -618,7 +703,11 @@ static int parse_all(const struct spf__node *n, struct spf_scenario *sc,
         (r = parse_api_path(t, &sc->kase)) < 0 ||
         (t[T_FAULTS].y &&
          (r = spf__rules_parse(&t[T_FAULTS], &sc->kase)) < 0) ||
-        (r = spf__expect_parse(&t[T_EXPECT], &sc->expect, nd->expect)) < 0)
+        (r = spf__expect_parse(&t[T_EXPECT], &sc->expect, nd->expect)) < 0 ||
+        (t[T_DIFFERENCES].y &&
+         (r = spf__node_array(&t[T_DIFFERENCES], &difference_array,
+                              (void **)&sc->differences,
+                              &sc->n_differences)) < 0))
         return r;
     return check_rules(nd, sc);
 }
@@ -650,6 +739,9 @@ void spf__spec_clear(struct spf_scenario *sc)
     for (size_t i = 0; i < sc->n_tags; i++)
         free(sc->tags[i]);
     free(sc->tags);
+    for (size_t i = 0; i < sc->n_differences; i++)
+        drop_difference(&sc->differences[i]);
+    free(sc->differences);
     spf_case_clear(&sc->kase);
     spf__expect_clear(&sc->expect);
     memset(sc, 0, sizeof(*sc));

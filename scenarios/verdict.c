@@ -12,6 +12,7 @@
 #include "expect.h"
 #include "rule.h"
 #include "textbuf.h"
+#include "compare.h"
 
 /* Bytes of data shown before the rest is summed up. */
 #define SHOW_MAX 64
@@ -66,7 +67,7 @@ static void show_data(struct spf__textbuf *t, const void *p, size_t kept,
                                       : "unknown");
 }
 
-static void show_bytes(struct spf__textbuf *t, const struct spf_bytes *b,
+void spf__show_bytes(struct spf__textbuf *t, const struct spf_bytes *b,
                        const char *absent)
 {
     if (!b->data)
@@ -75,7 +76,7 @@ static void show_bytes(struct spf__textbuf *t, const struct spf_bytes *b,
         show_data(t, b->data, b->len, b->len, NULL);
 }
 
-static void show_capture(struct spf__textbuf *t, const struct spf_capture *cap)
+void spf__show_capture(struct spf__textbuf *t, const struct spf_capture *cap)
 {
     if (!cap->present)
         spf__textbuf_adds(t, "absent");
@@ -84,7 +85,7 @@ static void show_capture(struct spf__textbuf *t, const struct spf_capture *cap)
                   cap->sha256[0] ? cap->sha256 : NULL);
 }
 
-static void show_errno(struct spf__textbuf *t, int err)
+void spf__show_errno(struct spf__textbuf *t, int err)
 {
     const char *name = spf_errno_name(err);
     if (name)
@@ -93,7 +94,7 @@ static void show_errno(struct spf__textbuf *t, int err)
         spf__textbuf_addf(t, "%d", err);
 }
 
-static void show_returncode(struct spf__textbuf *t, int code)
+void spf__show_returncode(struct spf__textbuf *t, int code)
 {
     const char *name = code < 0 ? spf_signal_name(-code) : NULL;
     spf__textbuf_addf(t, "%d", code);
@@ -116,22 +117,22 @@ static void show_outcome(struct spf__textbuf *t, const struct spf_outcome *o)
     spf__textbuf_adds(t, spf_result_name(o->result));
     if (o->result == SPF_RESULT_SPAWN_ERROR) {
         spf__textbuf_addf(t, " (stage %s, errno ", spf_stage_name(o->stage));
-        show_errno(t, o->err);
+        spf__show_errno(t, o->err);
         spf__textbuf_adds(t, ", filename ");
-        show_bytes(t, &o->filename, "none");
+        spf__show_bytes(t, &o->filename, "none");
         spf__textbuf_adds(t, ")");
     } else if (o->result == SPF_RESULT_ERROR) {
         spf__textbuf_adds(t, " (errno ");
-        show_errno(t, o->err);
+        spf__show_errno(t, o->err);
         spf__textbuf_adds(t, ": ");
-        show_bytes(t, &o->message, "no message");
+        spf__show_bytes(t, &o->message, "no message");
         spf__textbuf_adds(t, ")");
     } else if (o->result == SPF_RESULT_HARNESS && o->harness_error) {
         spf__textbuf_adds(t, ": ");
         spf__textbuf_escape(t, o->harness_error, strlen(o->harness_error));
     } else if (o->has_returncode) {
         spf__textbuf_adds(t, " (returncode ");
-        show_returncode(t, o->returncode);
+        spf__show_returncode(t, o->returncode);
         spf__textbuf_adds(t, ")");
     }
 }
@@ -161,8 +162,8 @@ static void check_bytes(struct check *c, const char *field,
     struct spf__textbuf exp = {0}, got = {0};
     if (same_bytes(want, have))
         return;
-    show_bytes(&exp, want, absent);
-    show_bytes(&got, have, absent);
+    spf__show_bytes(&exp, want, absent);
+    spf__show_bytes(&got, have, absent);
     mismatch(c, field, &exp, &got);
 }
 
@@ -182,8 +183,8 @@ static void check_spawn_error(struct check *c)
         mismatch(c, "spawn_error.stage", &exp, &got);
     }
     if (e->has_errno && e->err != o->err) {
-        show_errno(&exp, e->err);
-        show_errno(&got, o->err);
+        spf__show_errno(&exp, e->err);
+        spf__show_errno(&got, o->err);
         mismatch(c, "spawn_error.errno", &exp, &got);
     }
     if (e->has_filename)
@@ -203,8 +204,8 @@ static void check_api_error(struct check *c)
     if (!c->e->has_api_errno || c->o->result != SPF_RESULT_ERROR ||
         c->o->err == c->e->api_err)
         return;
-    show_errno(&exp, c->e->api_err);
-    show_errno(&got, c->o->err);
+    spf__show_errno(&exp, c->e->api_err);
+    spf__show_errno(&got, c->o->err);
     mismatch(c, "error", &exp, &got);
 }
 
@@ -214,9 +215,9 @@ static void check_returncode(struct check *c)
     if (!c->e->has_returncode ||
         (c->o->has_returncode && c->o->returncode == c->e->returncode))
         return;
-    show_returncode(&exp, c->e->returncode);
+    spf__show_returncode(&exp, c->e->returncode);
     if (c->o->has_returncode)
-        show_returncode(&got, c->o->returncode);
+        spf__show_returncode(&got, c->o->returncode);
     else
         spf__textbuf_adds(&got, "none");
     mismatch(c, "returncode", &exp, &got);
@@ -245,8 +246,8 @@ static void check_stream_data(struct check *c, const char *name,
     struct spf__textbuf exp = {0}, got = {0};
     if (capture_equals(cap, &s->data))
         return;
-    show_bytes(&exp, &s->data, "absent");
-    show_capture(&got, cap);
+    spf__show_bytes(&exp, &s->data, "absent");
+    spf__show_capture(&got, cap);
 
     size_t same = 0, common = cap->present && cap->data.len < s->data.len
                                   ? cap->data.len
@@ -268,7 +269,7 @@ static void check_stream(struct check *c, const struct spf__stream *st)
 
     if (s->has_absent && cap->present) {
         spf__textbuf_adds(&exp, "absent");
-        show_capture(&got, cap);
+        spf__show_capture(&got, cap);
         mismatch(c, st->name, &exp, &got);
     }
     if (s->has_data)
@@ -405,7 +406,7 @@ static void check_census(struct check *c)
  * the name and the file are single-quoted, which survives any byte.
  */
 static char *replay_command(const struct spf_scenario *sc, uint64_t seed,
-                            const char *argv0)
+                            const char *target, const char *argv0)
 {
     struct spf__textbuf t = {0}, glob = {0};
     const char *name = sc->name ? sc->name : "";
@@ -419,7 +420,12 @@ static char *replay_command(const struct spf_scenario *sc, uint64_t seed,
         return NULL;
 
     spf__textbuf_shell_word(&t, argv0 ? argv0 : "spawnfault");
-    spf__textbuf_addf(&t, " run --seed %" PRIu64 " --filter ", seed);
+    spf__textbuf_addf(&t, " run --seed %" PRIu64, seed);
+    if (target) {
+        spf__textbuf_adds(&t, " --target ");
+        spf__textbuf_shell_quote(&t, target);
+    }
+    spf__textbuf_adds(&t, " --filter ");
     spf__textbuf_shell_quote(&t, pattern);
     /* "--": a path may begin with a dash. */
     spf__textbuf_adds(&t, " -- ");
@@ -439,7 +445,7 @@ void spf_verdict_check(const struct spf_scenario *sc,
     ret->seed = seed;
     ret->outcome = *outcome;
     memset(outcome, 0, sizeof(*outcome));
-    ret->replay = replay_command(sc, seed, NULL);
+    ret->replay = replay_command(sc, seed, NULL, NULL);
     if (ret->outcome.interrupted) {
         /* Half a case says nothing about the scenario. */
         ret->interrupted = true;
@@ -459,12 +465,13 @@ void spf_verdict_check(const struct spf_scenario *sc,
     /* XXX: after an allocation failure the verdict fails without saying
      * why (mismatches or the replay may be missing): it cannot pass
      * unchecked, and there is no memory to say more. */
+    ret->broken = c.failed;
     ret->passed = ret->n_mismatches == 0 && !c.failed;
 }
 
 int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0)
 {
-    char *replay = replay_command(v->scenario, v->seed, argv0);
+    char *replay = replay_command(v->scenario, v->seed, v->target, argv0);
     if (!replay)
         return -ENOMEM;
     free(v->replay);
@@ -472,14 +479,49 @@ int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0)
     return 0;
 }
 
+int spf_verdict_excuse(struct spf_verdict *v, const char *target)
+{
+    size_t kept = 0;
+    struct spf_mismatch *grown;
+
+    v->target = target;
+    for (size_t i = 0; i < v->n_mismatches; i++) {
+        struct spf_mismatch m = v->mismatches[i];
+        char field[64];
+
+        spf__compare_field_of(m.field, field, sizeof(field));
+        if (!spf_scenario_excuses(v->scenario, target, field)) {
+            v->mismatches[kept++] = m;
+            continue;
+        }
+        grown = realloc(v->excused, (v->n_excused + 1) * sizeof(*grown));
+        if (!grown) {
+            v->mismatches[kept++] = m;
+            v->broken = true;
+            continue;
+        }
+        v->excused = grown;
+        v->excused[v->n_excused++] = m;
+    }
+    v->n_mismatches = kept;
+    v->passed = kept == 0 && !v->broken && !v->interrupted;
+    return 0;
+}
+
+static void mismatches_free(struct spf_mismatch *m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(m[i].field);
+        free(m[i].expected);
+        free(m[i].got);
+    }
+    free(m);
+}
+
 void spf_verdict_clear(struct spf_verdict *v)
 {
-    for (size_t i = 0; i < v->n_mismatches; i++) {
-        free(v->mismatches[i].field);
-        free(v->mismatches[i].expected);
-        free(v->mismatches[i].got);
-    }
-    free(v->mismatches);
+    mismatches_free(v->mismatches, v->n_mismatches);
+    mismatches_free(v->excused, v->n_excused);
     spf_outcome_clear(&v->outcome);
     free(v->replay);
     memset(v, 0, sizeof(*v));

@@ -16,6 +16,7 @@
 #ifndef SPAWNFAULT_HARNESS_H
 #define SPAWNFAULT_HARNESS_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -188,8 +189,47 @@ struct spf_outcome {
 
 void spf_outcome_clear(struct spf_outcome *o);
 
+/*
+ * What executes a case's API path.  The core's own agent is the default;
+ * the peers run the same case through an adapter script on their
+ * interpreter, which reads the case and writes the outcome in the same
+ * format, so every scenario, fault and census applies to them alike.
+ */
+enum spf_target_kind {
+    SPF_TARGET_CORE = 0, /* spawnfault-agent: our core */
+    SPF_TARGET_CPYTHON,  /* CPython's subprocess (harness/targets/cpython.py) */
+    SPF_TARGET_NODE,     /* node's child_process, i.e. libuv
+                            (harness/targets/node.js) */
+};
+
+struct spf_target {
+    enum spf_target_kind kind;
+    char name[32];          /* as reports show it: "core", "cpython:3.13" */
+    char program[PATH_MAX]; /* the interpreter; "" for the core */
+    char script[PATH_MAX];  /* the adapter; "" for the core */
+};
+
+#define SPF_TARGET_MAX 8 /* a --compare list holds at most this many */
+
+/*
+ * Resolve a target name: "core", "cpython" (the newest CPython found),
+ * "cpython:3.N", "node".  Interpreters are looked for as pyenv installs
+ * them ($PYENV_ROOT or ~/.pyenv, versions/3.N.*) and then in /usr/local/bin
+ * and /usr/bin, never through a shim (a shim would run a shell, which the
+ * fault preload would see).  Returns 0, -EINVAL for an unknown name or
+ * -ENOENT when the interpreter or the adapter is missing, with a
+ * sentence in err either way.
+ */
+int spf_target_resolve(const char *spec, struct spf_target *ret, char *err,
+                       size_t errlen);
+
+/* The CPython versions found on this machine, newest first, as target
+ * names ("cpython:3.13"...).  Returns how many were stored (at most max). */
+size_t spf_target_cpythons(struct spf_target *ret, size_t max);
+
 /* Where the agent and the preload live, and run-wide settings. */
 struct spf_harness_config {
+    const struct spf_target *target; /* NULL: the core */
     const char *agent_path;   /* NULL: found next to the running program */
     const char *preload_path; /* NULL: likewise */
     const char *helper_path;  /* NULL: likewise; replaces "{helper}" */

@@ -50,6 +50,17 @@ int spf_report_text(const struct spf_run_summary *s, FILE *f);
  * for each failure.  Returns 0 or -errno. */
 int spf_report_tap(const struct spf_run_summary *s, FILE *f);
 
+/*
+ * A comparison of targets (spf_compare_runs): the text report lists, for
+ * every scenario where a target differs from the first, each field with
+ * both values and, when documented, why; then one line per target run and
+ * the counts.  The JSON report holds every run's full report and the
+ * differences.  Both return 0 or -errno.
+ */
+int spf_report_compare_text(const struct spf_comparison *cmp, FILE *f);
+int spf_report_compare_json(const struct spf_comparison *cmp,
+                            const char *path);
+
 /* The listing `spawnfault list` shows: each scenario's name, file:line,
  * reference, tags and summary, escaped as the text report is, then the
  * count.  Returns 0 or -errno. */

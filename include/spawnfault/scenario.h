@@ -75,6 +75,27 @@ struct spf_expect {
     size_t strays;
 };
 
+/*
+ * A documented difference: on the targets it names, the fields it lists
+ * are known to differ from the scenario's expectations (which are the
+ * core's), for the reason it gives.  A run on such a target does not fail
+ * on those fields (the verdict lists them as excused), and a comparison
+ * reports their differences as documented.
+ */
+struct spf_difference {
+    char *target;  /* "cpython" (any version), "cpython:3.12", "node" */
+    char **fields; /* names from spf_compare_fields */
+    size_t n_fields;
+    char *why; /* one line */
+};
+
+/* The outcome fields a comparison looks at, in report order, ending with
+ * NULL: result, stage, errno, filename, raw, message, returncode, stdout,
+ * stderr, partial_stdout, partial_stderr, inherited_stdout,
+ * inherited_stderr, faults_fired, strays, zombies, leaked_fds; and elapsed,
+ * which an expectation may have but a comparison never looks at. */
+extern const char *const spf_compare_fields[];
+
 struct spf_scenario {
     char *name;    /* unique in a set */
     char *file;    /* path as given to the loader */
@@ -87,7 +108,14 @@ struct spf_scenario {
     size_t n_tags;
     struct spf_case kase;
     struct spf_expect expect;
+    struct spf_difference *differences;
+    size_t n_differences;
 };
+
+/* Whether sc documents a difference of field on the target named (a
+ * family name like "cpython" covers every "cpython:3.N"). */
+bool spf_scenario_excuses(const struct spf_scenario *sc, const char *target,
+                          const char *field);
 
 struct spf_scenario_set {
     struct spf_scenario *items;
@@ -125,6 +153,12 @@ struct spf_verdict {
                          not passed, no mismatches */
     struct spf_mismatch *mismatches;
     size_t n_mismatches;
+    /* Mismatches a documented difference of the target covers: shown,
+     * not failed (spf_verdict_excuse). */
+    struct spf_mismatch *excused;
+    size_t n_excused;
+    const char *target; /* NULL: the core */
+    bool broken;        /* memory ran out while judging: never passes */
     struct spf_outcome outcome;
     uint64_t seed;
     char *replay; /* a command line that replays this scenario alone */
@@ -146,6 +180,10 @@ void spf_verdict_check(const struct spf_scenario *sc,
 
 /* Rebuild v->replay for the program spelled argv0 (NULL: "spawnfault"),
  * shell-quoted when needed.  Returns 0, or -ENOMEM leaving it as it was. */
+/* Move the mismatches that the scenario's documented differences cover on
+ * target into v->excused, and judge again.  Returns 0 or -ENOMEM. */
+int spf_verdict_excuse(struct spf_verdict *v, const char *target);
+
 int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
 
 /* Release everything the verdict owns (its outcome included) and zero it. */
@@ -177,6 +215,8 @@ struct spf_run_summary {
     int64_t elapsed_ns;
     uint64_t seed;
     int64_t started_unix; /* wall clock, for reports only */
+    char target[32];      /* what ran the cases: "core", "cpython:3.13" */
+    size_t excused;       /* passed only thanks to documented differences */
 };
 
 /* Run the scenarios matching the filter.  Returns 0 (whatever the
@@ -194,6 +234,47 @@ bool spf_runner_selects(const struct spf_runner_opts *opts,
 
 /* Ask a running spf_runner_run() to stop (async-signal-safe). */
 void spf_runner_interrupt(void);
+
+/*
+ * Comparing targets.  Every target runs the same scenarios (runs[i] on
+ * targets[i]); spf_compare_runs() then compares each outcome of a target
+ * with the first target's, field by field (spf_compare_fields), and keeps
+ * a row for every scenario and target where some field differs.  A
+ * difference is documented when either target's documented differences
+ * cover its field.
+ */
+struct spf_field_diff {
+    char *field;
+    char *a, *b;     /* the first target's value and this target's */
+    const char *why; /* the documented reason (owned by the scenario), or
+                        NULL: undocumented */
+};
+
+struct spf_comparison_row {
+    const struct spf_scenario *scenario;
+    size_t target; /* compared with targets[0] */
+    struct spf_field_diff *diffs;
+    size_t n_diffs;
+    size_t undocumented;
+};
+
+struct spf_comparison {
+    const char *targets[SPF_TARGET_MAX];
+    struct spf_run_summary runs[SPF_TARGET_MAX];
+    size_t n_targets;
+    struct spf_comparison_row *rows; /* only where something differs */
+    size_t n_rows;
+    size_t compared;     /* scenario and target pairs compared */
+    size_t skipped;      /* pairs where a side was interrupted */
+    size_t documented;   /* field differences, documented */
+    size_t undocumented; /* and not */
+};
+
+/* Fill cmp's rows from its runs.  Returns 0 or -ENOMEM. */
+int spf_compare_runs(struct spf_comparison *cmp);
+
+/* Free the rows and the runs. */
+void spf_comparison_clear(struct spf_comparison *cmp);
 
 #ifdef __cplusplus
 }

@@ -279,7 +279,7 @@ static json_t *report_json(const struct spf_run_summary *s,
     spf__format_iso8601(s->started_unix, started);
     bad |= set(obj, "tool", json_string("spawnfault"));
     bad |= set(obj, "version", str_json(origin->version));
-    bad |= set(obj, "target", json_string(s->target));
+    bad |= set(obj, "target", json_string(s->target[0] ? s->target : "core"));
     bad |= set(obj, "seed", seed_json(s->seed));
     bad |= set(obj, "started", started[0] ? json_string(started) : json_null());
     bad |= set(obj, "elapsed", seconds_json(s->elapsed_ns));

@@ -621,7 +621,7 @@ TEST(load_errors, unknown_key_lists_the_keys)
     expect_error("unknown-top-key.yaml", 4, 1, "whatever",
                  "unknown key \"whatever\" (expected one of: name, ref, "
                  "summary, tags, files, spawn, api, input, timeout, resume, "
-                 "check, repeat, watchdog, faults, expect)");
+                 "check, repeat, watchdog, faults, expect, differences)");
 }
 
 TEST(load_errors, duplicate_key)

@@ -1212,3 +1212,48 @@ TEST(load_rules, timeout_expected_without_one)
     expect_error("timeout-none.yaml", 6, 19, "expect.partial_stdout",
                  "a timeout is expected but the scenario sets no timeout");
 }
+
+TEST(load, differences)
+{
+    struct spf_scenario_set set = {0};
+    load_ok(FIXTURE("good/differences.yaml"), &set);
+    const struct spf_scenario *sc = find(&set, "documented");
+
+    cr_assert_eq(sc->n_differences, 2);
+    cr_assert_str_eq(sc->differences[0].target, "cpython");
+    cr_assert_eq(sc->differences[0].n_fields, 2);
+    cr_assert_str_eq(sc->differences[0].fields[1], "stdout");
+    cr_assert_str_eq(sc->differences[0].why, "every CPython differs here");
+    /* A family name covers every version; a version only itself. */
+    cr_assert(spf_scenario_excuses(sc, "cpython:3.13", "returncode"));
+    cr_assert(spf_scenario_excuses(sc, "cpython:3.12", "stage"));
+    cr_assert_not(spf_scenario_excuses(sc, "cpython:3.13", "stage"));
+    cr_assert_not(spf_scenario_excuses(sc, "cpython:3.1", "stage"));
+    cr_assert_not(spf_scenario_excuses(sc, "node", "returncode"));
+    cr_assert_not(spf_scenario_excuses(sc, "core", "returncode"));
+    cr_assert_not(spf_scenario_excuses(sc, "cpython:3.13", ""));
+    spf_scenario_set_clear(&set);
+}
+
+TEST(load_errors, difference_unknown_field)
+{
+    expect_error("difference-field.yaml", 8, 22, "differences[0].fields[1]",
+                 "unknown field \"stdot\" (one of result, stage, errno, "
+                 "filename, raw, message, returncode, stdout, stderr, "
+                 "partial_stdout, partial_stderr, inherited_stdout, "
+                 "inherited_stderr, faults_fired, strays, zombies, "
+                 "leaked_fds, elapsed)");
+}
+
+TEST(load_errors, difference_for_the_core)
+{
+    expect_error("difference-target.yaml", 7, 13, "differences[0].target",
+                 "\"core\" is not a target a difference can be documented "
+                 "for (cpython, cpython:3.N or node)");
+}
+
+TEST(load_errors, difference_without_why)
+{
+    expect_error("difference-why.yaml", 7, 5, "differences[0].why",
+                 "missing required key \"why\"");
+}

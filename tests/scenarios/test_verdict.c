@@ -733,3 +733,117 @@ TEST(verdict, replay_survives_a_hostile_name)
                   "and only the name");
     spf_verdict_clear(&v);
 }
+
+/* Documented differences: a target's run excuses exactly the fields the
+ * scenario lists for it, and keeps them visible. */
+
+static char *field_returncode[] = {"returncode"};
+
+static struct spf_scenario documented(void)
+{
+    static struct spf_difference d = {"cpython", field_returncode, 1,
+                                      "a reason"};
+    struct spf_scenario sc = scenario();
+    sc.differences = &d;
+    sc.n_differences = 1;
+    return sc;
+}
+
+Test(verdict, excuse_moves_only_documented_fields)
+{
+    struct spf_scenario sc = documented();
+    struct spf_outcome o = exited(3);
+    struct spf_verdict v;
+
+    verdict(&sc, &o, &v);
+    cr_assert_not(v.passed);
+    cr_assert_eq(spf_verdict_excuse(&v, "cpython:3.13"), 0);
+    cr_assert(v.passed);
+    cr_assert_eq(v.n_mismatches, 0);
+    cr_assert_eq(v.n_excused, 1);
+    cr_assert_str_eq(v.excused[0].field, "returncode");
+    cr_assert_str_eq(v.target, "cpython:3.13");
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, excuse_keeps_other_fields_and_targets)
+{
+    struct spf_scenario sc = documented();
+    struct spf_outcome o = exited(3);
+    struct spf_verdict v;
+
+    /* Another target: nothing excused. */
+    verdict(&sc, &o, &v);
+    cr_assert_eq(spf_verdict_excuse(&v, "node"), 0);
+    cr_assert_not(v.passed);
+    cr_assert_eq(v.n_excused, 0);
+    spf_verdict_clear(&v);
+
+    /* An undocumented field still fails the verdict. */
+    o = exited(3);
+    o.result = SPF_RESULT_TIMEOUT;
+    verdict(&sc, &o, &v);
+    cr_assert_eq(spf_verdict_excuse(&v, "cpython"), 0);
+    cr_assert_not(v.passed);
+    cr_assert_eq(v.n_mismatches, 1);
+    cr_assert_str_eq(v.mismatches[0].field, "result");
+    cr_assert_eq(v.n_excused, 1);
+    spf_verdict_clear(&v);
+}
+
+Test(verdict, replay_names_the_target)
+{
+    struct spf_scenario sc = documented();
+    struct spf_outcome o = exited(0);
+    struct spf_verdict v;
+
+    verdict(&sc, &o, &v);
+    spf_verdict_excuse(&v, "cpython:3.12");
+    cr_assert_eq(spf_verdict_set_replay(&v, "spawnfault"), 0);
+    cr_assert_str_eq(v.replay, "spawnfault run --seed 42 --target "
+                               "'cpython:3.12' --filter 'exits' -- "
+                               "'scenarios/exits.yaml'");
+    spf_verdict_clear(&v);
+}
+
+/* Comparing two runs: each differing field once, documented or not. */
+Test(compare, fields_that_differ_and_why)
+{
+    struct spf_scenario sc = documented(), same = scenario();
+    struct spf_comparison cmp = {0};
+    struct spf_verdict *va = calloc(2, sizeof(*va));
+    struct spf_verdict *vb = calloc(2, sizeof(*vb));
+    struct spf_outcome o;
+
+    cr_assert(va && vb);
+    same.name = "same";
+    o = exited(0), capture(&o.out, "a", 1), verdict(&sc, &o, &va[0]);
+    o = exited(0), verdict(&same, &o, &va[1]);
+    o = exited(1), capture(&o.out, "b", 1), verdict(&sc, &o, &vb[0]);
+    o = exited(0), verdict(&same, &o, &vb[1]);
+    cmp.targets[0] = "core";
+    cmp.targets[1] = "cpython:3.13";
+    cmp.runs[0] = (struct spf_run_summary){.verdicts = va, .n = 2};
+    cmp.runs[1] = (struct spf_run_summary){.verdicts = vb, .n = 2};
+    cmp.n_targets = 2;
+
+    cr_assert_eq(spf_compare_runs(&cmp), 0);
+    cr_assert_eq(cmp.compared, 2);
+    cr_assert_eq(cmp.n_rows, 1, "only the scenario that differs");
+    const struct spf_comparison_row *row = &cmp.rows[0];
+    cr_assert_eq(row->scenario, &sc);
+    cr_assert_eq(row->target, 1);
+    cr_assert_eq(row->n_diffs, 2);
+    cr_assert_str_eq(row->diffs[0].field, "returncode");
+    cr_assert_str_eq(row->diffs[0].a, "0");
+    cr_assert_str_eq(row->diffs[0].b, "1");
+    cr_assert_str_eq(row->diffs[0].why, "a reason");
+    cr_assert_str_eq(row->diffs[1].field, "stdout");
+    cr_assert_str_eq(row->diffs[1].a, "\"a\"");
+    cr_assert_str_eq(row->diffs[1].b, "\"b\"");
+    cr_assert_null(row->diffs[1].why);
+    cr_assert_eq(row->undocumented, 1);
+    cr_assert_eq(cmp.documented, 1);
+    cr_assert_eq(cmp.undocumented, 1);
+    spf_comparison_clear(&cmp);
+}

@@ -62,8 +62,11 @@ static const char *documented_why(const struct spf_scenario *sc,
 {
     for (size_t i = 0; target && i < sc->n_differences; i++) {
         const struct spf_difference *d = &sc->differences[i];
+        bool named = false;
 
-        if (!target_matches(d->target, target))
+        for (size_t t = 0; t < d->n_targets && !named; t++)
+            named = target_matches(d->targets[t], target);
+        if (!named)
             continue;
         for (size_t k = 0; k < d->n_fields; k++)
             if (strcmp(d->fields[k], field) == 0)

@@ -608,7 +608,9 @@ static const char *const difference_keys[D__COUNT] = {
 static void drop_difference(void *elem)
 {
     struct spf_difference *d = elem;
-    free(d->target);
+    for (size_t i = 0; i < d->n_targets; i++)
+        free(d->targets[i]);
+    free(d->targets);
     for (size_t i = 0; i < d->n_fields; i++)
         free(d->fields[i]);
     free(d->fields);
@@ -628,13 +630,31 @@ static int read_difference_fields(const struct spf__node *v,
                                   struct spf_difference *d)
 {
     int r;
-    if ((r = spf__node_text(&v[D_TARGET], &d->target)) < 0)
-        return r;
-    if (!difference_target(d->target))
-        return spf__node_fail(&v[D_TARGET],
-                              "\"%s\" is not a target a difference can be "
-                              "documented for (cpython, cpython:3.N or node)",
-                              d->target);
+    /* One target, or a list of them. */
+    if (v[D_TARGET].y->type == YAML_SEQUENCE_NODE) {
+        if ((r = spf__node_array(&v[D_TARGET], &spf__node_text_array,
+                                 (void **)&d->targets, &d->n_targets)) < 0)
+            return r;
+        if (d->n_targets == 0)
+            return spf__node_fail(&v[D_TARGET], "name at least one target");
+    } else {
+        if (!(d->targets = calloc(1, sizeof(*d->targets))))
+            return spf__node_nomem(&v[D_TARGET]);
+        if ((r = spf__node_text(&v[D_TARGET], &d->targets[0])) < 0)
+            return r;
+        d->n_targets = 1;
+    }
+    for (size_t i = 0; i < d->n_targets; i++)
+        if (!difference_target(d->targets[i])) {
+            struct spf__node item = v[D_TARGET];
+            if (item.y->type == YAML_SEQUENCE_NODE)
+                spf__node_item(&v[D_TARGET], i, &item);
+            return spf__node_fail(&item,
+                                  "\"%s\" is not a target a difference can "
+                                  "be documented for (cpython, cpython:3.N "
+                                  "or node)",
+                                  d->targets[i]);
+        }
     if ((r = spf__node_array(&v[D_FIELDS], &spf__node_text_array,
                              (void **)&d->fields, &d->n_fields)) < 0)
         return r;

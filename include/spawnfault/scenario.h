@@ -83,7 +83,8 @@ struct spf_expect {
  * reports their differences as documented.
  */
 struct spf_difference {
-    char *target;  /* "cpython" (any version), "cpython:3.12", "node" */
+    char **targets; /* "cpython" (any version), "cpython:3.12", "node" */
+    size_t n_targets;
     char **fields; /* names from spf_compare_fields */
     size_t n_fields;
     char *why; /* one line */

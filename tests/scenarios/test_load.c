@@ -1220,13 +1220,15 @@ TEST(load, differences)
     const struct spf_scenario *sc = find(&set, "documented");
 
     cr_assert_eq(sc->n_differences, 2);
-    cr_assert_str_eq(sc->differences[0].target, "cpython");
+    cr_assert_eq(sc->differences[0].n_targets, 1);
+    cr_assert_str_eq(sc->differences[0].targets[0], "cpython");
     cr_assert_eq(sc->differences[0].n_fields, 2);
     cr_assert_str_eq(sc->differences[0].fields[1], "stdout");
     cr_assert_str_eq(sc->differences[0].why, "every CPython differs here");
     /* A family name covers every version; a version only itself. */
     cr_assert(spf_scenario_excuses(sc, "cpython:3.13", "returncode"));
     cr_assert(spf_scenario_excuses(sc, "cpython:3.12", "stage"));
+    cr_assert(spf_scenario_excuses(sc, "cpython:3.10", "stage"));
     cr_assert_not(spf_scenario_excuses(sc, "cpython:3.13", "stage"));
     cr_assert_not(spf_scenario_excuses(sc, "cpython:3.1", "stage"));
     cr_assert_not(spf_scenario_excuses(sc, "node", "returncode"));
@@ -1256,4 +1258,12 @@ TEST(load_errors, difference_without_why)
 {
     expect_error("difference-why.yaml", 7, 5, "differences[0].why",
                  "missing required key \"why\"");
+}
+
+TEST(load_errors, difference_target_list_item)
+{
+    expect_error("difference-target-list.yaml", 7, 23,
+                 "differences[0].target[1]",
+                 "\"nodejs\" is not a target a difference can be documented "
+                 "for (cpython, cpython:3.N or node)");
 }

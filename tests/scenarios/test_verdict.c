@@ -741,7 +741,8 @@ static char *field_returncode[] = {"returncode"};
 
 static struct spf_scenario documented(void)
 {
-    static struct spf_difference d = {"cpython", field_returncode, 1,
+    static char *cpython[] = {"cpython"};
+    static struct spf_difference d = {cpython, 1, field_returncode, 1,
                                       "a reason"};
     struct spf_scenario sc = scenario();
     sc.differences = &d;

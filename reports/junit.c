@@ -343,6 +343,8 @@ static void write_properties(struct xw *x, const struct junit *j)
     xw_start(x, "properties");
     write_property(x, "seed", seed);
     write_property(x, "spawnfault.version", j->origin->version);
+    write_property(x, "spawnfault.target",
+                   j->s->target[0] ? j->s->target : "core");
     xw_end(x);
 }
 

@@ -206,5 +206,44 @@ left=$(cd "$tmp/cases" && ls -d spf-case-* 2>/dev/null | tr '\n' ' ')
 if [ -z "$left" ]; then ok "no case folder is left"
 else not_ok "no case folder is left: $left"; fi
 
+# Targets.
+check "an unknown target is bad input" 2 "$prog" run --target cpyton \
+    "$tmp/pass.yaml"
+has "the error lists the known targets" "$tmp/err" \
+    'unknown target "cpyton" (known: core, cpython, cpython:3.N, node)'
+check "a CPython version out of range is bad input" 2 "$prog" run \
+    --target cpython:3.9 "$tmp/pass.yaml"
+has "the error says which versions" "$tmp/err" "N from 10 to 13"
+check "--compare needs two targets" 2 "$prog" run --compare core \
+    "$tmp/pass.yaml"
+has "the error says how to name them" "$tmp/err" \
+    "name at least two targets, separated by commas (core,cpython)"
+check "--compare refuses a target named twice" 2 "$prog" run \
+    --compare core,core "$tmp/pass.yaml"
+check "--compare with --junit is bad input" 2 "$prog" run \
+    --compare core,cpython --junit "$tmp/c.xml" "$tmp/pass.yaml"
+if [ -z "${SPF_UNDER_VALGRIND:-}" ] &&
+    "$prog" run --target cpython --filter '' "$tmp/pass.yaml" 2>&1 |
+    grep -q "no scenario matches"; then
+    check "the scenarios pass on CPython" 0 "$prog" run --target cpython \
+        "$tmp/pass.yaml"
+    has "the report names the target" "$tmp/out" "; target cpython:3."
+    check "a failure on CPython replays on CPython" 1 "$prog" run \
+        --target cpython "$tmp/-dash.yaml"
+    has "the replay names the target" "$tmp/out" "--target 'cpython:3."
+    check "core and CPython agree on these scenarios" 0 "$prog" run \
+        --compare core,cpython --json "$tmp/c.json" "$tmp/pass.yaml"
+    has "the comparison counts them" "$tmp/out" \
+        "compared 2: 0 differ (0 documented field differences, 0 undocumented)"
+    has "the JSON report holds the targets" "$tmp/c.json" '"targets": ['
+else
+    for what in "the scenarios pass on CPython" "the report names the target" \
+        "a failure on CPython replays on CPython" "the replay names the target" \
+        "core and CPython agree on these scenarios" "the comparison counts them" \
+        "the JSON report holds the targets"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP no CPython, or under valgrind"
+    done
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -45,6 +45,10 @@ struct spf_proc {
  * true.  Returns 1 (done), 0 (running or lock busy) or -errno. */
 int spf__proc_collect(struct spf_proc *p, bool block);
 
+/* Whether spf_popen() may create the child with CLONE_VM|CLONE_VFORK for
+ * these options (the fork fallback aside). */
+bool spf__popen_shares_memory(const struct spf_popen_opts *o);
+
 /* Reap abandoned children without blocking (the _active list). */
 void spf__active_reap(void);
 

@@ -52,6 +52,7 @@ struct spawn {
     char **argv, **envp, **cands;
     char *cwd, *orig_exec;
     int *keep;
+    gid_t *groups;
     int pipes[3][2]; /* [stream][0: read end, 1: write end] */
     int devnull;
     int errpipe[2];
@@ -238,6 +239,27 @@ static int prepare_fds(struct spawn *sp)
     return prepare_keep(sp);
 }
 
+/* The supplementary groups as the kernel takes them; validate.c has
+ * checked the range. */
+static int prepare_identity(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+
+    sp->plan.uid = o->user;
+    sp->plan.gid = o->group;
+    sp->plan.set_groups = o->set_extra_groups;
+    if (!o->set_extra_groups || o->n_extra_groups == 0)
+        return 0;
+    sp->groups = malloc(o->n_extra_groups * sizeof(gid_t));
+    if (!sp->groups)
+        return -ENOMEM;
+    for (size_t i = 0; i < o->n_extra_groups; i++)
+        sp->groups[i] = (gid_t)o->extra_groups[i];
+    sp->plan.groups = sp->groups;
+    sp->plan.n_groups = o->n_extra_groups;
+    return 0;
+}
+
 static void prepare_plan(struct spawn *sp)
 {
     const struct spf_popen_opts *o = sp->o;
@@ -294,6 +316,15 @@ static void spawn_free(struct spawn *sp)
     free(sp->cwd);
     free(sp->orig_exec);
     free(sp->keep);
+    free(sp->groups);
+}
+
+/* As CPython (SET-10): a user, group or extra_groups (even empty) means
+ * fork, see identity() in child.c. */
+bool spf__popen_shares_memory(const struct spf_popen_opts *o)
+{
+    return o->allow_vfork && o->user == -1 && o->group == -1 &&
+           !o->set_extra_groups;
 }
 
 static pid_t clone_vm(struct spf__child_plan *plan)
@@ -328,7 +359,7 @@ static pid_t start_child(struct spawn *sp)
     /* valgrind runs a CLONE_VM child as a fork anyway, on a stack it does
      * not track, and then sees the parent's blocks as leaked in the
      * child; fork gives it the same semantics with a stack it knows. */
-    if (sp->o->allow_vfork && !RUNNING_ON_VALGRIND)
+    if (spf__popen_shares_memory(sp->o) && !RUNNING_ON_VALGRIND)
         pid = clone_vm(&sp->plan);
     /* As CPython does, a failed vfork-style clone (EINVAL under some
      * sandboxes, bpo-47151) falls back to fork. */
@@ -459,7 +490,8 @@ static int launch(struct spawn *sp, struct spf_proc *p,
     pid_t pid;
     int r;
 
-    if ((r = prepare_strings(sp)) < 0 || (r = prepare_fds(sp)) < 0)
+    if ((r = prepare_strings(sp)) < 0 || (r = prepare_identity(sp)) < 0 ||
+        (r = prepare_fds(sp)) < 0)
         return setup_error(e, SPF_STAGE_SETUP, r);
     prepare_plan(sp);
     pid = start_child(sp);
@@ -509,4 +541,6 @@ void spf_popen_opts_init(struct spf_popen_opts *o)
     o->umask = -1;
     o->restore_signals = true;
     o->allow_vfork = true;
+    o->user = -1;
+    o->group = -1;
 }

@@ -17,6 +17,7 @@
 #ifndef SPAWNFAULT_SPAWN_H
 #define SPAWNFAULT_SPAWN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -85,6 +86,39 @@ struct spf_popen_opts {
     int umask;            /* -1 (default): unchanged */
     bool restore_signals; /* default true: SIGPIPE, SIGXFSZ to SIG_DFL */
     bool allow_vfork;     /* default true: share memory until exec */
+
+    /*
+     * Identity of the child, set after the session and group steps and
+     * before exec, in CPython's order: setgroups(extra_groups), then
+     * setregid(group, group), then setreuid(user, user).  user and group:
+     * -1 (default) leaves them unchanged, else 0 to UINT32_MAX.
+     * extra_groups is applied only when set_extra_groups is true, and then
+     * even when empty (setgroups(0, NULL) clears the supplementary groups,
+     * gh-112334).  Any of the three makes the spawn use fork, never a
+     * child sharing our memory: the C library's set*id wrappers act on
+     * every thread of a process.  A failing call is a SPF_STAGE_PREEXEC
+     * error without a filename.
+     */
+    int64_t user;
+    int64_t group;
+    bool set_extra_groups;
+    const int64_t *extra_groups; /* each 0 to UINT32_MAX */
+    size_t n_extra_groups;       /* at most sysconf(_SC_NGROUPS_MAX) */
+
+    /*
+     * Interruption, the C form of CPython's KeyboardInterrupt (reference
+     * 2.6).  NULL (default): signals never interrupt a wait.  Otherwise,
+     * when a signal handler of the caller sets *interrupt to non-zero while
+     * spf_proc_wait() or spf_proc_communicate() is blocked on this child,
+     * the call gives the child one grace wait of at most 0.25 s (less if
+     * its own deadline comes first), then returns -EINTR whether or not the
+     * child has exited; the grace is given once per process object.  The
+     * flag is only read, never cleared.  XXX: a signal that arrives just
+     * before the call blocks is seen at the next wake-up (the child's exit,
+     * output, or the deadline), not at once: catching it exactly would need
+     * the caller's signal blocked and ppoll, which we cannot impose.
+     */
+    const volatile sig_atomic_t *interrupt;
 };
 
 void spf_popen_opts_init(struct spf_popen_opts *o);

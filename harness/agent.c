@@ -174,6 +174,7 @@ static void path_run(const struct spf_case *c, const struct opts *op,
                              res.err_len);
     }
     spf_run_result_clear(&res);
+    spf_spawn_error_clear(&e); /* check failures carry a message */
 }
 
 /* Collect the child after the API path: killed first if it still runs. */

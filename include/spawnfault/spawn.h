@@ -249,13 +249,27 @@ struct spf_run_result {
 void spf_run_result_clear(struct spf_run_result *r);
 
 /*
+ * The text of CPython's CalledProcessError for a command (argv shown as
+ * Python shows a list of str) and a non-zero returncode, e.g.
+ *   Command '['sh', '-c', 'exit 2']' returned non-zero exit status 2.
+ *   Command '['x']' died with <Signals.SIGABRT: 6>.
+ *   Command '['x']' died with unknown signal 35.
+ * Returns a string to free(), or NULL without memory.  Thread-safe.
+ */
+char *spf_check_message(const struct spf_str *argv, size_t argc,
+                        int returncode);
+
+/*
  * spawn, communicate(input, timeout), collect: CPython's run().
  *
  * Returns 0 when the child ran to completion.  On a timeout the child is
  * killed and reaped and -ETIMEDOUT is returned; the outputs are exactly what
  * was read before the deadline (nothing is read after the kill, so a
  * grandchild holding a pipe cannot delay the return).  With check, a non-zero
- * returncode gives -SPF_ECHECK.  In these three cases *ret is filled.  A
+ * returncode gives -SPF_ECHECK, and *ret_err (if not NULL) then has stage
+ * SPF_STAGE_NONE, .err SPF_ECHECK, .child_status the returncode and
+ * .message the text of CPython's CalledProcessError (spf_check_message()).
+ * In these three cases *ret is filled.  A
  * spawn failure fills *ret_err instead and returns as spf_popen().  Any
  * other failure happened after the spawn (communicate could not poll, read
  * or write): the child has been killed and reaped, *ret is untouched, and

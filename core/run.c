@@ -168,9 +168,12 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
     r = spf_proc_communicate(p, input, input ? len : 0, timeout_ns);
     if (r < 0) {
         /* Kill and collect; nothing more is read from the pipes, so a
-         * grandchild holding them open cannot delay us (bpo-37424). */
+         * grandchild holding them open cannot delay us (bpo-37424).  After
+         * an interrupt CPython does not wait either: the killed child is
+         * released and reaped later (reference 2.6, 3.4). */
         spf_proc_kill(p);
-        spf_proc_wait(p, SPF_FOREVER, NULL);
+        if (r != -EINTR)
+            spf_proc_wait(p, SPF_FOREVER, NULL);
     }
     spf_proc_poll(p, &code);
     res.pid = p->pid;

@@ -189,8 +189,10 @@ int spf_proc_pipe_fd(const struct spf_proc *p, int stream);
 int spf_proc_poll(struct spf_proc *p, int *ret_code);
 
 /* Wait up to timeout_ns (SPF_FOREVER: no limit).  Returns 0 with the
- * returncode, -ETIMEDOUT when the deadline passed, -errno otherwise.
- * The child is never killed by a timeout. */
+ * returncode, -ETIMEDOUT when the deadline passed, -EINTR when the
+ * interrupt flag of the options was set (after the grace wait, see
+ * spf_popen_opts.interrupt), -errno otherwise.  The child is never killed
+ * by a timeout or an interrupt. */
 int spf_proc_wait(struct spf_proc *p, int64_t timeout_ns, int *ret_code);
 
 /* Send sig unless the child is known to have finished: polls first, so a
@@ -221,6 +223,10 @@ struct spf_output {
  * At the deadline, a child that has already exited is not a timeout: what
  * the pipes hold is drained without blocking and the call returns 0, even if
  * a grandchild keeps an output pipe open (gh-97000).
+ *
+ * -EINTR: interrupted through spf_popen_opts.interrupt; the child had its
+ * grace wait and may still run; what was read stays available and a later
+ * call resumes as after a timeout.
  */
 int spf_proc_communicate(struct spf_proc *p, const void *input, size_t len,
                          int64_t timeout_ns);
@@ -230,11 +236,18 @@ struct spf_output spf_proc_output(const struct spf_proc *p, int stream);
 
 /*
  * Release the process object: close its pipes and its other fds.  A child
- * that has not been collected is kept on a list and reaped without blocking
- * by later calls of spf_popen() (as CPython's _active list), so no zombie
- * accumulates.
+ * that has not been collected is kept on a list (its pid only) and reaped
+ * without blocking by every later spf_popen() and spf_proc_reap_released()
+ * (as CPython's _active list), so no zombie accumulates.  The list has its
+ * own lock: releasing and reaping may happen in any threads at once.  Like
+ * CPython, a released child reaped by someone else is simply dropped from
+ * the list (ECHILD), and its status is lost.
  */
 void spf_proc_free(struct spf_proc *p);
+
+/* Reap, without blocking, the released children that have finished.
+ * Returns how many are still running.  Thread-safe. */
+size_t spf_proc_reap_released(void);
 
 /* Result of spf_run(): the outputs are the caller's (free with
  * spf_run_result_clear()). */
@@ -274,6 +287,10 @@ char *spf_check_message(const struct spf_str *argv, size_t argc,
  * other failure happened after the spawn (communicate could not poll, read
  * or write): the child has been killed and reaped, *ret is untouched, and
  * *ret_err has stage SPF_STAGE_NONE, the errno in .err and no strings.
+ * Interrupted (spf_popen_opts.interrupt): after the grace wait the child is
+ * killed and released without waiting, as CPython does; it is reaped by a
+ * later spf_popen() or spf_proc_reap_released(), and -EINTR is returned as
+ * such a failure.
  */
 int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             int64_t timeout_ns, bool check, struct spf_run_result *ret,

@@ -25,6 +25,17 @@ int spf_proc_pipe_fd(const struct spf_proc *p, int stream)
     return stream >= 0 && stream < 3 ? p->fds[stream] : -1;
 }
 
+int spf_proc_close_pipe(struct spf_proc *p, int stream)
+{
+    if (stream < 0 || stream > 2)
+        return -EINVAL;
+    if (p->fds[stream] < 0)
+        return 0;
+    close(p->fds[stream]);
+    p->fds[stream] = -1;
+    return 0;
+}
+
 /* One waitpid with the lock held.  ECHILD (SIGCHLD ignored, or the child
  * reaped behind our back) counts as an exit with status 0, as CPython's
  * _try_wait does (bpo-15756): docs/conformance.md. */

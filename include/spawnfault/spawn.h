@@ -181,6 +181,18 @@ pid_t spf_proc_pid(const struct spf_proc *p);
 int spf_proc_pipe_fd(const struct spf_proc *p, int stream);
 
 /*
+ * Close the parent's end of a pipe early, e.g. stdin to give the child
+ * end-of-file (CPython: proc.stdin.close()).  Closing twice, or a stream
+ * that is not a pipe, does nothing; returns 0, or -EINVAL for a stream
+ * other than 0, 1, 2.  A later spf_proc_communicate() works with what is
+ * left: input for a closed stdin is dropped as if the child had stopped
+ * reading (CPython 3.13 raises "flush of closed file" there, gh-74389,
+ * fixed later), and a closed output reads nothing.  Not concurrently with
+ * spf_proc_communicate() on the same object.
+ */
+int spf_proc_close_pipe(struct spf_proc *p, int stream);
+
+/*
  * Collect the child's status without blocking.  Returns 1 and stores the
  * returncode (exit code, or -signal) when the child has finished, 0 while
  * it runs (or while another thread is collecting it), -errno on failure.

@@ -232,3 +232,230 @@ TEST(child, identity_forces_fork)
     o.allow_vfork = false;
     cr_expect_not(spf__popen_shares_memory(&o));
 }
+
+/* SigIgn or SigBlk of /proc/self/status, as a number. */
+static unsigned long long own_mask(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[256];
+    unsigned long long m = 0;
+    size_t n = strlen(field);
+
+    cr_assert(f);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, field, n) == 0 && line[n] == ':')
+            m = strtoull(line + n + 1, NULL, 16);
+    fclose(f);
+    return m;
+}
+
+#define BIT(sig) (1ULL << ((sig) - 1))
+
+static void expect_masks(bool restore, bool vfork, unsigned long long ign,
+                         unsigned long long blk)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    char out[256], want[256];
+
+    helper_opts(&o, av, "sigign", "sigblk", NULL);
+    o.restore_signals = restore;
+    o.allow_vfork = vfork;
+    cr_expect_eq(run_out(&o, out, sizeof(out)), 0);
+    snprintf(want, sizeof(want), "%016llx\n%016llx\n", ign, blk);
+    cr_expect_str_eq(out, want, "restore %d vfork %d", restore, vfork);
+}
+
+/* SET-01, SET-12: restore_signals sets exactly SIGPIPE and SIGXFSZ back
+ * to default (Linux has no SIGXFZ); other ignored signals stay ignored and
+ * the blocked mask is inherited, on both spawn paths. */
+TEST(child, restore_signals_resets_exactly_two, .timeout = 10)
+{
+    int ignored[] = {SIGPIPE, SIGXFSZ, SIGINT, SIGUSR2, SIGHUP};
+    unsigned long long ign, blk;
+    sigset_t usr1, old;
+
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+        signal(ignored[i], SIG_IGN);
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, &old);
+    ign = own_mask("SigIgn");
+    blk = own_mask("SigBlk");
+    cr_assert(ign & BIT(SIGINT) && blk & BIT(SIGUSR1));
+    for (int vfork = 0; vfork < 2; vfork++) {
+        expect_masks(true, vfork, ign & ~(BIT(SIGPIPE) | BIT(SIGXFSZ)), blk);
+        expect_masks(false, vfork, ign, blk);
+    }
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+        signal(ignored[i], SIG_DFL);
+}
+
+static int lowest_free_fd(void)
+{
+    int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+    cr_assert_geq(fd, 0);
+    close(fd);
+    return fd;
+}
+
+/* FD-18 and pass_fds naming the number one of our new pipes lands on:
+ * CPython makes the passed fds inheritable first and closes the parent's
+ * pipe ends second, so a passed number that became the parent's end is
+ * gone in the child and one that became the child's end stays (observed
+ * on 3.13 with the same fd numbers). */
+TEST(child, pass_fds_on_a_pipe_number, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    char out[256], want[64];
+    int f, pp[2];
+    ssize_t n;
+
+    helper_opts(&o, av, "fds", NULL);
+    o.std[2].kind = SPF_STDIO_INHERIT;
+    f = lowest_free_fd();
+    o.pass_fds = &f;
+    o.n_pass_fds = 1;
+    cr_expect_eq(run_out(&o, out, sizeof(out)), 0);
+    cr_expect_str_eq(out, "0 1 2\n", "fd %d was the parent's end", f);
+
+    o.std[0].kind = SPF_STDIO_PIPE;
+    f = lowest_free_fd();
+    cr_expect_eq(run_out(&o, out, sizeof(out)), 0);
+    snprintf(want, sizeof(want), "0 1 2 %d\n", f);
+    cr_expect_str_eq(out, want, "fd %d was the child's stdin end", f);
+
+    /* A caller's fd both redirected and passed stays under its number. */
+    cr_assert_eq(pipe2(pp, O_CLOEXEC), 0);
+    o.std[0].kind = SPF_STDIO_DEVNULL;
+    o.std[1] = (struct spf_stdio){SPF_STDIO_FD, pp[1]};
+    o.pass_fds = &pp[1];
+    cr_expect_eq(run_out(&o, out, sizeof(out)), 0);
+    close(pp[1]);
+    n = read(pp[0], out, sizeof(out) - 1);
+    cr_assert_gt(n, 0);
+    out[n] = '\0';
+    snprintf(want, sizeof(want), "0 1 2 %d\n", pp[1]);
+    cr_expect_str_eq(out, want);
+    close(pp[0]);
+}
+
+/* Spawn with stdin from a copy of /dev/null made before closing, stdout
+ * and stderr piped; 0 when both outputs arrive right. */
+static int spawn_with_closed(int closed)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    int in = open("/dev/null", O_RDONLY | O_CLOEXEC), code = -1;
+
+    if (in < 3)
+        return 30;
+    for (int fd = 0; fd < 3; fd++)
+        if (closed & (1 << fd))
+            close(fd);
+    helper_opts(&o, av, "cat", "out", "apple", "err", "orange", NULL);
+    o.std[0] = (struct spf_stdio){SPF_STDIO_FD, in};
+    if (spf_popen(&o, &p, NULL) < 0)
+        return 31;
+    if (spf_proc_communicate(p, NULL, 0, 5 * SEC) < 0 ||
+        spf_proc_wait(p, 0, &code) < 0 || code != 0)
+        return 32;
+    if (strcmp(spf_proc_output(p, 1).data, "apple") ||
+        strcmp(spf_proc_output(p, 2).data, "orange"))
+        return 33;
+    spf_proc_free(p);
+    return 0;
+}
+
+/* FD-09: any of the parent's fds 0, 1, 2 closed (all 7 combinations),
+ * so that our pipes and errpipe land on those numbers. */
+TEST(child, parent_with_std_fds_closed, .timeout = 20)
+{
+    for (int closed = 1; closed < 8; closed++) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0)
+            _exit(spawn_with_closed(closed));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "closed %#x: status %#x", closed, status);
+    }
+}
+
+/* The child of FD-11: fds 0, 1, 2 are three files; the spawn routes
+ * stdin, stdout, stderr from the permutation perm.  The child copies
+ * stdin to stdout and writes "E" to stderr. */
+static int spawn_permuted(const int *perm)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    char path[64];
+    int code = -1;
+
+    for (int fd = 0; fd < 3; fd++) {
+        int f;
+
+        snprintf(path, sizeof(path), "%s/f%d", tmp_dir(), fd);
+        f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        if (f < 0 || dup2(f, fd) < 0)
+            return 40;
+        if (f != fd)
+            close(f);
+    }
+    if (write(perm[0], "IN", 2) != 2 || lseek(perm[0], 0, SEEK_SET) != 0)
+        return 41;
+    helper_opts(&o, av, "cat", "err", "E", NULL);
+    for (int i = 0; i < 3; i++)
+        o.std[i] = (struct spf_stdio){SPF_STDIO_FD, perm[i]};
+    if (spf_popen(&o, &p, NULL) < 0 || spf_proc_wait(p, 5 * SEC, &code) < 0 ||
+        code != 0)
+        return 42;
+    spf_proc_free(p);
+    return 0;
+}
+
+static void read_file(int n, char *buf, size_t len)
+{
+    char path[300];
+    FILE *f;
+    size_t got;
+
+    snprintf(path, sizeof(path), "%s/f%d", tmp_dir(), n);
+    f = fopen(path, "re");
+    cr_assert(f);
+    got = fread(buf, 1, len - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+}
+
+/* FD-10, FD-11: the parent's own 0, 1, 2 as sources in all six orders. */
+TEST(child, std_fds_permuted, .timeout = 20)
+{
+    static const int perms[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                    {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+
+    tmp_dir();
+    for (int i = 0; i < 6; i++) {
+        const int *perm = perms[i];
+        char out[64], err[64];
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0)
+            _exit(spawn_permuted(perm));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "perm %d%d%d: status %#x", perm[0], perm[1], perm[2],
+                  status);
+        read_file(perm[1], out, sizeof(out));
+        read_file(perm[2], err, sizeof(err));
+        cr_expect_str_eq(out, "IN", "perm %d%d%d", perm[0], perm[1], perm[2]);
+        cr_expect_str_eq(err, "E", "perm %d%d%d", perm[0], perm[1], perm[2]);
+    }
+}

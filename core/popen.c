@@ -203,6 +203,11 @@ static int make_std(struct spawn *sp, int i)
     case SPF_STDIO_PIPE:
         if (pipe2(sp->pipes[i], O_CLOEXEC) < 0)
             return -errno;
+        /* As CPython, on the write end; a refusal (EPERM above
+         * pipe-max-size, EBUSY) fails the spawn. */
+        if (sp->o->pipesize > 0 &&
+            fcntl(sp->pipes[i][1], F_SETPIPE_SZ, sp->o->pipesize) < 0)
+            return -errno;
         sp->plan.std_src[i] = sp->pipes[i][i == 0 ? 0 : 1];
         sp->plan.parent_end[i] = sp->pipes[i][i == 0 ? 1 : 0];
         return 0;
@@ -538,6 +543,7 @@ void spf_popen_opts_init(struct spf_popen_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->close_fds = true;
+    o->pipesize = -1;
     o->process_group = -1;
     o->umask = -1;
     o->restore_signals = true;

@@ -77,6 +77,7 @@ struct spf_popen_opts {
 
     struct spf_stdio std[3]; /* stdin, stdout, stderr */
 
+    int pipesize;   /* > 0: F_SETPIPE_SZ on each new std pipe; default -1 */
     bool close_fds; /* default true */
     const int *pass_fds;
     size_t n_pass_fds;

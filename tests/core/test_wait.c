@@ -322,3 +322,29 @@ TEST(wait, interrupted_run_kills_and_releases, .timeout = 10)
     cr_expect_eq(spf_proc_reap_released(), 0);
     cr_expect_eq(waitpid(-1, NULL, WNOHANG), -1, "no child left");
 }
+
+/* ST-14, bpo-15756: with SIGCHLD ignored, a timed wait (on the pidfd)
+ * and communicate also end with status 0 once the kernel reaped the
+ * child. */
+TEST(wait, sigchld_ignored_timed_wait_gives_zero, .timeout = 10)
+{
+    struct spf_str av[32];
+    struct spf_popen_opts o;
+    struct spf_proc *p;
+    int code = -1;
+
+    signal(SIGCHLD, SIG_IGN);
+    helper_opts(&o, av, "sleep", "0.1", "exit", "3", NULL);
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_eq(spf_proc_wait(p, 5 * SEC, &code), 0);
+    cr_expect_eq(code, 0);
+    spf_proc_free(p);
+    helper_opts(&o, av, "out", "x", "exit", "3", NULL);
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 5 * SEC), 0);
+    cr_expect_str_eq(spf_proc_output(p, 1).data, "x");
+    cr_expect_eq(spf_proc_poll(p, &code), 1);
+    cr_expect_eq(code, 0);
+    spf_proc_free(p);
+    signal(SIGCHLD, SIG_DFL);
+}

@@ -70,8 +70,7 @@ static const char *python_signal_name(int sig)
     return NULL;
 }
 
-char *spf_check_message(const struct spf_str *argv, size_t argc,
-                        int returncode)
+char *spf_check_message(const struct spf_str *argv, size_t argc, int returncode)
 {
     char *msg = NULL;
     size_t len;

@@ -163,8 +163,8 @@ static json_t *case_spawn_json(const struct spf_case *c)
                      "stdio", std, "close_fds", c->close_fds, "pass_fds", pass,
                      "start_new_session", c->start_new_session, "process_group",
                      c->process_group, "umask", c->umask, "restore_signals",
-                     c->restore_signals, "allow_vfork", c->allow_vfork,
-                     "user", (json_int_t)c->user, "group", (json_int_t)c->group,
+                     c->restore_signals, "allow_vfork", c->allow_vfork, "user",
+                     (json_int_t)c->user, "group", (json_int_t)c->group,
                      "extra_groups", case_groups_json(c));
 }
 

@@ -238,8 +238,7 @@ static int parse_identity(const struct spf__node *v, struct spf_case *kase)
         return 0;
     kase->set_extra_groups = true;
     return spf__node_array(&v[S_EXTRA_GROUPS], &gid_array,
-                           (void **)&kase->extra_groups,
-                           &kase->n_extra_groups);
+                           (void **)&kase->extra_groups, &kase->n_extra_groups);
 }
 
 static int parse_spawn_flags(const struct spf__node *v, struct spf_case *kase)

@@ -170,8 +170,8 @@ TEST(child, refused_identity_has_no_filename, .timeout = 10)
     if (pid == 0)
         _exit(unprivileged_failures());
     cr_assert_eq(waitpid(pid, &status, 0), pid);
-    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "child status %#x", status);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x",
+              status);
 }
 
 /* VAL-10, VAL-11: ranges are checked before anything is created. */
@@ -249,7 +249,7 @@ static unsigned long long own_mask(const char *field)
     return m;
 }
 
-#define BIT(sig) (1ULL << ((sig) - 1))
+#define BIT(sig) (1ULL << ((sig)-1))
 
 static void expect_masks(bool restore, bool vfork, unsigned long long ign,
                          unsigned long long blk)
@@ -451,8 +451,7 @@ TEST(child, std_fds_permuted, .timeout = 20)
             _exit(spawn_permuted(perm));
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-                  "perm %d%d%d: status %#x", perm[0], perm[1], perm[2],
-                  status);
+                  "perm %d%d%d: status %#x", perm[0], perm[1], perm[2], status);
         read_file(perm[1], out, sizeof(out));
         read_file(perm[2], err, sizeof(err));
         cr_expect_str_eq(out, "IN", "perm %d%d%d", perm[0], perm[1], perm[2]);

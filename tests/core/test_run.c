@@ -153,8 +153,8 @@ TEST(run, check_failure_says_why, .timeout = 10)
  * against CPython 3.13's str(CalledProcessError)). */
 Test(run, check_message_quotes_like_python)
 {
-    struct spf_str av[] = {spf_str_c("/bin/x"), spf_str_c("it's"),
-                           spf_str_c("a\"b"),   spf_str_c("c\n\t\\"),
+    struct spf_str av[] = {spf_str_c("/bin/x"),   spf_str_c("it's"),
+                           spf_str_c("a\"b"),     spf_str_c("c\n\t\\"),
                            spf_str_c("\xc3\xa9"), spf_str_c("both'\"")};
     char *m = spf_check_message(av, 6, -34);
 

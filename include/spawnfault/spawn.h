@@ -96,9 +96,11 @@ struct spf_popen_opts {
      * extra_groups is applied only when set_extra_groups is true, and then
      * even when empty (setgroups(0, NULL) clears the supplementary groups,
      * gh-112334).  Any of the three makes the spawn use fork, never a
-     * child sharing our memory: the C library's set*id wrappers act on
-     * every thread of a process.  A failing call is a SPF_STAGE_PREEXEC
-     * error without a filename.
+     * child sharing our memory, as CPython does (SET-10); the child makes
+     * the calls as raw system calls, since the C library's wrappers would
+     * signal every thread of the process.  A failing call is a
+     * SPF_STAGE_PREEXEC error without a filename.  Ranges are checked
+     * before anything is created (-EINVAL, SPF_STAGE_INVALID).
      */
     int64_t user;
     int64_t group;

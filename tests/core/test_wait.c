@@ -348,3 +348,22 @@ TEST(wait, sigchld_ignored_timed_wait_gives_zero, .timeout = 10)
     spf_proc_free(p);
     signal(SIGCHLD, SIG_DFL);
 }
+
+/* 3.4: spf_proc_reap_released() reaps released children on demand and
+ * counts those still running. */
+TEST(wait, released_children_are_reaped_on_demand, .timeout = 10)
+{
+    struct spf_str av[32];
+    struct spf_proc *p = start_helper(av);
+    pid_t pid = spf_proc_pid(p);
+    size_t left = 0;
+
+    spf_proc_free(p);
+    cr_expect_geq(spf_proc_reap_released(), 1, "the child still runs");
+    cr_expect_eq(kill(pid, SIGKILL), 0);
+    for (int i = 0; i < 200 && (left = spf_proc_reap_released()) > 0; i++)
+        usleep(10 * 1000);
+    cr_expect_eq(left, 0);
+    cr_expect_eq(waitpid(pid, NULL, WNOHANG), -1, "already reaped");
+    cr_expect_eq(errno, ECHILD);
+}

@@ -153,6 +153,37 @@ static int session_and_group(const struct spf__child_plan *p)
     return 0;
 }
 
+/*
+ * Raw system calls, not the C library's wrappers: those apply the change to
+ * every thread of the process, with a lock and a signal to each thread.
+ * The child has exactly one thread (identity changes always fork), so the
+ * kernel's per-thread call is the whole job, and is async-signal-safe.
+ * The 32-bit-id calls exist only on some 32-bit ABIs.
+ */
+#ifdef SYS_setgroups32
+#define SYS_SETGROUPS SYS_setgroups32
+#define SYS_SETREGID SYS_setregid32
+#define SYS_SETREUID SYS_setreuid32
+#else
+#define SYS_SETGROUPS SYS_setgroups
+#define SYS_SETREGID SYS_setregid
+#define SYS_SETREUID SYS_setreuid
+#endif
+
+/* CPython's order: supplementary groups, group, then user last, while we
+ * still have the privilege to change the others (reference 3.12). */
+static int identity(const struct spf__child_plan *p)
+{
+    if (p->set_groups &&
+        syscall(SYS_SETGROUPS, p->n_groups, p->n_groups ? p->groups : NULL) < 0)
+        return errno;
+    if (p->gid >= 0 && syscall(SYS_SETREGID, (gid_t)p->gid, (gid_t)p->gid) < 0)
+        return errno;
+    if (p->uid >= 0 && syscall(SYS_SETREUID, (uid_t)p->uid, (uid_t)p->uid) < 0)
+        return errno;
+    return 0;
+}
+
 static void close_from_proc(const int *keep, size_t n_keep)
 {
     char buf[1024];
@@ -249,7 +280,8 @@ _Noreturn void spf__child_exec_or_die(const struct spf__child_plan *p)
         report_and_die(p->errpipe_w, errno, SPF__STEP_CHDIR);
     if (p->umask >= 0)
         umask((mode_t)p->umask);
-    if ((err = reset_signals(p)) || (err = session_and_group(p)))
+    if ((err = reset_signals(p)) || (err = session_and_group(p)) ||
+        (err = identity(p)))
         report_and_die(p->errpipe_w, err, SPF__STEP_OTHER);
     if (p->close_fds)
         spf__child_close_fds(p->keep, p->n_keep, p->max_fd, 0);

@@ -8,6 +8,8 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct spf__child_plan {
     char *const *argv;       /* NULL-terminated */
@@ -29,6 +31,12 @@ struct spf__child_plan {
     int umask; /* -1: unchanged */
     bool restore_signals;
     sigset_t parent_mask; /* the mask to restore before exec */
+
+    bool set_groups;     /* setgroups(n_groups, groups), n may be 0 */
+    const gid_t *groups; /* prepared by the parent */
+    size_t n_groups;
+    int64_t gid; /* -1: unchanged */
+    int64_t uid; /* -1: unchanged */
 };
 
 /* clone(2) entry point: arg is the plan.  Never returns. */

@@ -125,6 +125,8 @@ static int pump(struct spf_proc *p, int64_t deadline)
         if (spf__remaining_ns(deadline) < 0)
             return -ETIMEDOUT;
         r = poll(pfd, n, spf__remaining_poll_ms(deadline));
+        if (r < 0 && errno == EINTR && spf__interrupted(p))
+            return -EINTR;
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -225,6 +227,8 @@ int spf_proc_communicate(struct spf_proc *p, const void *input, size_t len,
     r = p->fds[0] >= 0 ? pump_nosigpipe(p, deadline) : pump(p, deadline);
     if (r == -ETIMEDOUT)
         return at_deadline(p);
+    if (r == -EINTR)
+        return spf__proc_grace(p, deadline);
     if (r < 0)
         return r;
     /* Every pipe is at end-of-file; the child may still run (TMO-13).

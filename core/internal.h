@@ -33,6 +33,11 @@ struct spf_proc {
     bool done;
     int returncode;
 
+    /* Interruption (spf_popen_opts.interrupt) and CPython's
+     * _sigint_wait_secs: the grace wait is given once. */
+    const volatile sig_atomic_t *interrupt;
+    bool grace_used;
+
     /* communicate() state, kept across calls so no output is lost. */
     bool comm_started;
     char *input;
@@ -45,7 +50,19 @@ struct spf_proc {
  * true.  Returns 1 (done), 0 (running or lock busy) or -errno. */
 int spf__proc_collect(struct spf_proc *p, bool block);
 
+/* The caller's interrupt flag is set. */
+bool spf__interrupted(const struct spf_proc *p);
+
+/* The bounded wait after an interrupt (reference 2.6): unless given
+ * before, wait for the child at most 0.25 s and at most until deadline.
+ * Always returns -EINTR. */
+int spf__proc_grace(struct spf_proc *p, int64_t deadline);
+
+/* Whether spf_popen() may create the child with CLONE_VM|CLONE_VFORK for
+ * these options (the fork fallback aside). */
+bool spf__popen_shares_memory(const struct spf_popen_opts *o);
+
 /* Reap abandoned children without blocking (the _active list). */
-void spf__active_reap(void);
+size_t spf__active_reap(void);
 
 #endif

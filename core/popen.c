@@ -52,6 +52,7 @@ struct spawn {
     char **argv, **envp, **cands;
     char *cwd, *orig_exec;
     int *keep;
+    gid_t *groups;
     int pipes[3][2]; /* [stream][0: read end, 1: write end] */
     int devnull;
     int errpipe[2];
@@ -202,6 +203,11 @@ static int make_std(struct spawn *sp, int i)
     case SPF_STDIO_PIPE:
         if (pipe2(sp->pipes[i], O_CLOEXEC) < 0)
             return -errno;
+        /* As CPython, on the write end; a refusal (EPERM above
+         * pipe-max-size, EBUSY) fails the spawn. */
+        if (sp->o->pipesize > 0 &&
+            fcntl(sp->pipes[i][1], F_SETPIPE_SZ, sp->o->pipesize) < 0)
+            return -errno;
         sp->plan.std_src[i] = sp->pipes[i][i == 0 ? 0 : 1];
         sp->plan.parent_end[i] = sp->pipes[i][i == 0 ? 1 : 0];
         return 0;
@@ -236,6 +242,27 @@ static int prepare_fds(struct spawn *sp)
     sp->plan.parent_end[3] = sp->errpipe[0];
     sp->plan.errpipe_w = sp->errpipe[1];
     return prepare_keep(sp);
+}
+
+/* The supplementary groups as the kernel takes them; validate.c has
+ * checked the range. */
+static int prepare_identity(struct spawn *sp)
+{
+    const struct spf_popen_opts *o = sp->o;
+
+    sp->plan.uid = o->user;
+    sp->plan.gid = o->group;
+    sp->plan.set_groups = o->set_extra_groups;
+    if (!o->set_extra_groups || o->n_extra_groups == 0)
+        return 0;
+    sp->groups = malloc(o->n_extra_groups * sizeof(gid_t));
+    if (!sp->groups)
+        return -ENOMEM;
+    for (size_t i = 0; i < o->n_extra_groups; i++)
+        sp->groups[i] = (gid_t)o->extra_groups[i];
+    sp->plan.groups = sp->groups;
+    sp->plan.n_groups = o->n_extra_groups;
+    return 0;
 }
 
 static void prepare_plan(struct spawn *sp)
@@ -294,6 +321,15 @@ static void spawn_free(struct spawn *sp)
     free(sp->cwd);
     free(sp->orig_exec);
     free(sp->keep);
+    free(sp->groups);
+}
+
+/* As CPython (SET-10): a user, group or extra_groups (even empty) means
+ * fork, see identity() in child.c. */
+bool spf__popen_shares_memory(const struct spf_popen_opts *o)
+{
+    return o->allow_vfork && o->user == -1 && o->group == -1 &&
+           !o->set_extra_groups;
 }
 
 static pid_t clone_vm(struct spf__child_plan *plan)
@@ -328,7 +364,7 @@ static pid_t start_child(struct spawn *sp)
     /* valgrind runs a CLONE_VM child as a fork anyway, on a stack it does
      * not track, and then sees the parent's blocks as leaked in the
      * child; fork gives it the same semantics with a stack it knows. */
-    if (sp->o->allow_vfork && !RUNNING_ON_VALGRIND)
+    if (spf__popen_shares_memory(sp->o) && !RUNNING_ON_VALGRIND)
         pid = clone_vm(&sp->plan);
     /* As CPython does, a failed vfork-style clone (EINVAL under some
      * sandboxes, bpo-47151) falls back to fork. */
@@ -445,6 +481,7 @@ static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid)
     p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
     if (p->pidfd < 0)
         p->pidfd = -1;
+    p->interrupt = sp->o->interrupt;
     p->fds[0] = sp->pipes[0][1];
     p->fds[1] = sp->pipes[1][0];
     p->fds[2] = sp->pipes[2][0];
@@ -459,7 +496,8 @@ static int launch(struct spawn *sp, struct spf_proc *p,
     pid_t pid;
     int r;
 
-    if ((r = prepare_strings(sp)) < 0 || (r = prepare_fds(sp)) < 0)
+    if ((r = prepare_strings(sp)) < 0 || (r = prepare_identity(sp)) < 0 ||
+        (r = prepare_fds(sp)) < 0)
         return setup_error(e, SPF_STAGE_SETUP, r);
     prepare_plan(sp);
     pid = start_child(sp);
@@ -505,8 +543,11 @@ void spf_popen_opts_init(struct spf_popen_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->close_fds = true;
+    o->pipesize = -1;
     o->process_group = -1;
     o->umask = -1;
     o->restore_signals = true;
     o->allow_vfork = true;
+    o->user = -1;
+    o->group = -1;
 }

@@ -25,6 +25,17 @@ int spf_proc_pipe_fd(const struct spf_proc *p, int stream)
     return stream >= 0 && stream < 3 ? p->fds[stream] : -1;
 }
 
+int spf_proc_close_pipe(struct spf_proc *p, int stream)
+{
+    if (stream < 0 || stream > 2)
+        return -EINVAL;
+    if (p->fds[stream] < 0)
+        return 0;
+    close(p->fds[stream]);
+    p->fds[stream] = -1;
+    return 0;
+}
+
 /* One waitpid with the lock held.  ECHILD (SIGCHLD ignored, or the child
  * reaped behind our back) counts as an exit with status 0, as CPython's
  * _try_wait does (bpo-15756): docs/conformance.md. */
@@ -95,7 +106,10 @@ static void nap(struct spf_proc *p, int64_t deadline, int64_t *delay_ns)
     nanosleep(&ts, NULL);
 }
 
-static int wait_deadline(struct spf_proc *p, int64_t deadline)
+/* Wait until the deadline; with interruptible, an interrupt flag set by
+ * a signal handler ends the wait with the grace of 2.6. */
+static int wait_deadline(struct spf_proc *p, int64_t deadline,
+                         bool interruptible)
 {
     int64_t delay = 0;
 
@@ -106,6 +120,8 @@ static int wait_deadline(struct spf_proc *p, int64_t deadline)
             return r < 0 ? r : 0;
         if (spf__remaining_ns(deadline) <= 0)
             return -ETIMEDOUT;
+        if (interruptible && spf__interrupted(p))
+            return spf__proc_grace(p, deadline);
         /* While another thread holds the lock, the pidfd stays readable
          * until it reaps: back off instead of spinning on it. */
         if (pthread_mutex_trylock(&p->waitlock) == 0)
@@ -116,18 +132,43 @@ static int wait_deadline(struct spf_proc *p, int64_t deadline)
     }
 }
 
+bool spf__interrupted(const struct spf_proc *p)
+{
+    return p->interrupt && *p->interrupt;
+}
+
+/* CPython waits min(0.25 s, remaining) once, on the assumption that the
+ * child got the same SIGINT from the terminal and is about to exit, and
+ * does not wait again on a second interrupt (_sigint_wait_secs = 0). */
+#define GRACE_NS 250000000
+
+int spf__proc_grace(struct spf_proc *p, int64_t deadline)
+{
+    int64_t grace = spf__deadline_after(GRACE_NS);
+
+    if (!p->grace_used) {
+        p->grace_used = true;
+        wait_deadline(p, deadline < grace ? deadline : grace, false);
+    }
+    return -EINTR;
+}
+
 int spf_proc_wait(struct spf_proc *p, int64_t timeout_ns, int *ret_code)
 {
     int r;
 
-    if (timeout_ns == SPF_FOREVER) {
+    if (timeout_ns == SPF_FOREVER && !p->interrupt) {
         /* A blocking waitpid may still return 0 on some systems
          * (bpo-14396): loop until the status is known. */
         while ((r = spf__proc_collect(p, true)) == 0)
             ;
         r = r < 0 ? r : 0;
-    } else
-        r = wait_deadline(p, spf__deadline_after(timeout_ns));
+    } else {
+        /* With an interrupt flag even an unbounded wait sleeps in poll(2)
+         * or nanosleep(2), which a signal handler always interrupts; a
+         * blocking waitpid would be restarted under SA_RESTART. */
+        r = wait_deadline(p, spf__deadline_after(timeout_ns), true);
+    }
     if (r == 0 && ret_code)
         *ret_code = p->returncode;
     return r;
@@ -165,7 +206,7 @@ static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *active;
 static size_t n_active, cap_active;
 
-void spf__active_reap(void)
+size_t spf__active_reap(void)
 {
     size_t kept = 0;
 
@@ -181,6 +222,12 @@ void spf__active_reap(void)
     }
     n_active = kept;
     pthread_mutex_unlock(&active_lock);
+    return kept;
+}
+
+size_t spf_proc_reap_released(void)
+{
+    return spf__active_reap();
 }
 
 static void active_add(pid_t pid)

@@ -3,10 +3,12 @@
  * rejected call leaves no fd and no child behind.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "validate.h"
 
@@ -98,12 +100,50 @@ static int check_fds(const struct spf_popen_opts *o, struct spf_spawn_error *e)
     return 0;
 }
 
+/* A uid or gid as CPython takes it: negative is a ValueError, too large
+ * for uid_t/gid_t an OverflowError (VAL-10, VAL-11); both are -EINVAL
+ * here.  -1 is our "unchanged" and is checked by the caller. */
+static int check_id(int64_t id, const char *what, struct spf_spawn_error *e)
+{
+    if (id < 0)
+        return invalid_at(e, "%s cannot be negative, got %lld", what,
+                          (long long)id);
+    if (id > UINT32_MAX)
+        return invalid_at(e, "%s is greater than maximum", what);
+    return 0;
+}
+
+static int check_identity(const struct spf_popen_opts *o,
+                          struct spf_spawn_error *e)
+{
+    long max = sysconf(_SC_NGROUPS_MAX);
+    char what[48];
+    int r;
+
+    if (o->user != -1 && (r = check_id(o->user, "user", e)))
+        return r;
+    if (o->group != -1 && (r = check_id(o->group, "group", e)))
+        return r;
+    if (!o->set_extra_groups)
+        return 0;
+    if (o->n_extra_groups && !o->extra_groups)
+        return invalid(e, "extra_groups is absent");
+    if (max >= 0 && o->n_extra_groups > (size_t)max)
+        return invalid(e, "too many extra_groups");
+    for (size_t i = 0; i < o->n_extra_groups; i++) {
+        snprintf(what, sizeof(what), "extra_groups[%zu]", i);
+        if ((r = check_id(o->extra_groups[i], what, e)))
+            return r;
+    }
+    return 0;
+}
+
 int spf__validate(const struct spf_popen_opts *o, struct spf_spawn_error *e)
 {
     int r;
 
     if ((r = check_argv(o, e)) || (r = check_env(o, e)) ||
-        (r = check_fds(o, e)))
+        (r = check_fds(o, e)) || (r = check_identity(o, e)))
         return r;
     return 0;
 }

@@ -77,6 +77,11 @@ static int opts_from_case(const struct spf_case *c, struct opts *ret)
     o->umask = c->umask;
     o->restore_signals = c->restore_signals;
     o->allow_vfork = c->allow_vfork;
+    o->user = c->user;
+    o->group = c->group;
+    o->set_extra_groups = c->set_extra_groups;
+    o->extra_groups = c->extra_groups;
+    o->n_extra_groups = c->n_extra_groups;
     return 0;
 }
 
@@ -176,6 +181,7 @@ static void path_run(const struct spf_case *c, const struct opts *op,
                              res.err_len);
     }
     spf_run_result_clear(&res);
+    spf_spawn_error_clear(&e); /* check failures carry a message */
 }
 
 /* Collect the child after the API path: killed first if it still runs. */

@@ -27,6 +27,8 @@ void spf_case_init(struct spf_case *c)
     c->umask = -1;
     c->restore_signals = true;
     c->allow_vfork = true;
+    c->user = -1;
+    c->group = -1;
     c->api = SPF_API_RUN;
     c->timeout_ns = SPF_FOREVER;
     c->resume_timeout_ns = SPF_FOREVER;
@@ -49,6 +51,7 @@ void spf_case_clear(struct spf_case *c)
     free(c->env_values);
     bytes_free(&c->cwd);
     free(c->pass_fds);
+    free(c->extra_groups);
     bytes_free(&c->input);
     for (size_t i = 0; i < c->n_fiu; i++) {
         free(c->fiu[i].name);

@@ -20,6 +20,8 @@
  *   fds                      print the open fds, space-separated, '\n'
  *   sigign | sigblk          print SigIgn / SigBlk of /proc/self/status
  *   leader                   print "sid pgid": 1 where it leads, else 0
+ *   ids                      print "uid gid groups", the supplementary
+ *                            groups comma-separated ("-" when none)
  *   background SECONDS       fork a grandchild that keeps every fd open
  *                            and sleeps SECONDS, then go on
  * Without commands it exits 0.  Unknown commands exit 125.
@@ -132,6 +134,24 @@ static void status_field(const char *field)
     fclose(f);
 }
 
+static void ids(void)
+{
+    gid_t groups[256];
+    int n = getgroups(256, groups);
+    char buf[32];
+
+    if (n < 0)
+        exit(124);
+    snprintf(buf, sizeof(buf), "%u %u ", (unsigned)getuid(),
+             (unsigned)getgid());
+    put_str(buf);
+    for (int i = 0; i < n; i++) {
+        snprintf(buf, sizeof(buf), "%s%u", i ? "," : "", (unsigned)groups[i]);
+        put_str(buf);
+    }
+    put_str(n ? "\n" : "-\n");
+}
+
 static void background(const char *arg)
 {
     pid_t pid = fork();
@@ -234,6 +254,10 @@ static int run(char **argv, int left)
         snprintf(buf, sizeof(buf), "%d %d\n", getsid(0) == getpid(),
                  getpgid(0) == getpid());
         put_str(buf);
+        return 1;
+    }
+    if (!strcmp(cmd, "ids")) {
+        ids();
         return 1;
     }
     if (!strcmp(cmd, "background")) {

@@ -134,6 +134,18 @@ static json_t *case_env_json(const struct spf_case *c)
     return env;
 }
 
+static json_t *case_groups_json(const struct spf_case *c)
+{
+    json_t *groups;
+
+    if (!c->set_extra_groups)
+        return json_null();
+    groups = json_array();
+    for (size_t i = 0; i < c->n_extra_groups; i++)
+        json_array_append_new(groups, json_integer(c->extra_groups[i]));
+    return groups;
+}
+
 static json_t *case_spawn_json(const struct spf_case *c)
 {
     json_t *argv = json_array(), *pass = json_array(), *std = json_array();
@@ -145,13 +157,15 @@ static json_t *case_spawn_json(const struct spf_case *c)
     for (int i = 0; i < 3; i++)
         json_array_append_new(std, stdio_json(&c->std[i]));
     return json_pack("{s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:b, s:i, s:i, "
-                     "s:b, s:b}",
+                     "s:b, s:b, s:I, s:I, s:o}",
                      "argv", argv, "executable", bytes_json(&c->executable),
                      "env", case_env_json(c), "cwd", bytes_json(&c->cwd),
                      "stdio", std, "close_fds", c->close_fds, "pass_fds", pass,
                      "start_new_session", c->start_new_session, "process_group",
                      c->process_group, "umask", c->umask, "restore_signals",
-                     c->restore_signals, "allow_vfork", c->allow_vfork);
+                     c->restore_signals, "allow_vfork", c->allow_vfork, "user",
+                     (json_int_t)c->user, "group", (json_int_t)c->group,
+                     "extra_groups", case_groups_json(c));
 }
 
 char *spf__case_to_json(const struct spf_case *c)
@@ -218,6 +232,17 @@ static int rd_int(struct rd *r, json_t *obj, const char *key)
     return (int)json_integer_value(j);
 }
 
+static int64_t rd_int64(struct rd *r, json_t *obj, const char *key)
+{
+    json_t *j = json_object_get(obj, key);
+
+    if (!json_is_integer(j)) {
+        fail(r, key);
+        return 0;
+    }
+    return (int64_t)json_integer_value(j);
+}
+
 static void *rd_array(struct rd *r, json_t *arr, const char *key, size_t elem,
                       size_t *ret_n)
 {
@@ -258,6 +283,23 @@ static void rd_env(struct rd *r, json_t *env, struct spf_case *c)
     }
 }
 
+/* null: no setgroups; an array (even empty): exactly these groups. */
+static void rd_groups(struct rd *r, json_t *groups, struct spf_case *c)
+{
+    c->set_extra_groups = groups && !json_is_null(groups);
+    if (!c->set_extra_groups)
+        return;
+    c->extra_groups = rd_array(r, groups, "extra_groups", sizeof(int64_t),
+                               &c->n_extra_groups);
+    for (size_t i = 0; i < c->n_extra_groups; i++) {
+        json_t *g = json_array_get(groups, i);
+
+        if (!json_is_integer(g))
+            fail(r, "extra_groups");
+        c->extra_groups[i] = (int64_t)json_integer_value(g);
+    }
+}
+
 static void rd_spawn(struct rd *r, json_t *sp, struct spf_case *c)
 {
     json_t *argv = json_object_get(sp, "argv");
@@ -283,6 +325,9 @@ static void rd_spawn(struct rd *r, json_t *sp, struct spf_case *c)
     c->umask = rd_int(r, sp, "umask");
     c->restore_signals = rd_bool(sp, "restore_signals");
     c->allow_vfork = rd_bool(sp, "allow_vfork");
+    c->user = rd_int64(r, sp, "user");
+    c->group = rd_int64(r, sp, "group");
+    rd_groups(r, json_object_get(sp, "extra_groups"), c);
 }
 
 static void rd_fiu(struct rd *r, json_t *fiu, struct spf_case *c)

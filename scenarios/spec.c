@@ -1,7 +1,10 @@
 /* One scenario document (spec.h): the top-level keys, spawn:, files: and
  * the rules that tie fields together. */
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +56,9 @@ enum {
     S_UMASK,
     S_RESTORE_SIGNALS,
     S_VFORK,
+    S_USER,
+    S_GROUP,
+    S_EXTRA_GROUPS,
     S__COUNT
 };
 static const char *const spawn_keys[S__COUNT] = {
@@ -70,6 +76,9 @@ static const char *const spawn_keys[S__COUNT] = {
     [S_UMASK] = "umask",
     [S_RESTORE_SIGNALS] = "restore_signals",
     [S_VFORK] = "vfork",
+    [S_USER] = "user",
+    [S_GROUP] = "group",
+    [S_EXTRA_GROUPS] = "extra_groups",
 };
 
 /* The nodes of every key, kept for the rules that span fields. */
@@ -174,6 +183,67 @@ static void drop_nothing(void *elem)
 static const struct spf__array_reader fd_array = {sizeof(int), read_fd_elem,
                                                   drop_nothing};
 
+/* The id of a user or group name, as CPython's pwd/grp look-ups; -1 when
+ * unknown. */
+static int64_t id_of_name(const char *name, bool group)
+{
+    char buf[16384];
+    struct passwd pw, *pwp = NULL;
+    struct group gr, *grp = NULL;
+
+    if (group)
+        return getgrnam_r(name, &gr, buf, sizeof(buf), &grp) == 0 && grp
+                   ? (int64_t)gr.gr_gid
+                   : -1;
+    return getpwnam_r(name, &pw, buf, sizeof(buf), &pwp) == 0 && pwp
+               ? (int64_t)pw.pw_uid
+               : -1;
+}
+
+/* A uid or gid: a number 0 to 4294967295, or a name looked up here. */
+static int parse_id(const struct spf__node *n, bool group, int64_t *ret)
+{
+    const char *name;
+    long long id;
+    int r;
+
+    if (spf__node_is_int(n)) {
+        if ((r = spf__node_int(n, 0, UINT32_MAX, &id)) == 0)
+            *ret = id;
+        return r;
+    }
+    if ((r = spf__node_word(n, &name)) < 0)
+        return r;
+    if ((*ret = id_of_name(name, group)) < 0)
+        return spf__node_fail(n, "unknown %s \"%s\"", group ? "group" : "user",
+                              name);
+    return 0;
+}
+
+static int read_gid_elem(const struct spf__node *item, void *ret)
+{
+    return parse_id(item, true, ret);
+}
+
+static const struct spf__array_reader gid_array = {sizeof(int64_t),
+                                                   read_gid_elem, drop_nothing};
+
+/* user, group, extra_groups; an empty extra_groups list still counts. */
+static int parse_identity(const struct spf__node *v, struct spf_case *kase)
+{
+    int r = 0;
+
+    if (v[S_USER].y && (r = parse_id(&v[S_USER], false, &kase->user)) < 0)
+        return r;
+    if (v[S_GROUP].y && (r = parse_id(&v[S_GROUP], true, &kase->group)) < 0)
+        return r;
+    if (!v[S_EXTRA_GROUPS].y)
+        return 0;
+    kase->set_extra_groups = true;
+    return spf__node_array(&v[S_EXTRA_GROUPS], &gid_array,
+                           (void **)&kase->extra_groups, &kase->n_extra_groups);
+}
+
 static int parse_spawn_flags(const struct spf__node *v, struct spf_case *kase)
 {
     const struct {
@@ -198,6 +268,8 @@ static int parse_spawn_flags(const struct spf__node *v, struct spf_case *kase)
     if (r == 0 && v[S_UMASK].y &&
         (r = spf__node_octal(&v[S_UMASK], 0777, &mask)) == 0)
         kase->umask = (int)mask;
+    if (r == 0)
+        r = parse_identity(v, kase);
     return r;
 }
 

@@ -83,6 +83,11 @@ struct spf_case {
     int umask;
     bool restore_signals;
     bool allow_vfork;
+    int64_t user;  /* -1: unchanged */
+    int64_t group; /* -1: unchanged */
+    bool set_extra_groups;
+    int64_t *extra_groups;
+    size_t n_extra_groups;
 
     enum spf_api api;
     struct spf_bytes input;

@@ -17,6 +17,7 @@
 #ifndef SPAWNFAULT_SPAWN_H
 #define SPAWNFAULT_SPAWN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,7 @@ struct spf_popen_opts {
 
     struct spf_stdio std[3]; /* stdin, stdout, stderr */
 
+    int pipesize;   /* > 0: F_SETPIPE_SZ on each new std pipe; default -1 */
     bool close_fds; /* default true */
     const int *pass_fds;
     size_t n_pass_fds;
@@ -85,6 +87,41 @@ struct spf_popen_opts {
     int umask;            /* -1 (default): unchanged */
     bool restore_signals; /* default true: SIGPIPE, SIGXFSZ to SIG_DFL */
     bool allow_vfork;     /* default true: share memory until exec */
+
+    /*
+     * Identity of the child, set after the session and group steps and
+     * before exec, in CPython's order: setgroups(extra_groups), then
+     * setregid(group, group), then setreuid(user, user).  user and group:
+     * -1 (default) leaves them unchanged, else 0 to UINT32_MAX.
+     * extra_groups is applied only when set_extra_groups is true, and then
+     * even when empty (setgroups(0, NULL) clears the supplementary groups,
+     * gh-112334).  Any of the three makes the spawn use fork, never a
+     * child sharing our memory, as CPython does (SET-10); the child makes
+     * the calls as raw system calls, since the C library's wrappers would
+     * signal every thread of the process.  A failing call is a
+     * SPF_STAGE_PREEXEC error without a filename.  Ranges are checked
+     * before anything is created (-EINVAL, SPF_STAGE_INVALID).
+     */
+    int64_t user;
+    int64_t group;
+    bool set_extra_groups;
+    const int64_t *extra_groups; /* each 0 to UINT32_MAX */
+    size_t n_extra_groups;       /* at most sysconf(_SC_NGROUPS_MAX) */
+
+    /*
+     * Interruption, the C form of CPython's KeyboardInterrupt (reference
+     * 2.6).  NULL (default): signals never interrupt a wait.  Otherwise,
+     * when a signal handler of the caller sets *interrupt to non-zero while
+     * spf_proc_wait() or spf_proc_communicate() is blocked on this child,
+     * the call gives the child one grace wait of at most 0.25 s (less if
+     * its own deadline comes first), then returns -EINTR whether or not the
+     * child has exited; the grace is given once per process object.  The
+     * flag is only read, never cleared.  XXX: a signal that arrives just
+     * before the call blocks is seen at the next wake-up (the child's exit,
+     * output, or the deadline), not at once: catching it exactly would need
+     * the caller's signal blocked and ppoll, which we cannot impose.
+     */
+    const volatile sig_atomic_t *interrupt;
 };
 
 void spf_popen_opts_init(struct spf_popen_opts *o);
@@ -147,6 +184,18 @@ pid_t spf_proc_pid(const struct spf_proc *p);
 int spf_proc_pipe_fd(const struct spf_proc *p, int stream);
 
 /*
+ * Close the parent's end of a pipe early, e.g. stdin to give the child
+ * end-of-file (CPython: proc.stdin.close()).  Closing twice, or a stream
+ * that is not a pipe, does nothing; returns 0, or -EINVAL for a stream
+ * other than 0, 1, 2.  A later spf_proc_communicate() works with what is
+ * left: input for a closed stdin is dropped as if the child had stopped
+ * reading (CPython 3.13 raises "flush of closed file" there, gh-74389,
+ * fixed later), and a closed output reads nothing.  Not concurrently with
+ * spf_proc_communicate() on the same object.
+ */
+int spf_proc_close_pipe(struct spf_proc *p, int stream);
+
+/*
  * Collect the child's status without blocking.  Returns 1 and stores the
  * returncode (exit code, or -signal) when the child has finished, 0 while
  * it runs (or while another thread is collecting it), -errno on failure.
@@ -155,8 +204,10 @@ int spf_proc_pipe_fd(const struct spf_proc *p, int stream);
 int spf_proc_poll(struct spf_proc *p, int *ret_code);
 
 /* Wait up to timeout_ns (SPF_FOREVER: no limit).  Returns 0 with the
- * returncode, -ETIMEDOUT when the deadline passed, -errno otherwise.
- * The child is never killed by a timeout. */
+ * returncode, -ETIMEDOUT when the deadline passed, -EINTR when the
+ * interrupt flag of the options was set (after the grace wait, see
+ * spf_popen_opts.interrupt), -errno otherwise.  The child is never killed
+ * by a timeout or an interrupt. */
 int spf_proc_wait(struct spf_proc *p, int64_t timeout_ns, int *ret_code);
 
 /* Send sig unless the child is known to have finished: polls first, so a
@@ -187,6 +238,10 @@ struct spf_output {
  * At the deadline, a child that has already exited is not a timeout: what
  * the pipes hold is drained without blocking and the call returns 0, even if
  * a grandchild keeps an output pipe open (gh-97000).
+ *
+ * -EINTR: interrupted through spf_popen_opts.interrupt; the child had its
+ * grace wait and may still run; what was read stays available and a later
+ * call resumes as after a timeout.
  */
 int spf_proc_communicate(struct spf_proc *p, const void *input, size_t len,
                          int64_t timeout_ns);
@@ -196,11 +251,18 @@ struct spf_output spf_proc_output(const struct spf_proc *p, int stream);
 
 /*
  * Release the process object: close its pipes and its other fds.  A child
- * that has not been collected is kept on a list and reaped without blocking
- * by later calls of spf_popen() (as CPython's _active list), so no zombie
- * accumulates.
+ * that has not been collected is kept on a list (its pid only) and reaped
+ * without blocking by every later spf_popen() and spf_proc_reap_released()
+ * (as CPython's _active list), so no zombie accumulates.  The list has its
+ * own lock: releasing and reaping may happen in any threads at once.  Like
+ * CPython, a released child reaped by someone else is simply dropped from
+ * the list (ECHILD), and its status is lost.
  */
 void spf_proc_free(struct spf_proc *p);
+
+/* Reap, without blocking, the released children that have finished.
+ * Returns how many are still running.  Thread-safe. */
+size_t spf_proc_reap_released(void);
 
 /* Result of spf_run(): the outputs are the caller's (free with
  * spf_run_result_clear()). */
@@ -215,17 +277,35 @@ struct spf_run_result {
 void spf_run_result_clear(struct spf_run_result *r);
 
 /*
+ * The text of CPython's CalledProcessError for a command (argv shown as
+ * Python shows a list of str) and a non-zero returncode, e.g.
+ *   Command '['sh', '-c', 'exit 2']' returned non-zero exit status 2.
+ *   Command '['x']' died with <Signals.SIGABRT: 6>.
+ *   Command '['x']' died with unknown signal 35.
+ * Returns a string to free(), or NULL without memory.  Thread-safe.
+ */
+char *spf_check_message(const struct spf_str *argv, size_t argc,
+                        int returncode);
+
+/*
  * spawn, communicate(input, timeout), collect: CPython's run().
  *
  * Returns 0 when the child ran to completion.  On a timeout the child is
  * killed and reaped and -ETIMEDOUT is returned; the outputs are exactly what
  * was read before the deadline (nothing is read after the kill, so a
  * grandchild holding a pipe cannot delay the return).  With check, a non-zero
- * returncode gives -SPF_ECHECK.  In these three cases *ret is filled.  A
+ * returncode gives -SPF_ECHECK, and *ret_err (if not NULL) then has stage
+ * SPF_STAGE_NONE, .err SPF_ECHECK, .child_status the returncode and
+ * .message the text of CPython's CalledProcessError (spf_check_message()).
+ * In these three cases *ret is filled.  A
  * spawn failure fills *ret_err instead and returns as spf_popen().  Any
  * other failure happened after the spawn (communicate could not poll, read
  * or write): the child has been killed and reaped, *ret is untouched, and
  * *ret_err has stage SPF_STAGE_NONE, the errno in .err and no strings.
+ * Interrupted (spf_popen_opts.interrupt): after the grace wait the child is
+ * killed and released without waiting, as CPython does; it is reaped by a
+ * later spf_popen() or spf_proc_reap_released(), and -EINTR is returned as
+ * such a failure.
  */
 int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             int64_t timeout_ns, bool check, struct spf_run_result *ret,

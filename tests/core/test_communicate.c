@@ -239,3 +239,57 @@ TEST(communicate, signals_to_the_parent_are_harmless, .timeout = 10)
     cr_expect(got_usr1);
     finish(p, 0);
 }
+
+/* Reference 5 item 14 (gh-74389): communicate after the caller closed
+ * stdin works; input for it is dropped as on EPIPE, output still read. */
+TEST(communicate, stdin_closed_before_works, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    int code = -1;
+
+    helper_opts(&o, av, "count", "out", "done", NULL);
+    o.std[0].kind = SPF_STDIO_PIPE;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_eq(spf_proc_close_pipe(p, 0), 0);
+    cr_expect_eq(spf_proc_close_pipe(p, 0), 0, "closing twice is harmless");
+    cr_expect_eq(spf_proc_pipe_fd(p, 0), -1);
+    cr_expect_eq(spf_proc_communicate(p, "lost", 4, 5 * SEC), 0);
+    cr_expect_str_eq(spf_proc_output(p, 1).data, "0\ndone");
+    cr_expect_eq(spf_proc_wait(p, 0, &code), 0);
+    cr_expect_eq(code, 0);
+    cr_expect_eq(spf_proc_close_pipe(p, 3), -EINVAL);
+    spf_proc_free(p);
+
+    /* Only stdin, already closed: CPython's fast path, then wait. */
+    helper_opts(&o, av, "count", NULL);
+    o.std[0].kind = SPF_STDIO_PIPE;
+    o.std[1].kind = o.std[2].kind = SPF_STDIO_DEVNULL;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_eq(spf_proc_close_pipe(p, 0), 0);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, SPF_FOREVER), 0);
+    cr_expect_eq(spf_proc_wait(p, 0, &code), 0);
+    cr_expect_eq(code, 0);
+    spf_proc_free(p);
+}
+
+/* TMO-14: timeout 0 without pipes: the child is polled once. */
+TEST(communicate, zero_timeout_without_pipes, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    int code = -1;
+
+    helper_opts(&o, av, "sleep", "0.2", NULL);
+    o.std[1].kind = o.std[2].kind = SPF_STDIO_INHERIT;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 0), -ETIMEDOUT);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 5 * SEC), 0);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 0), 0,
+                 "a finished child is not a timeout");
+    cr_expect_eq(spf_proc_wait(p, 0, &code), 0);
+    cr_expect_eq(code, 0);
+    spf_proc_free(p);
+}

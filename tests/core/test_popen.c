@@ -406,3 +406,56 @@ TEST(popen, forged_records, .timeout = 10)
     expect(f, SPF_STAGE_BAD_DATA, 0, NULL);
 }
 #endif
+
+static int pipe_size(int fd)
+{
+    int n = fcntl(fd, F_GETPIPE_SZ);
+
+    cr_assert_gt(n, 0);
+    return n;
+}
+
+/* FD-22: pipesize sizes every new std pipe; the default leaves them. */
+TEST(popen, pipesize_applies_to_each_pipe, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    int def[2], size;
+
+    cr_assert_eq(pipe2(def, O_CLOEXEC), 0);
+    size = pipe_size(def[0]) / 2;
+    helper_opts(&o, av, NULL);
+    o.std[0].kind = SPF_STDIO_PIPE;
+    o.pipesize = size;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    for (int s = 0; s < 3; s++)
+        cr_expect_eq(pipe_size(spf_proc_pipe_fd(p, s)), size, "stream %d", s);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 5 * SEC), 0);
+    spf_proc_free(p);
+    o.pipesize = -1;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    for (int s = 0; s < 3; s++)
+        cr_expect_eq(pipe_size(spf_proc_pipe_fd(p, s)), pipe_size(def[0]));
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 5 * SEC), 0);
+    spf_proc_free(p);
+    close(def[0]);
+    close(def[1]);
+}
+
+/* A size the kernel refuses fails the spawn before the child exists,
+ * releasing the pipes made so far. */
+TEST(popen, refused_pipesize_is_a_setup_failure, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct failure f;
+
+    helper_opts(&o, av, NULL);
+    o.pipesize = INT_MAX;
+    f = must_fail(&o);
+    cr_expect(f.e.err == ENOMEM || f.e.err == EPERM || f.e.err == EINVAL,
+              "errno %d", f.e.err);
+    cr_expect_eq(f.e.stage, SPF_STAGE_SETUP);
+    spf_spawn_error_clear(&f.e);
+}

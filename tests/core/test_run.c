@@ -1,6 +1,7 @@
 /* spf_run(): CPython's run() (section 2.4, rows ST-*, TMO-04..08). */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,4 +106,67 @@ TEST(run, spawn_failure, .timeout = 10)
     cr_assert_eq(spf_run(&o, NULL, 0, SPF_FOREVER, false, &r, &e), -ENOENT);
     cr_expect_eq(e.stage, SPF_STAGE_EXEC);
     spf_spawn_error_clear(&e);
+}
+
+/* ST-06: the check failure carries the code and CalledProcessError's
+ * text, for an exit status, a named signal and an unknown one. */
+TEST(run, check_failure_says_why, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_run_result r;
+    struct spf_spawn_error e;
+    char want[512];
+    char *m;
+
+    helper_opts(&o, av, "exit", "2", NULL);
+    cr_assert_eq(spf_run(&o, NULL, 0, SPF_FOREVER, true, &r, &e), -SPF_ECHECK);
+    cr_expect_eq(r.returncode, 2);
+    cr_expect_eq(e.stage, SPF_STAGE_NONE);
+    cr_expect_eq(e.err, SPF_ECHECK);
+    cr_expect_eq(e.child_status, 2);
+    snprintf(want, sizeof(want),
+             "Command '['%s', 'exit', '2']' returned non-zero exit status 2.",
+             helper());
+    cr_expect_str_eq(e.message, want);
+    spf_spawn_error_clear(&e);
+    spf_run_result_clear(&r);
+
+    helper_opts(&o, av, "kill", "6", NULL);
+    cr_assert_eq(spf_run(&o, NULL, 0, SPF_FOREVER, true, &r, &e), -SPF_ECHECK);
+    cr_expect_eq(e.child_status, -SIGABRT);
+    snprintf(want, sizeof(want),
+             "Command '['%s', 'kill', '6']' died with <Signals.SIGABRT: 6>.",
+             helper());
+    cr_expect_str_eq(e.message, want);
+    spf_spawn_error_clear(&e);
+    spf_run_result_clear(&r);
+
+    m = spf_check_message(av, 1, -9876543);
+    snprintf(want, sizeof(want),
+             "Command '['%s']' died with unknown signal 9876543.", helper());
+    cr_expect_str_eq(m, want);
+    free(m);
+}
+
+/* Arguments are shown as Python's repr() shows them (values checked
+ * against CPython 3.13's str(CalledProcessError)). */
+Test(run, check_message_quotes_like_python)
+{
+    struct spf_str av[] = {spf_str_c("/bin/x"),   spf_str_c("it's"),
+                           spf_str_c("a\"b"),     spf_str_c("c\n\t\\"),
+                           spf_str_c("\xc3\xa9"), spf_str_c("both'\"")};
+    char *m = spf_check_message(av, 6, -34);
+
+    cr_expect_str_eq(m, "Command '['/bin/x', \"it's\", 'a\"b', 'c\\n\\t\\\\', "
+                        "'\xc3\xa9', 'both\\'\"']' died with "
+                        "<Signals.SIGRTMIN: 34>.");
+    free(m);
+    m = spf_check_message(av, 1, -35);
+    cr_expect_str_eq(m, "Command '['/bin/x']' died with unknown signal 35.");
+    free(m);
+    m = spf_check_message(av, 1, -16);
+    cr_expect_str_eq(m, "Command '['/bin/x']' died with "
+                        "<Signals.SIGSTKFLT: 16>.");
+    free(m);
 }

@@ -57,6 +57,11 @@ Test(wire, case_round_trip)
     c.resume = true;
     c.repeat = 3;
     c.umask = 027;
+    c.user = 65534;
+    c.set_extra_groups = true;
+    c.n_extra_groups = 2;
+    c.extra_groups = calloc(2, sizeof(int64_t));
+    c.extra_groups[1] = 4294967295LL;
     c.n_fiu = 1;
     c.fiu = calloc(1, sizeof(*c.fiu));
     c.fiu[0].name = strdup("spf/errpipe/forge");
@@ -89,6 +94,12 @@ Test(wire, case_round_trip)
     cr_expect_eq(d.repeat, 3);
     cr_expect_eq(d.umask, 027);
     cr_expect_eq(d.process_group, -1);
+    cr_expect_eq(d.user, 65534);
+    cr_expect_eq(d.group, -1);
+    cr_expect(d.set_extra_groups);
+    cr_assert_eq(d.n_extra_groups, 2);
+    cr_expect_eq(d.extra_groups[0], 0);
+    cr_expect_eq(d.extra_groups[1], 4294967295LL);
     cr_expect(d.close_fds && d.restore_signals && d.allow_vfork);
     cr_assert_eq(d.n_fiu, 1);
     cr_expect_str_eq(d.fiu[0].name, "spf/errpipe/forge");

@@ -138,6 +138,12 @@ TEST(load, every_field_of_a_run_scenario)
     cr_assert_eq(k->umask, 027);
     cr_assert_not(k->restore_signals);
     cr_assert_not(k->allow_vfork);
+    cr_assert_eq(k->user, 65534);
+    cr_assert_eq(k->group, 65534, "nogroup, looked up");
+    cr_assert(k->set_extra_groups);
+    cr_assert_eq(k->n_extra_groups, 2);
+    cr_assert_eq(k->extra_groups[0], 0);
+    cr_assert_eq(k->extra_groups[1], 1, "daemon, looked up");
 
     cr_assert_eq(k->api, SPF_API_RUN);
     ASSERT_BYTES(&k->input, "bytes");
@@ -301,6 +307,9 @@ TEST(load, defaults_of_a_minimal_scenario)
     cr_assert_eq(k->umask, def.umask);
     cr_assert_eq(k->restore_signals, def.restore_signals);
     cr_assert_eq(k->allow_vfork, def.allow_vfork);
+    cr_assert_eq(k->user, -1);
+    cr_assert_eq(k->group, -1);
+    cr_assert_not(k->set_extra_groups);
     cr_assert_eq(k->api, SPF_API_RUN);
     cr_assert_null(k->input.data);
     cr_assert_eq(k->timeout_ns, SPF_FOREVER);
@@ -871,6 +880,18 @@ TEST(load_errors, umask_out_of_range)
 {
     expect_error("umask-range.yaml", 4, 10, "spawn.umask",
                  "01777 is out of range: at most 0777");
+}
+
+TEST(load_errors, user_out_of_range)
+{
+    expect_error("user-range.yaml", 4, 9, "spawn.user",
+                 "4294967296 is out of range: must be <= 4294967295");
+}
+
+TEST(load_errors, unknown_group_name)
+{
+    expect_error("unknown-group.yaml", 4, 21, "spawn.extra_groups[1]",
+                 "unknown group \"no-such-group-here\"");
 }
 
 TEST(load_errors, odd_hex)

@@ -8,6 +8,19 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "errpipe.h"
+
+/* Where a child sharing the parent's memory leaves its error record
+ * instead of writing it to an errpipe.  The parent reads it once the
+ * vfork-style clone has returned, that is once the child has exec'd or
+ * exited. */
+struct spf__child_report {
+    bool started; /* the child's first store: proves the memory is shared */
+    size_t len;   /* 0: no failure */
+    char data[SPF__RECORD_MAX];
+};
 
 struct spf__child_plan {
     char *const *argv;       /* NULL-terminated */
@@ -15,9 +28,9 @@ struct spf__child_plan {
     char *const *candidates; /* NULL-terminated paths to try, at least 1 */
     const char *cwd;         /* NULL: unchanged */
 
-    int std_src[3];    /* fd to become 0, 1, 2; -1: inherit */
-    int parent_end[4]; /* the parent's pipe ends to close, -1: none */
-    int errpipe_w;     /* >= 3, close-on-exec */
+    int std_src[3]; /* fd to become 0, 1, 2; -1: inherit */
+    int errpipe_w;  /* >= 3, close-on-exec; -1 when report is set */
+    struct spf__child_report *report; /* NULL: report on errpipe_w */
 
     const int *keep; /* sorted, unique: errpipe_w and pass_fds */
     size_t n_keep;
@@ -28,11 +41,26 @@ struct spf__child_plan {
     int pgid;  /* -1: unchanged */
     int umask; /* -1: unchanged */
     bool restore_signals;
+    /* The kernel has reset the handlers (CLONE_CLEAR_SIGHAND) and the
+     * parent blocked nothing: no handler to reset, no mask to restore. */
+    bool sighand_cleared;
     sigset_t parent_mask; /* the mask to restore before exec */
 };
 
 /* clone(2) entry point: arg is the plan.  Never returns. */
 int spf__child_main(void *arg);
+
+/*
+ * clone3(2) with the child on a new stack: the parent gets the pid or
+ * -errno; the child runs fn(arg) and exits with its return value.  Only
+ * where an assembly trampoline exists (SPF__HAVE_CLONE3_RUN).
+ */
+#if defined(__x86_64__)
+#define SPF__HAVE_CLONE3_RUN 1
+long spf__clone3_run(void *args, size_t size, int (*fn)(void *), void *arg);
+#else
+#define SPF__HAVE_CLONE3_RUN 0
+#endif
 
 /* Run the plan: exec, or report the failure on the errpipe and exit 255.
  * The name says it: this function never returns. */

@@ -557,10 +557,9 @@ static int comm_spf(const char *file, int pipesize)
     o.argv = argv;
     o.argc = 2;
     o.std[1].kind = SPF_STDIO_PIPE;
+    o.pipesize = pipesize;
     if (spf_popen(&o, &p, NULL) < 0)
         return 1;
-    if (pipesize)
-        fcntl(spf_proc_pipe_fd(p, 1), F_SETPIPE_SZ, pipesize);
     r = spf_proc_communicate(p, NULL, 0, SPF_FOREVER);
     t = mono_ns() - t0;
     printf("%" PRId64 " %zu %ld\n", t, spf_proc_output(p, 1).len,

@@ -16,8 +16,10 @@
 #include "deadline.h"
 #include "internal.h"
 
-/* Input goes in slices the kernel accepts whole once POLLOUT is reported;
- * output is read in CPython's 32 KiB. */
+/* Input goes in slices the kernel accepts whole once POLLOUT is reported.
+ * Output is read straight into its buffer, as much as the buffer has room
+ * for and at least CPython's 32 KiB: a read takes whatever the pipe holds,
+ * so a large pipe (pipesize) is drained in one call. */
 #define IN_CHUNK PIPE_BUF
 #define OUT_CHUNK 32768
 
@@ -27,17 +29,22 @@ static void close_stream(struct spf_proc *p, int s)
         close(p->fds[s]);
         p->fds[s] = -1;
     }
+    /* No more output comes: the room kept for it goes back. */
+    if (s > 0)
+        spf__buf_trim(&p->out[s]);
 }
 
-static int write_input(struct spf_proc *p)
+/* Write one slice of at most max bytes.  Returns 0 or -errno; -EINTR and
+ * -EAGAIN mean "nothing written, try again". */
+static int write_input(struct spf_proc *p, size_t max)
 {
     size_t left = p->input_len - p->input_off;
     ssize_t n = write(p->fds[0], p->input + p->input_off,
-                      left < IN_CHUNK ? left : IN_CHUNK);
+                      left < max ? left : max);
 
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN)
-            return 0;
+            return -errno;
         /* The child stopped reading: not an error (bpo-10963); keep
          * reading its output. */
         if (errno != EPIPE)
@@ -51,20 +58,21 @@ static int write_input(struct spf_proc *p)
     return 0;
 }
 
-/* Read once from stream s (max bytes).  Returns the count, 0 at
- * end-of-file (the stream is then closed), or -errno. */
-static ssize_t read_output(struct spf_proc *p, int s, size_t max)
+/* Read once from stream s, making room for at least min bytes.  Returns
+ * the count, 0 at end-of-file (the stream is then closed) or -errno; -EINTR
+ * and -EAGAIN mean "nothing read, try again". */
+static ssize_t read_output(struct spf_proc *p, int s, size_t min)
 {
     struct spf__buf *b = &p->out[s];
     ssize_t n;
     int r;
 
     /* Make room, then read straight into the buffer. */
-    if ((r = spf__buf_reserve(b, max)) < 0)
+    if ((r = spf__buf_reserve(b, min)) < 0)
         return r;
-    n = read(p->fds[s], b->data + b->len, max);
+    n = read(p->fds[s], b->data + b->len, b->cap - b->len);
     if (n < 0)
-        return errno == EINTR || errno == EAGAIN ? -EAGAIN : -errno;
+        return -errno;
     b->len += (size_t)n;
     b->data[b->len] = '\0';
     p->read_any[s] = true;
@@ -100,12 +108,28 @@ static int serve(struct spf_proc *p, const struct pollfd *pfd, const int *which,
             return -EBADF;
         if (!pfd[i].revents)
             continue;
-        r = which[i] == 0 ? write_input(p)
+        r = which[i] == 0 ? write_input(p, IN_CHUNK)
                           : read_output(p, which[i], OUT_CHUNK);
-        if (r < 0 && r != -EAGAIN)
+        if (r < 0 && r != -EINTR && r != -EAGAIN)
             return (int)r;
     }
     return 0;
+}
+
+/*
+ * One stream and no deadline: there is nothing to multiplex, so the read
+ * or the write itself blocks, without poll(2), as CPython's communicate
+ * does in that case.  Returns 0, -EAGAIN when the caller made the pipe
+ * non-blocking (then poll is needed after all), or -errno.
+ */
+static int serve_blocking(struct spf_proc *p, int s)
+{
+    ssize_t r;
+
+    do
+        r = s == 0 ? write_input(p, SIZE_MAX) : read_output(p, s, OUT_CHUNK);
+    while (r == -EINTR);
+    return r < 0 ? (int)r : 0;
 }
 
 /* Move data until every pipe is closed (0) or the deadline passes
@@ -115,6 +139,7 @@ static int pump(struct spf_proc *p, int64_t deadline)
 {
     struct pollfd pfd[3];
     int which[3];
+    bool may_block = deadline == SPF_FOREVER;
 
     for (;;) {
         size_t n = poll_set(p, pfd, which);
@@ -122,6 +147,13 @@ static int pump(struct spf_proc *p, int64_t deadline)
 
         if (n == 0)
             return 0;
+        if (n == 1 && may_block) {
+            if ((r = serve_blocking(p, which[0])) == -EAGAIN)
+                may_block = false;
+            else if (r < 0)
+                return r;
+            continue;
+        }
         if (spf__remaining_ns(deadline) < 0)
             return -ETIMEDOUT;
         r = poll(pfd, n, spf__remaining_poll_ms(deadline));
@@ -158,7 +190,7 @@ static int at_deadline(struct spf_proc *p)
 
             do
                 got = read_output(p, s, (size_t)avail);
-            while (got == -EAGAIN);
+            while (got == -EINTR || got == -EAGAIN);
             if (got < 0)
                 return (int)got;
         }

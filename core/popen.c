@@ -234,6 +234,10 @@ static int make_std(struct spawn *sp, int i)
         if (pipe2(sp->pipes[i], O_CLOEXEC) < 0)
             return -errno;
         sp->plan.std_src[i] = sp->pipes[i][i == 0 ? 0 : 1];
+        /* As CPython, a size the kernel refuses fails the spawn. */
+        if (sp->o->pipesize > 0 &&
+            fcntl(sp->pipes[i][0], F_SETPIPE_SZ, sp->o->pipesize) < 0)
+            return -errno;
         return 0;
     case SPF_STDIO_DEVNULL:
         if (sp->devnull < 0 &&
@@ -713,4 +717,5 @@ void spf_popen_opts_init(struct spf_popen_opts *o)
     o->umask = -1;
     o->restore_signals = true;
     o->allow_vfork = true;
+    o->pipesize = -1;
 }

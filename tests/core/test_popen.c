@@ -561,3 +561,26 @@ TEST(popen, threads_spawn_side_by_side, .timeout = 30)
         cr_expect_eq((long)bad, 0, "thread %d: %ld bad spawns", i, (long)bad);
     }
 }
+
+/* pipesize: every pipe the spawn makes gets the size asked for. */
+TEST(popen, pipesize_applies_to_every_pipe, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+
+    helper_opts(&o, av, NULL);
+    o.std[0].kind = SPF_STDIO_PIPE;
+    o.pipesize = 1 << 20;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    for (int i = 0; i < 3; i++)
+        cr_expect_eq(fcntl(spf_proc_pipe_fd(p, i), F_GETPIPE_SZ), 1 << 20,
+                     "stream %d", i);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 10 * SEC), 0);
+    spf_proc_free(p);
+    o.pipesize = -1;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_expect_neq(fcntl(spf_proc_pipe_fd(p, 1), F_GETPIPE_SZ), 1 << 20);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, 10 * SEC), 0);
+    spf_proc_free(p);
+}

@@ -18,7 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -184,6 +186,15 @@ static void close_from_proc(const int *keep, size_t n_keep)
 
 static void close_brute(const int *keep, size_t n_keep, int max_fd)
 {
+    struct rlimit rl;
+
+    /* -1: the limit, asked here rather than on every spawn in the parent,
+     * since close_range or /proc/self/fd nearly always spare us this. */
+    if (max_fd < 0)
+        max_fd = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
+                         rl.rlim_cur > 0 && rl.rlim_cur < INT_MAX
+                     ? (int)rl.rlim_cur
+                     : 256;
     for (int fd = 3; fd < max_fd; fd++)
         if (!is_kept(keep, n_keep, fd))
             close(fd);

@@ -35,7 +35,8 @@ struct spf__child_plan {
     const int *keep; /* sorted, unique: errpipe_w and pass_fds */
     size_t n_keep;
     bool close_fds;
-    int max_fd; /* bound for the brute-force fallback of close_fds */
+    int max_fd; /* bound for the brute-force fallback of close_fds;
+                   -1: RLIMIT_NOFILE, asked by the child if it gets there */
 
     bool new_session;
     int pgid;  /* -1: unchanged */
@@ -67,7 +68,8 @@ long spf__clone3_run(void *args, size_t size, int (*fn)(void *), void *arg);
 _Noreturn void spf__child_exec_or_die(const struct spf__child_plan *plan);
 
 /* Close every fd >= 3 not in keep.  how: 0 = best available
- * (close_range, then /proc/self/fd, then brute force up to max_fd);
+ * (close_range, then /proc/self/fd, then brute force up to max_fd, or
+ * to RLIMIT_NOFILE when max_fd is -1);
  * 1 = /proc/self/fd only; 2 = brute force only (tests use 1 and 2). */
 void spf__child_close_fds(const int *keep, size_t n_keep, int max_fd, int how);
 

@@ -282,7 +282,6 @@ static int prepare_errpipe(struct spawn *sp)
 static void prepare_plan(struct spawn *sp)
 {
     const struct spf_popen_opts *o = sp->o;
-    long max = sysconf(_SC_OPEN_MAX);
 
     sp->plan.argv = sp->argv;
     sp->plan.envp = sp->envp;
@@ -290,7 +289,7 @@ static void prepare_plan(struct spawn *sp)
     sp->plan.cwd = sp->cwd;
     /* pass_fds forces close_fds, as in CPython (with its warning). */
     sp->plan.close_fds = o->close_fds || o->n_pass_fds;
-    sp->plan.max_fd = max > 0 && max < INT_MAX ? (int)max : 256;
+    sp->plan.max_fd = -1;
     sp->plan.new_session = o->start_new_session;
     sp->plan.pgid = o->process_group >= 0 ? o->process_group : -1;
     sp->plan.umask = o->umask >= 0 ? o->umask : -1;

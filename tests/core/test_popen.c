@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../core/child.h"
 #include "common.h"
 #include "spf-config.h"
 
@@ -583,4 +584,35 @@ TEST(popen, pipesize_applies_to_every_pipe, .timeout = 10)
     cr_expect_neq(fcntl(spf_proc_pipe_fd(p, 1), F_GETPIPE_SZ), 1 << 20);
     cr_expect_eq(spf_proc_communicate(p, NULL, 0, 10 * SEC), 0);
     spf_proc_free(p);
+}
+
+/* close_fds' fallbacks, in a forked process whose fds are its own: every
+ * fd >= 3 but the kept one is closed, the brute force finding its bound
+ * in RLIMIT_NOFILE when given none. */
+static int fallback_child(int how)
+{
+    int keep[1], top = fcntl(0, F_DUPFD, 40);
+
+    keep[0] = fcntl(0, F_DUPFD, 20);
+    if (top < 0 || keep[0] < 0 || fcntl(0, F_DUPFD, 5) < 0)
+        return 10;
+    spf__child_close_fds(keep, 1, how == 2 ? -1 : 64, how);
+    for (int fd = 3; fd < 64; fd++)
+        if ((fcntl(fd, F_GETFD) >= 0) != (fd == keep[0]))
+            return 11;
+    return 0;
+}
+
+TEST(popen, close_fds_fallbacks, .timeout = 10)
+{
+    for (int how = 1; how <= 2; how++) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0)
+            _exit(fallback_child(how));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "how %d: status %#x", how, status);
+    }
 }

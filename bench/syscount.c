@@ -63,27 +63,46 @@ static struct tracee *find(struct tracer *tr, pid_t pid)
     return &tr->t[tr->n++];
 }
 
-static void on_entry(struct tracer *tr, struct tracee *t)
+static bool is_marker(struct tracer *tr, struct tracee *t,
+                      const struct __ptrace_syscall_info *si)
+{
+    if (t->pid != tr->root || si->entry.nr != SYS_getpid)
+        return false;
+    if (si->entry.args[0] == MARK_START)
+        tr->counting = true;
+    else if (si->entry.args[0] == MARK_END)
+        tr->done = true;
+    return si->entry.args[0] == MARK_START || si->entry.args[0] == MARK_END;
+}
+
+/*
+ * Count a call at its entry.  A call that returns ERESTART* (512 to 516)
+ * will enter again: that happens here only because a traced process is
+ * woken for every signal, even one it ignores (SIGCHLD at its default
+ * interrupts the parent's wait4), so the first entry is taken back.
+ */
+static void on_syscall(struct tracer *tr, struct tracee *t)
 {
     struct __ptrace_syscall_info si;
+    long delta;
 
-    if (ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof(si), &si) <= 0 ||
-        si.op != PTRACE_SYSCALL_INFO_ENTRY)
+    if (ptrace(PTRACE_GET_SYSCALL_INFO, t->pid, sizeof(si), &si) <= 0)
         return;
-    if (t->pid == tr->root && si.entry.nr == SYS_getpid) {
-        if (si.entry.args[0] == MARK_START)
-            tr->counting = true;
-        else if (si.entry.args[0] == MARK_END)
-            tr->counting = false, tr->done = true;
-        if (si.entry.args[0] == MARK_START || si.entry.args[0] == MARK_END)
-            return;
-    }
-    if (!tr->counting || t->exec_done)
+    if (si.op == PTRACE_SYSCALL_INFO_ENTRY && is_marker(tr, t, &si))
+        return;
+    if (si.op == PTRACE_SYSCALL_INFO_ENTRY)
+        delta = 1;
+    else if (si.op == PTRACE_SYSCALL_INFO_EXIT && si.exit.is_error &&
+             si.exit.rval <= -512 && si.exit.rval >= -516)
+        delta = -1;
+    else
+        return;
+    if (!tr->counting || tr->done || t->exec_done)
         return;
     if (t->pid == tr->root)
-        tr->parent++;
+        tr->parent += delta;
     else
-        tr->child++;
+        tr->child += delta;
 }
 
 /* Handle one stop; returns the signal to deliver on resuming. */
@@ -93,7 +112,7 @@ static int on_stop(struct tracer *tr, pid_t pid, int status)
     int sig = WSTOPSIG(status), event = status >> 16;
 
     if (sig == (SIGTRAP | 0x80)) {
-        on_entry(tr, t);
+        on_syscall(tr, t);
         return 0;
     }
     if (event == PTRACE_EVENT_EXEC) {

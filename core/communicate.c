@@ -17,11 +17,18 @@
 #include "internal.h"
 
 /* Input goes in slices the kernel accepts whole once POLLOUT is reported.
- * Output is read straight into its buffer, as much as the buffer has room
- * for and at least CPython's 32 KiB: a read takes whatever the pipe holds,
- * so a large pipe (pipesize) is drained in one call. */
+ * Output is read in CPython's 32 KiB, or in half the pipe when pipesize
+ * made it larger: reading a pipe empty each time stalls its writer until
+ * we come back, reading half of it lets the writer go on meanwhile (with
+ * the default 64 KiB pipe, reads of 64 KiB made a 256 MiB cat 1.3 times
+ * slower than reads of 32 KiB). */
 #define IN_CHUNK PIPE_BUF
 #define OUT_CHUNK 32768
+
+static size_t out_chunk(const struct spf_proc *p)
+{
+    return p->pipesize > 2 * OUT_CHUNK ? (size_t)p->pipesize / 2 : OUT_CHUNK;
+}
 
 static void close_stream(struct spf_proc *p, int s)
 {
@@ -58,19 +65,19 @@ static int write_input(struct spf_proc *p, size_t max)
     return 0;
 }
 
-/* Read once from stream s, making room for at least min bytes.  Returns
- * the count, 0 at end-of-file (the stream is then closed) or -errno; -EINTR
- * and -EAGAIN mean "nothing read, try again". */
-static ssize_t read_output(struct spf_proc *p, int s, size_t min)
+/* Read once from stream s (max bytes).  Returns the count, 0 at
+ * end-of-file (the stream is then closed) or -errno; -EINTR and -EAGAIN
+ * mean "nothing read, try again". */
+static ssize_t read_output(struct spf_proc *p, int s, size_t max)
 {
     struct spf__buf *b = &p->out[s];
     ssize_t n;
     int r;
 
     /* Make room, then read straight into the buffer. */
-    if ((r = spf__buf_reserve(b, min)) < 0)
+    if ((r = spf__buf_reserve(b, max)) < 0)
         return r;
-    n = read(p->fds[s], b->data + b->len, b->cap - b->len);
+    n = read(p->fds[s], b->data + b->len, max);
     if (n < 0)
         return -errno;
     b->len += (size_t)n;
@@ -109,7 +116,7 @@ static int serve(struct spf_proc *p, const struct pollfd *pfd, const int *which,
         if (!pfd[i].revents)
             continue;
         r = which[i] == 0 ? write_input(p, IN_CHUNK)
-                          : read_output(p, which[i], OUT_CHUNK);
+                          : read_output(p, which[i], out_chunk(p));
         if (r < 0 && r != -EINTR && r != -EAGAIN)
             return (int)r;
     }
@@ -127,7 +134,8 @@ static int serve_blocking(struct spf_proc *p, int s)
     ssize_t r;
 
     do
-        r = s == 0 ? write_input(p, SIZE_MAX) : read_output(p, s, OUT_CHUNK);
+        r = s == 0 ? write_input(p, SIZE_MAX)
+                   : read_output(p, s, out_chunk(p));
     while (r == -EINTR);
     return r < 0 ? (int)r : 0;
 }

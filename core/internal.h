@@ -28,6 +28,7 @@ struct spf_proc {
     int pidfd;  /* -1 when pidfd_open is not available */
     int fds[3]; /* parent ends: stdin (write), stdout, stderr (read) */
     bool captured[3];
+    int pipesize; /* the spawn's pipesize option: > 0 when set */
 
     /* Status, written only with waitlock held (CPython's _waitpid_lock):
      * two threads never both reap the child or overwrite the code. */

@@ -644,6 +644,7 @@ static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid,
     p->pidfd = pidfd >= 0 ? pidfd : (int)syscall(SYS_pidfd_open, pid, 0);
     if (p->pidfd < 0)
         p->pidfd = -1;
+    p->pipesize = sp->o->pipesize;
     p->fds[0] = sp->pipes[0][1];
     p->fds[1] = sp->pipes[1][0];
     p->fds[2] = sp->pipes[2][0];

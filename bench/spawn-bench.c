@@ -11,13 +11,15 @@
  * way (a benchmark reports, it is no timed test), 1 only when a contender
  * could not run at all.  --quick (or SPF_BENCH_QUICK=1) uses fewer rounds
  * and smaller sizes; SPF_BENCH_COMM_MIB and SPF_BENCH_BIG_MIB override the
- * communicate size and the big parent's memory.
+ * communicate size and the big parent's memory; SPF_BENCH_SECTIONS="13"
+ * runs sections 1 and 3 only.
  *
  * Internal modes, run in processes of their own: --server (a parent of a
  * given size that spawns on request) and --comm (one communicate, whose
  * peak memory is then its own).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <spawn.h>
@@ -457,22 +459,33 @@ static void server_stop(struct server *sv)
     spf_proc_free(sv->proc);
 }
 
-enum { B_EMPTY, B_BIG, B_FDS, B_EMPTY_PROC, B_FDS_PROC, B_EMPTY_FORK,
-       B_BIG_FORK, B_N };
+enum { B_EMPTY, B_BIG, B_FDS, B_RAW_EMPTY, B_RAW_BIG, B_EMPTY_PROC,
+       B_FDS_PROC, B_EMPTY_FORK, B_BIG_FORK, B_N };
 
+/*
+ * Short blocks, in an order that rotates every round: what runs just
+ * before a block (a 1 ms spawn that closes 19,000 fds, a fork of 4 GiB)
+ * changes its timing by a few percent, so each parent follows each of the
+ * others equally often.  The references, slow as they are, come every
+ * tenth round.
+ */
 static void big_rounds(struct server *sv, struct samples *s)
 {
-    int rounds = cfg.quick ? 4 : 10, per = cfg.quick ? 30 : 60;
+    int rounds = cfg.quick ? 60 : 150, per = 4;
 
     for (int r = 0; r < rounds; r++) {
-        server_ask(&sv[0], C_SPF, per, &s[B_EMPTY]);
-        server_ask(&sv[1], C_SPF, per, &s[B_BIG]);
-        server_ask(&sv[2], C_SPF, per, &s[B_FDS]);
+        for (int k = 0; k < 5; k++) {
+            int i = (r + k) % 5; /* B_EMPTY ... B_RAW_BIG */
+
+            server_ask(&sv[i % 3], i < 3 ? C_SPF : C_RAW, per, &s[i]);
+        }
+        if (r % 10 != 9)
+            continue;
         server_ask(&sv[0], C_PROCFD, 2, &s[B_EMPTY_PROC]);
-        if (r < 5)
+        if (r < 50)
             server_ask(&sv[2], C_PROCFD, 1, &s[B_FDS_PROC]);
         server_ask(&sv[0], C_FORK, 2, &s[B_EMPTY_FORK]);
-        if (r < 3)
+        if (r < 30)
             server_ask(&sv[1], C_FORK, 1, &s[B_BIG_FORK]);
     }
 }
@@ -502,6 +515,11 @@ static void section_big(void)
     figure(what, m[B_BIG], "us", s[B_BIG].n);
     figure("spf, parent with 19,000 fds, close_fds", m[B_FDS], "us",
            s[B_FDS].n);
+    figure("raw vfork, empty parent (reference)", m[B_RAW_EMPTY], "us",
+           s[B_RAW_EMPTY].n);
+    snprintf(what, sizeof(what), "raw vfork, %ld MiB parent (reference)",
+             cfg.big_mib);
+    figure(what, m[B_RAW_BIG], "us", s[B_RAW_BIG].n);
     figure("fork+exec, empty parent (reference)", m[B_EMPTY_FORK], "us",
            s[B_EMPTY_FORK].n);
     snprintf(what, sizeof(what), "fork+exec, %ld MiB parent (reference)",
@@ -519,6 +537,8 @@ static void section_big(void)
                       : (m[B_FDS_PROC] - m[B_EMPTY_PROC]) / NFDS;
     figure("/proc/self/fd: us per open fd (reference)", proc_per_fd, "us",
            0);
+    figure("raw big parent / empty parent (reference)",
+           ratio(m[B_RAW_BIG], m[B_RAW_EMPTY]), "x", 0);
     verdict("spf big parent / empty parent", ratio(m[B_BIG], m[B_EMPTY]), true,
             1.05);
     verdict("spf close_fds: us per open fd over baseline",
@@ -737,6 +757,42 @@ static long env_long(const char *name, long def)
     return v && *v ? strtol(v, NULL, 10) : def;
 }
 
+/*
+ * Sections 1 to 3 run on one CPU, the last we may use, and so do the
+ * processes they start: contenders then differ only in what they do, not
+ * in where the scheduler put them or whom they share a core with (two
+ * processes spawning alike differed by up to 20% unpinned, 1% pinned).
+ * Section 4 gets every CPU back: a pipeline is two processes at once.
+ */
+static cpu_set_t all_cpus;
+
+static void pin(bool one)
+{
+    cpu_set_t set;
+    int last = -1;
+
+    if (!one) {
+        sched_setaffinity(0, sizeof(all_cpus), &all_cpus);
+        return;
+    }
+    if (sched_getaffinity(0, sizeof(all_cpus), &all_cpus) < 0)
+        return;
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, &all_cpus))
+            last = c;
+    CPU_ZERO(&set);
+    CPU_SET(last, &set);
+    sched_setaffinity(0, sizeof(set), &set);
+}
+
+/* SPF_BENCH_SECTIONS, e.g. "13", runs those sections only. */
+static bool section_wanted(char n)
+{
+    const char *only = getenv("SPF_BENCH_SECTIONS");
+
+    return !only || !*only || strchr(only, n);
+}
+
 static void configure(int argc, char **argv)
 {
     const char *q = getenv("SPF_BENCH_QUICK");
@@ -770,10 +826,16 @@ int main(int argc, char **argv)
            cfg.quick ? " (quick run)" : "");
     printf("peers: python %s, node %s\n", cfg.python[0] ? cfg.python : "-",
            cfg.node[0] ? cfg.node : "-");
-    section_spawn();
-    section_syscalls();
-    section_big();
-    section_comm();
+    pin(true);
+    if (section_wanted('1'))
+        section_spawn();
+    if (section_wanted('2'))
+        section_syscalls();
+    if (section_wanted('3'))
+        section_big();
+    pin(false);
+    if (section_wanted('4'))
+        section_comm();
     if (cfg.failed)
         printf("\nspawn-bench: error: some contender failed to run\n");
     return cfg.failed ? 1 : 0;

@@ -148,8 +148,7 @@ static int by_posix_spawn(const char *path, struct pipes *p)
 
     posix_spawn_file_actions_init(&fa);
     for (int i = 0; i < p->n; i++)
-        posix_spawn_file_actions_adddup2(&fa, child_end(p, i),
-                                         target_fd(p, i));
+        posix_spawn_file_actions_adddup2(&fa, child_end(p, i), target_fd(p, i));
     r = posix_spawn(&pid, path, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (r != 0)

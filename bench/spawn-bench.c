@@ -116,12 +116,12 @@ static void verdict(const char *what, double v, bool le, double threshold)
     bool met = v >= 0 && (le ? v <= threshold : v >= threshold);
 
     if (v < 0) {
-        printf("  %-48s %10s    (%s %.2f)  MISSED: not measured\n", what,
-               "-", le ? "<=" : ">=", threshold);
+        printf("  %-48s %10s    (%s %.2f)  MISSED: not measured\n", what, "-",
+               le ? "<=" : ">=", threshold);
         return;
     }
-    printf("  %-48s %10.3f    (%s %.2f)  %s\n", what, v, le ? "<=" : ">=",
-           threshold, met ? "met" : "MISSED");
+    printf("  %-48s %10.3f    (%s %.2f)  %s\n", what, v,
+           le ? "<=" : ">=", threshold, met ? "met" : "MISSED");
 }
 
 static void skip(const char *what, const char *why)
@@ -184,7 +184,7 @@ static void parse_into(struct samples *s, const char *text)
 
 static const char py_spawn[] =
     "import subprocess, sys, time\n"
-    "t, n = sys.argv[1], int(sys.argv[2])\n"
+    "t, n = sys.argv[-2], int(sys.argv[-1])\n"
     "for i in range(n):\n"
     "    a = time.perf_counter_ns()\n"
     "    subprocess.run([t], stdout=subprocess.PIPE)\n"
@@ -202,20 +202,23 @@ static const char node_spawn[] =
     "console.log(out.join('\\n'));\n";
 
 /* One round of a peer: n spawns timed inside the interpreter, so its
- * start-up is not counted. */
+ * start-up is not counted.  Both scripts take their last two arguments
+ * (python keeps the "--" in sys.argv, node drops it). */
 static void peer_round(struct samples *s, bool node, int n)
 {
     char count[16];
-    const char *argv[] = {node ? cfg.node : cfg.python, node ? "-e" : "-c",
-                          node ? node_spawn : py_spawn, "--", cfg.target,
-                          count, NULL};
+    const char *argv[] = {node ? cfg.node : cfg.python,
+                          node ? "-e" : "-c",
+                          node ? node_spawn : py_spawn,
+                          "--",
+                          cfg.target,
+                          count,
+                          NULL};
     char *out;
 
     if (!argv[0][0])
         return;
     snprintf(count, sizeof(count), "%d", n);
-    if (!node) /* python -c takes its arguments without "--" */
-        argv[3] = cfg.target, argv[4] = count, argv[5] = NULL;
     out = capture(argv);
     parse_into(s, out);
     free(out);
@@ -237,8 +240,8 @@ static void spawn_rounds(struct samples *s)
     for (int r = 0; r < rounds; r++) {
         for (int i = 0; i < per; i++)
             for (int k = 0; k < 6; k++)
-                add(&s[k], contend_timed(order[k].c, cfg.target,
-                                         order[k].pipes));
+                add(&s[k],
+                    contend_timed(order[k].c, cfg.target, order[k].pipes));
         peer_round(&s[S_PY], false, per / 5);
         peer_round(&s[S_NODE], true, per / 5);
     }
@@ -256,14 +259,12 @@ static void section_spawn(void)
     figure("raw vfork+dup2+exec+wait, stdout pipe", m[S_RAW1], "us",
            s[S_RAW1].n);
     figure("spf_popen+wait, stdout pipe", m[S_SPF1], "us", s[S_SPF1].n);
-    figure("posix_spawn+wait, stdout pipe", m[S_POSIX1], "us",
-           s[S_POSIX1].n);
+    figure("posix_spawn+wait, stdout pipe", m[S_POSIX1], "us", s[S_POSIX1].n);
     figure("raw vfork+exec+wait, no pipe", m[S_RAW0], "us", s[S_RAW0].n);
     figure("spf_popen+wait, no pipe", m[S_SPF0], "us", s[S_SPF0].n);
     figure("posix_spawn+wait, no pipe", m[S_POSIX0], "us", s[S_POSIX0].n);
     if (cfg.python[0])
-        figure("CPython subprocess.run, stdout pipe", m[S_PY], "us",
-               s[S_PY].n);
+        figure("CPython subprocess.run, stdout pipe", m[S_PY], "us", s[S_PY].n);
     else
         skip("CPython subprocess.run", "python3 not found on PATH");
     if (cfg.node[0])
@@ -271,11 +272,11 @@ static void section_spawn(void)
     else
         skip("node spawnSync", "node not found on PATH");
     verdict("spf / raw, stdout pipe", ratio(m[S_SPF1], m[S_RAW1]), true, 1.10);
-    verdict("spf / posix_spawn, stdout pipe", ratio(m[S_SPF1], m[S_POSIX1]), true,
-            0.80);
+    verdict("spf / posix_spawn, stdout pipe", ratio(m[S_SPF1], m[S_POSIX1]),
+            true, 0.80);
     if (cfg.python[0])
-        figure("CPython / spf (for information)", ratio(m[S_PY], m[S_SPF1]), "x",
-               0);
+        figure("CPython / spf (for information)", ratio(m[S_PY], m[S_SPF1]),
+               "x", 0);
     if (cfg.node[0])
         figure("node / spf (for information)", ratio(m[S_NODE], m[S_SPF1]), "x",
                0);
@@ -459,8 +460,18 @@ static void server_stop(struct server *sv)
     spf_proc_free(sv->proc);
 }
 
-enum { B_EMPTY, B_BIG, B_FDS, B_RAW_EMPTY, B_RAW_BIG, B_EMPTY_PROC,
-       B_FDS_PROC, B_EMPTY_FORK, B_BIG_FORK, B_N };
+enum {
+    B_EMPTY,
+    B_BIG,
+    B_FDS,
+    B_RAW_EMPTY,
+    B_RAW_BIG,
+    B_EMPTY_PROC,
+    B_FDS_PROC,
+    B_EMPTY_FORK,
+    B_BIG_FORK,
+    B_N
+};
 
 /*
  * Short blocks, in an order that rotates every round: what runs just
@@ -527,22 +538,19 @@ static void section_big(void)
     figure(what, m[B_BIG_FORK], "us", s[B_BIG_FORK].n);
     figure("/proc/self/fd close, empty (reference)", m[B_EMPTY_PROC], "us",
            s[B_EMPTY_PROC].n);
-    figure("/proc/self/fd close, 19,000 fds (reference)", m[B_FDS_PROC],
-           "us", s[B_FDS_PROC].n);
-    per_fd = m[B_FDS] < 0 || m[B_EMPTY] < 0
-                 ? -1
-                 : (m[B_FDS] - m[B_EMPTY]) / NFDS;
+    figure("/proc/self/fd close, 19,000 fds (reference)", m[B_FDS_PROC], "us",
+           s[B_FDS_PROC].n);
+    per_fd =
+        m[B_FDS] < 0 || m[B_EMPTY] < 0 ? -1 : (m[B_FDS] - m[B_EMPTY]) / NFDS;
     proc_per_fd = m[B_FDS_PROC] < 0 || m[B_EMPTY_PROC] < 0
                       ? -1
                       : (m[B_FDS_PROC] - m[B_EMPTY_PROC]) / NFDS;
-    figure("/proc/self/fd: us per open fd (reference)", proc_per_fd, "us",
-           0);
+    figure("/proc/self/fd: us per open fd (reference)", proc_per_fd, "us", 0);
     figure("raw big parent / empty parent (reference)",
            ratio(m[B_RAW_BIG], m[B_RAW_EMPTY]), "x", 0);
     verdict("spf big parent / empty parent", ratio(m[B_BIG], m[B_EMPTY]), true,
             1.05);
-    verdict("spf close_fds: us per open fd over baseline",
-            per_fd, true, 0.13);
+    verdict("spf close_fds: us per open fd over baseline", per_fd, true, 0.13);
     for (int k = 0; k < B_N; k++)
         free(s[k].v);
 }
@@ -582,8 +590,7 @@ static int comm_spf(const char *file, int pipesize)
         return 1;
     r = spf_proc_communicate(p, NULL, 0, SPF_FOREVER);
     t = mono_ns() - t0;
-    printf("%" PRId64 " %zu %ld\n", t, spf_proc_output(p, 1).len,
-           peak_rss());
+    printf("%" PRId64 " %zu %ld\n", t, spf_proc_output(p, 1).len, peak_rss());
     spf_proc_free(p);
     return r < 0;
 }
@@ -645,8 +652,8 @@ struct comm_result {
 static void comm_once(int k, const char *file, struct comm_result *res)
 {
     static const char *const kinds[] = {"spf", "spf1m", "pipe1m"};
-    const char *own[] = {cfg.self, "--comm", k < M_PY ? kinds[k] : "",
-                         file, NULL};
+    const char *own[] = {cfg.self, "--comm", k < M_PY ? kinds[k] : "", file,
+                         NULL};
     const char *py[] = {cfg.python, "-c", py_comm, file, NULL};
     long long ns;
     long len, peak;
@@ -712,14 +719,13 @@ static void comm_report(struct comm_result *res, long size)
     verdict("spf 1 MiB pipe / shell pipeline (GB/s)",
             ratio(gbs[M_SPF1M], gbs[M_PIPE]), false, 4);
     if (cfg.python[0])
-        verdict("spf default pipe / CPython (GB/s)", ratio(gbs[M_SPF], gbs[M_PY]),
-                false, 5);
+        verdict("spf default pipe / CPython (GB/s)",
+                ratio(gbs[M_SPF], gbs[M_PY]), false, 5);
     for (int k = M_SPF; k <= M_SPF1M; k++)
         verdict(k == M_SPF ? "spf peak / (1.1 x kept + 16 MiB), default"
                            : "spf peak / (1.1 x kept + 16 MiB), 1 MiB",
-                res[k].len > 0
-                    ? res[k].peak / (1.1 * res[k].len + 16.0 * MIB)
-                    : -1,
+                res[k].len > 0 ? res[k].peak / (1.1 * res[k].len + 16.0 * MIB)
+                               : -1,
                 true, 1.0);
 }
 
@@ -733,7 +739,8 @@ static void section_comm(void)
     int rounds = cfg.quick ? 3 : 5;
 
     printf("\n4. communicate: cat of a %ld MiB file, all kept in memory "
-           "(GB/s = 10^9 B/s)\n", cfg.comm_mib);
+           "(GB/s = 10^9 B/s)\n",
+           cfg.comm_mib);
     if (make_big_file(path, (size_t)size) < 0) {
         printf("  could not write %s: %s\n", path, strerror(errno));
         cfg.failed = true;

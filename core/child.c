@@ -30,8 +30,8 @@
 
 extern char **environ;
 
-_Noreturn static void report_and_die(const struct spf__child_plan *p,
-                                     int err, enum spf__step step)
+_Noreturn static void report_and_die(const struct spf__child_plan *p, int err,
+                                     enum spf__step step)
 {
     char rec[SPF__RECORD_MAX];
     size_t len;

@@ -46,8 +46,8 @@ static void close_stream(struct spf_proc *p, int s)
 static int write_input(struct spf_proc *p, size_t max)
 {
     size_t left = p->input_len - p->input_off;
-    ssize_t n = write(p->fds[0], p->input + p->input_off,
-                      left < max ? left : max);
+    ssize_t n =
+        write(p->fds[0], p->input + p->input_off, left < max ? left : max);
 
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN)
@@ -134,8 +134,7 @@ static int serve_blocking(struct spf_proc *p, int s)
     ssize_t r;
 
     do
-        r = s == 0 ? write_input(p, SIZE_MAX)
-                   : read_output(p, s, out_chunk(p));
+        r = s == 0 ? write_input(p, SIZE_MAX) : read_output(p, s, out_chunk(p));
     while (r == -EINTR);
     return r < 0 ? (int)r : 0;
 }

@@ -85,8 +85,8 @@ struct spf_popen_opts {
     int umask;            /* -1 (default): unchanged */
     bool restore_signals; /* default true: SIGPIPE, SIGXFSZ to SIG_DFL */
     bool allow_vfork;     /* default true: share memory until exec */
-    int pipesize; /* > 0: F_SETPIPE_SZ on every pipe made (CPython's
-                     pipesize); -1 (default) or 0: the kernel's size */
+    int pipesize;         /* > 0: F_SETPIPE_SZ on every pipe made (CPython's
+                             pipesize); -1 (default) or 0: the kernel's size */
 };
 
 void spf_popen_opts_init(struct spf_popen_opts *o);

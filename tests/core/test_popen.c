@@ -542,8 +542,7 @@ static void *spawner(void *arg)
             spf_spawn_error_clear(&e);
             continue;
         }
-        bad += i % 2 || spf_proc_wait(p, SPF_FOREVER, &code) < 0 ||
-               code != 7;
+        bad += i % 2 || spf_proc_wait(p, SPF_FOREVER, &code) < 0 || code != 7;
         spf_proc_free(p);
     }
     return (void *)bad;

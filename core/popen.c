@@ -544,15 +544,29 @@ static int errpipe_record(struct spawn *sp, struct spf__buf *rec)
     return r;
 }
 
+/* A child killed by a signal before its first instruction (a Ctrl-C to
+ * the process group, say) never marks the report started.  Looked at
+ * without reaping it: its status is for spf_proc_wait. */
+static bool killed_at_birth(pid_t pid)
+{
+    siginfo_t si = {0};
+
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           si.si_pid == pid &&
+           (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED);
+}
+
 /* The record a child sharing our memory left there.  A forged record goes
  * through a pipe of its own behind it, so that it is read exactly as one
  * from the errpipe would be. */
-static int shared_record(struct spawn *sp, struct spf__buf *rec)
+static int shared_record(struct spawn *sp, pid_t pid, struct spf__buf *rec)
 {
     const struct spf_str *forged = forged_bytes();
     int r;
 
     close_child_side(sp);
+    if (!sp->report.started && killed_at_birth(pid))
+        return 0; /* as an errpipe closed with nothing in it */
     if (!sp->report.started) {
         /* XXX: the clone did not share our memory after all; the record,
          * if any, is lost.  This child is stopped like one whose errpipe
@@ -599,7 +613,8 @@ static int finish(struct spawn *sp, pid_t pid, struct spf_spawn_error *e)
     struct spf__buf rec = {0};
     int r;
 
-    r = sp->plan.report ? shared_record(sp, &rec) : errpipe_record(sp, &rec);
+    r = sp->plan.report ? shared_record(sp, pid, &rec)
+                        : errpipe_record(sp, &rec);
     if (r == 0 && rec.len == 0) {
         spf__buf_free(&rec);
         return 0;

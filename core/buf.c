@@ -17,7 +17,9 @@ int spf__buf_reserve(struct spf__buf *b, size_t len)
             cap *= 2;
         }
         /* One spare byte keeps the data NUL-terminated for callers that
-         * treat it as text. */
+         * treat it as text.  Doubling costs no copy where it matters: the
+         * C library moves a large block with mremap(2), and what was never
+         * touched is never resident (spf__buf_trim gives it back). */
         n = realloc(b->data, cap + 1);
         if (!n)
             return -ENOMEM;
@@ -26,6 +28,20 @@ int spf__buf_reserve(struct spf__buf *b, size_t len)
         b->data[b->len] = '\0';
     }
     return 0;
+}
+
+void spf__buf_trim(struct spf__buf *b)
+{
+    char *n;
+
+    if (!b->data || b->cap == b->len)
+        return;
+    /* Shrinking in place: the C library neither moves nor copies. */
+    n = realloc(b->data, b->len + 1);
+    if (n) {
+        b->data = n;
+        b->cap = b->len;
+    }
 }
 
 int spf__buf_append(struct spf__buf *b, const void *data, size_t len)

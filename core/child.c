@@ -6,9 +6,10 @@
  * no locks, no libfiu, no function that may take a lock inside the C
  * library; only direct system-call wrappers and plain memory.  The child
  * may share the parent's memory (CLONE_VM): it never writes to memory it
- * did not get on its own stack, except errno.  The parent prepared the
- * plan; a failure is reported as one record written with one write(2)
- * to the errpipe, then the child exits with status 255.
+ * did not get on its own stack, except errno and the plan's report.  The
+ * parent prepared the plan; a failure is reported as one record, written
+ * with one write(2) to the errpipe or, when the plan has a report (the
+ * memory is shared), stored there; then the child exits with status 255.
  *
  * tests/core/child-symbols checks the undefined symbols of this file
  * against core/child.allow.
@@ -17,7 +18,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdint.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -27,15 +30,22 @@
 
 extern char **environ;
 
-_Noreturn static void report_and_die(int fd, int err, enum spf__step step)
+_Noreturn static void report_and_die(const struct spf__child_plan *p, int err,
+                                     enum spf__step step)
 {
     char rec[SPF__RECORD_MAX];
-    size_t len = spf__record_encode(rec, err, step);
+    size_t len;
 
+    /* The parent is suspended until we exit, and reads the report after. */
+    if (p->report) {
+        p->report->len = spf__record_encode(p->report->data, err, step);
+        _exit(255);
+    }
+    len = spf__record_encode(rec, err, step);
     /* One write: the record is far below PIPE_BUF, so it is atomic.  Only
      * EINTR is retried; any other failure leaves the parent an empty pipe
      * and an exit status of 255 to find. */
-    while (write(fd, rec, len) < 0 && errno == EINTR)
+    while (write(p->errpipe_w, rec, len) < 0 && errno == EINTR)
         ;
     _exit(255);
 }
@@ -69,14 +79,6 @@ static int inherit_passed(const struct spf__child_plan *p)
         if (err)
             return err;
     }
-    return 0;
-}
-
-static int close_parent_ends(const struct spf__child_plan *p)
-{
-    for (int i = 0; i < 4; i++)
-        if (p->parent_end[i] >= 0 && close(p->parent_end[i]) < 0)
-            return errno;
     return 0;
 }
 
@@ -120,11 +122,13 @@ static void set_default(int sig)
  * Handlers the parent installed must never run in the child: a signal
  * arriving before exec would run parent code on memory the parent may
  * share.  Signals are blocked (by the parent) until this is done; then the
- * parent's mask is restored, which exec keeps.
+ * parent's mask is restored, which exec keeps.  After clone3 with
+ * CLONE_CLEAR_SIGHAND the kernel did both halves: no handler survived the
+ * clone and nothing was blocked.
  */
 static int reset_signals(const struct spf__child_plan *p)
 {
-    for (int sig = 1; sig < NSIG; sig++) {
+    for (int sig = 1; sig < NSIG && !p->sighand_cleared; sig++) {
         struct sigaction sa;
 
         if (sig == SIGKILL || sig == SIGSTOP)
@@ -139,7 +143,8 @@ static int reset_signals(const struct spf__child_plan *p)
         set_default(SIGPIPE);
         set_default(SIGXFSZ);
     }
-    if (sigprocmask(SIG_SETMASK, &p->parent_mask, NULL) < 0)
+    if (!p->sighand_cleared &&
+        sigprocmask(SIG_SETMASK, &p->parent_mask, NULL) < 0)
         return errno;
     return 0;
 }
@@ -212,6 +217,15 @@ static void close_from_proc(const int *keep, size_t n_keep)
 
 static void close_brute(const int *keep, size_t n_keep, int max_fd)
 {
+    struct rlimit rl;
+
+    /* -1: the limit, asked here rather than on every spawn in the parent,
+     * since close_range or /proc/self/fd nearly always spare us this. */
+    if (max_fd < 0)
+        max_fd = syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, &rl) == 0 &&
+                         rl.rlim_cur > 0 && rl.rlim_cur < INT_MAX
+                     ? (int)rl.rlim_cur
+                     : 256;
     for (int fd = 3; fd < max_fd; fd++)
         if (!is_kept(keep, n_keep, fd))
             close(fd);
@@ -265,24 +279,24 @@ _Noreturn static void exec_candidates(const struct spf__child_plan *p)
         if (!first && last != ENOENT && last != ENOTDIR)
             first = last;
     }
-    report_and_die(p->errpipe_w, first ? first : last, SPF__STEP_EXEC);
+    report_and_die(p, first ? first : last, SPF__STEP_EXEC);
 }
 
 _Noreturn void spf__child_exec_or_die(const struct spf__child_plan *p)
 {
     int err;
 
-    /* The order is CPython's child_exec (reference section 1.2). */
-    if ((err = inherit_passed(p)) || (err = close_parent_ends(p)) ||
-        (err = plumb_std(p)))
-        report_and_die(p->errpipe_w, err, SPF__STEP_OTHER);
+    /* The order is CPython's child_exec (reference section 1.2), less its
+     * closing of the parent's pipe ends: ours are close-on-exec. */
+    if ((err = inherit_passed(p)) || (err = plumb_std(p)))
+        report_and_die(p, err, SPF__STEP_OTHER);
     if (p->cwd && chdir(p->cwd) < 0)
-        report_and_die(p->errpipe_w, errno, SPF__STEP_CHDIR);
+        report_and_die(p, errno, SPF__STEP_CHDIR);
     if (p->umask >= 0)
         umask((mode_t)p->umask);
     if ((err = reset_signals(p)) || (err = session_and_group(p)) ||
         (err = identity(p)))
-        report_and_die(p->errpipe_w, err, SPF__STEP_OTHER);
+        report_and_die(p, err, SPF__STEP_OTHER);
     if (p->close_fds)
         spf__child_close_fds(p->keep, p->n_keep, p->max_fd, 0);
     exec_candidates(p);
@@ -290,5 +304,9 @@ _Noreturn void spf__child_exec_or_die(const struct spf__child_plan *p)
 
 int spf__child_main(void *arg)
 {
-    spf__child_exec_or_die(arg);
+    const struct spf__child_plan *p = arg;
+
+    if (p->report)
+        p->report->started = true;
+    spf__child_exec_or_die(p);
 }

@@ -16,10 +16,19 @@
 #include "deadline.h"
 #include "internal.h"
 
-/* Input goes in slices the kernel accepts whole once POLLOUT is reported;
- * output is read in CPython's 32 KiB. */
+/* Input goes in slices the kernel accepts whole once POLLOUT is reported.
+ * Output is read in CPython's 32 KiB, or in half the pipe when pipesize
+ * made it larger: reading a pipe empty each time stalls its writer until
+ * we come back, reading half of it lets the writer go on meanwhile (with
+ * the default 64 KiB pipe, reads of 64 KiB made a 256 MiB cat 1.3 times
+ * slower than reads of 32 KiB). */
 #define IN_CHUNK PIPE_BUF
 #define OUT_CHUNK 32768
+
+static size_t out_chunk(const struct spf_proc *p)
+{
+    return p->pipesize > 2 * OUT_CHUNK ? (size_t)p->pipesize / 2 : OUT_CHUNK;
+}
 
 static void close_stream(struct spf_proc *p, int s)
 {
@@ -27,17 +36,22 @@ static void close_stream(struct spf_proc *p, int s)
         close(p->fds[s]);
         p->fds[s] = -1;
     }
+    /* No more output comes: the room kept for it goes back. */
+    if (s > 0)
+        spf__buf_trim(&p->out[s]);
 }
 
-static int write_input(struct spf_proc *p)
+/* Write one slice of at most max bytes.  Returns 0 or -errno; -EINTR and
+ * -EAGAIN mean "nothing written, try again". */
+static int write_input(struct spf_proc *p, size_t max)
 {
     size_t left = p->input_len - p->input_off;
-    ssize_t n = write(p->fds[0], p->input + p->input_off,
-                      left < IN_CHUNK ? left : IN_CHUNK);
+    ssize_t n =
+        write(p->fds[0], p->input + p->input_off, left < max ? left : max);
 
     if (n < 0) {
         if (errno == EINTR || errno == EAGAIN)
-            return 0;
+            return -errno;
         /* The child stopped reading: not an error (bpo-10963); keep
          * reading its output. */
         if (errno != EPIPE)
@@ -52,7 +66,8 @@ static int write_input(struct spf_proc *p)
 }
 
 /* Read once from stream s (max bytes).  Returns the count, 0 at
- * end-of-file (the stream is then closed), or -errno. */
+ * end-of-file (the stream is then closed) or -errno; -EINTR and -EAGAIN
+ * mean "nothing read, try again". */
 static ssize_t read_output(struct spf_proc *p, int s, size_t max)
 {
     struct spf__buf *b = &p->out[s];
@@ -64,7 +79,7 @@ static ssize_t read_output(struct spf_proc *p, int s, size_t max)
         return r;
     n = read(p->fds[s], b->data + b->len, max);
     if (n < 0)
-        return errno == EINTR || errno == EAGAIN ? -EAGAIN : -errno;
+        return -errno;
     b->len += (size_t)n;
     b->data[b->len] = '\0';
     p->read_any[s] = true;
@@ -100,12 +115,28 @@ static int serve(struct spf_proc *p, const struct pollfd *pfd, const int *which,
             return -EBADF;
         if (!pfd[i].revents)
             continue;
-        r = which[i] == 0 ? write_input(p)
-                          : read_output(p, which[i], OUT_CHUNK);
-        if (r < 0 && r != -EAGAIN)
+        r = which[i] == 0 ? write_input(p, IN_CHUNK)
+                          : read_output(p, which[i], out_chunk(p));
+        if (r < 0 && r != -EINTR && r != -EAGAIN)
             return (int)r;
     }
     return 0;
+}
+
+/*
+ * One stream and no deadline: there is nothing to multiplex, so the read
+ * or the write itself blocks, without poll(2), as CPython's communicate
+ * does in that case.  Returns 0, -EAGAIN when the caller made the pipe
+ * non-blocking (then poll is needed after all), or -errno.
+ */
+static int serve_blocking(struct spf_proc *p, int s)
+{
+    ssize_t r;
+
+    do
+        r = s == 0 ? write_input(p, SIZE_MAX) : read_output(p, s, out_chunk(p));
+    while (r == -EINTR);
+    return r < 0 ? (int)r : 0;
 }
 
 /* Move data until every pipe is closed (0) or the deadline passes
@@ -115,6 +146,7 @@ static int pump(struct spf_proc *p, int64_t deadline)
 {
     struct pollfd pfd[3];
     int which[3];
+    bool may_block = deadline == SPF_FOREVER;
 
     for (;;) {
         size_t n = poll_set(p, pfd, which);
@@ -122,6 +154,13 @@ static int pump(struct spf_proc *p, int64_t deadline)
 
         if (n == 0)
             return 0;
+        if (n == 1 && may_block) {
+            if ((r = serve_blocking(p, which[0])) == -EAGAIN)
+                may_block = false;
+            else if (r < 0)
+                return r;
+            continue;
+        }
         if (spf__remaining_ns(deadline) < 0)
             return -ETIMEDOUT;
         r = poll(pfd, n, spf__remaining_poll_ms(deadline));
@@ -160,7 +199,7 @@ static int at_deadline(struct spf_proc *p)
 
             do
                 got = read_output(p, s, (size_t)avail);
-            while (got == -EAGAIN);
+            while (got == -EINTR || got == -EAGAIN);
             if (got < 0)
                 return (int)got;
         }

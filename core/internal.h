@@ -19,6 +19,8 @@ struct spf__buf {
 /* Make room for len more bytes (plus a terminating NUL). */
 int spf__buf_reserve(struct spf__buf *b, size_t len);
 int spf__buf_append(struct spf__buf *b, const void *data, size_t len);
+/* Release the room beyond the data (and its NUL), if the C library can. */
+void spf__buf_trim(struct spf__buf *b);
 void spf__buf_free(struct spf__buf *b);
 
 struct spf_proc {
@@ -26,6 +28,7 @@ struct spf_proc {
     int pidfd;  /* -1 when pidfd_open is not available */
     int fds[3]; /* parent ends: stdin (write), stdout, stderr (read) */
     bool captured[3];
+    int pipesize; /* the spawn's pipesize option: > 0 when set */
 
     /* Status, written only with waitlock held (CPython's _waitpid_lock):
      * two threads never both reap the child or overwrite the code. */

@@ -2,13 +2,25 @@
  * spf_popen(): the parent's half of a spawn.
  *
  * Everything that allocates happens here, before the child exists: argv,
- * envp, the exec candidates, the fd plan.  Then all signals are blocked,
- * the child is created (sharing our memory until it execs, when allowed),
- * the mask is restored, and the errpipe is read to end-of-file.  An empty
- * pipe means the exec succeeded; anything else is the child's error record,
- * decoded after the child has been reaped.  Every failure path releases
- * every fd it created and leaves no zombie.
+ * envp, the exec candidates, the fd plan.  Then the child is created one
+ * of two ways:
+ *
+ * - the fast path, clone3(CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND |
+ *   CLONE_PIDFD) on a stack kept per thread: the kernel resets the
+ *   child's handlers, so no signal is blocked; the child shares our
+ *   memory until it execs, so its error record comes back through that
+ *   memory and no errpipe is made; the pidfd comes with the child.
+ * - elsewhere (no clone3, no trampoline for this architecture, valgrind,
+ *   vfork not allowed, or clone(2) interposed by a fault injector or a
+ *   tracer that expects to see our spawns): all signals are blocked, the
+ *   child is made with clone(CLONE_VM | CLONE_VFORK) or fork, the mask is
+ *   restored and the errpipe is read to end-of-file.
+ *
+ * No record means the exec succeeded; a record is decoded after the child
+ * has been reaped.  Every failure path releases every fd it created and
+ * leaves no zombie.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -20,6 +32,10 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#if defined(__has_include) && __has_include(<gnu/lib-names.h>)
+#include <gnu/lib-names.h>
+#endif
 
 #include "child.h"
 #include "errpipe.h"
@@ -47,6 +63,18 @@
  * plus whatever a fault-injection preload wraps around those calls. */
 #define CHILD_STACK_SIZE (256 * 1024)
 
+/* clone3's flag, in case the C library's headers predate it. */
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND 0x100000000ULL
+#endif
+
+/* struct clone_args up to CLONE_ARGS_SIZE_VER0 (linux/sched.h), kept
+ * here so that <sched.h> and <linux/sched.h> need not meet. */
+struct clone3_args {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack,
+        stack_size, tls;
+};
+
 struct spawn {
     const struct spf_popen_opts *o;
     char **argv, **envp, **cands;
@@ -56,6 +84,7 @@ struct spawn {
     int pipes[3][2]; /* [stream][0: read end, 1: write end] */
     int devnull;
     int errpipe[2];
+    struct spf__child_report report; /* the fast path's errpipe */
     struct spf__child_plan plan;
 };
 
@@ -155,19 +184,21 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The fds the child keeps through close_fds: pass_fds and the errpipe,
- * sorted and unique. */
+/* The fds the child keeps through close_fds: pass_fds and the errpipe
+ * when there is one, sorted and unique. */
 static int prepare_keep(struct spawn *sp)
 {
     const struct spf_popen_opts *o = sp->o;
     size_t n = 0;
 
+    free(sp->keep);
     sp->keep = malloc((o->n_pass_fds + 1) * sizeof(int));
     if (!sp->keep)
         return -ENOMEM;
     for (size_t i = 0; i < o->n_pass_fds; i++)
         sp->keep[n++] = o->pass_fds[i];
-    sp->keep[n++] = sp->errpipe[1];
+    if (sp->errpipe[1] >= 0)
+        sp->keep[n++] = sp->errpipe[1];
     qsort(sp->keep, n, sizeof(int), cmp_int);
     sp->plan.n_keep = 0;
     for (size_t i = 0; i < n; i++)
@@ -209,7 +240,6 @@ static int make_std(struct spawn *sp, int i)
             fcntl(sp->pipes[i][1], F_SETPIPE_SZ, sp->o->pipesize) < 0)
             return -errno;
         sp->plan.std_src[i] = sp->pipes[i][i == 0 ? 0 : 1];
-        sp->plan.parent_end[i] = sp->pipes[i][i == 0 ? 1 : 0];
         return 0;
     case SPF_STDIO_DEVNULL:
         if (sp->devnull < 0 &&
@@ -237,9 +267,16 @@ static int prepare_fds(struct spawn *sp)
     for (int i = 0; i < 3; i++)
         if ((r = make_std(sp, i)) < 0)
             return r;
+    return prepare_keep(sp);
+}
+
+/* The errpipe, for a child that does not share our memory. */
+static int prepare_errpipe(struct spawn *sp)
+{
+    int r;
+
     if ((r = make_errpipe(sp)) < 0)
         return r;
-    sp->plan.parent_end[3] = sp->errpipe[0];
     sp->plan.errpipe_w = sp->errpipe[1];
     return prepare_keep(sp);
 }
@@ -268,7 +305,6 @@ static int prepare_identity(struct spawn *sp)
 static void prepare_plan(struct spawn *sp)
 {
     const struct spf_popen_opts *o = sp->o;
-    long max = sysconf(_SC_OPEN_MAX);
 
     sp->plan.argv = sp->argv;
     sp->plan.envp = sp->envp;
@@ -276,7 +312,7 @@ static void prepare_plan(struct spawn *sp)
     sp->plan.cwd = sp->cwd;
     /* pass_fds forces close_fds, as in CPython (with its warning). */
     sp->plan.close_fds = o->close_fds || o->n_pass_fds;
-    sp->plan.max_fd = max > 0 && max < INT_MAX ? (int)max : 256;
+    sp->plan.max_fd = -1;
     sp->plan.new_session = o->start_new_session;
     sp->plan.pgid = o->process_group >= 0 ? o->process_group : -1;
     sp->plan.umask = o->umask >= 0 ? o->umask : -1;
@@ -289,12 +325,11 @@ static void spawn_init(struct spawn *sp, const struct spf_popen_opts *o)
     sp->o = o;
     sp->devnull = -1;
     sp->errpipe[0] = sp->errpipe[1] = -1;
+    sp->plan.errpipe_w = -1;
     for (int i = 0; i < 3; i++) {
         sp->pipes[i][0] = sp->pipes[i][1] = -1;
         sp->plan.std_src[i] = -1;
     }
-    for (int i = 0; i < 4; i++)
-        sp->plan.parent_end[i] = -1;
 }
 
 /* Close what only the child needed: the errpipe's write end, the child's
@@ -379,6 +414,116 @@ static pid_t start_child(struct spawn *sp)
 }
 
 /*
+ * The fast path.  Its state is decided once per process: 0 not yet, 1
+ * usable, -1 not (clone(2) is interposed, or clone3 was refused for good).
+ */
+static int fast_state;
+
+/* Whoever wraps clone(2) (the fault preload, a sandbox, a tracer) wants
+ * to see our children made; a raw clone3 would go around it. */
+static bool clone_interposed(void)
+{
+#ifdef LIBC_SO
+    void *libc = dlopen(LIBC_SO, RTLD_LAZY | RTLD_NOLOAD);
+    bool r = false;
+
+    if (libc) {
+        r = dlsym(RTLD_DEFAULT, "clone") != dlsym(libc, "clone");
+        dlclose(libc);
+    }
+    return r;
+#else
+    return false;
+#endif
+}
+
+static bool fast_usable(const struct spf_popen_opts *o)
+{
+    int state = __atomic_load_n(&fast_state, __ATOMIC_RELAXED);
+
+    /* valgrind refuses clone3 with ENOSYS anyway. */
+    if (!SPF__HAVE_CLONE3_RUN || !spf__popen_shares_memory(o) ||
+        RUNNING_ON_VALGRIND)
+        return false;
+    if (state == 0) {
+        state = clone_interposed() ? -1 : 1;
+        __atomic_store_n(&fast_state, state, __ATOMIC_RELAXED);
+    }
+    return state > 0;
+}
+
+/* One stack per thread, made on its first spawn and kept: a thread makes
+ * one child at a time and is suspended while the child runs on it.  A
+ * guard page below catches an overflow. */
+static pthread_key_t stack_key;
+static bool stack_key_made;
+static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
+
+static void stack_release(void *stack)
+{
+    munmap((char *)stack - 4096, CHILD_STACK_SIZE + 4096);
+}
+
+static void stack_key_make(void)
+{
+    stack_key_made = pthread_key_create(&stack_key, stack_release) == 0;
+}
+
+static void *thread_stack(void)
+{
+    char *s;
+
+    if (pthread_once(&stack_once, stack_key_make) != 0 || !stack_key_made)
+        return NULL;
+    if ((s = pthread_getspecific(stack_key)))
+        return s;
+    s = mmap(NULL, CHILD_STACK_SIZE + 4096, PROT_NONE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (s == MAP_FAILED)
+        return NULL;
+    if (mprotect(s + 4096, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE) < 0 ||
+        pthread_setspecific(stack_key, s + 4096) != 0) {
+        munmap(s, CHILD_STACK_SIZE + 4096);
+        return NULL;
+    }
+    return s + 4096;
+}
+
+/* Create the child by the fast path: its pid, or -errno when it could
+ * not (the caller then takes the errpipe path). */
+static pid_t start_fast(struct spawn *sp, int *ret_pidfd)
+{
+#if SPF__HAVE_CLONE3_RUN
+    char *stack = thread_stack();
+    struct clone3_args args = {
+        .flags = CLONE_VM | CLONE_VFORK | CLONE_CLEAR_SIGHAND | CLONE_PIDFD,
+        .pidfd = (uintptr_t)ret_pidfd,
+        .exit_signal = SIGCHLD,
+        .stack = (uintptr_t)stack,
+        .stack_size = CHILD_STACK_SIZE,
+    };
+    long pid;
+
+    if (!stack)
+        return -ENOMEM;
+    sp->plan.report = &sp->report;
+    sp->plan.sighand_cleared = true;
+    pid = spf__clone3_run(&args, sizeof(args), spf__child_main, &sp->plan);
+    if (pid >= 0)
+        return (pid_t)pid;
+    sp->plan.report = NULL;
+    sp->plan.sighand_cleared = false;
+    /* A kernel before 5.5 (EINVAL: no CLONE_CLEAR_SIGHAND), before 5.3
+     * or a seccomp filter (ENOSYS, EPERM) will not change its mind. */
+    if (pid == -ENOSYS || pid == -EINVAL || pid == -EPERM || pid == -E2BIG)
+        __atomic_store_n(&fast_state, -1, __ATOMIC_RELAXED);
+    return (pid_t)pid;
+#else
+    return -ENOSYS;
+#endif
+}
+
+/*
  * libfiu point "spf/errpipe/forge": write the bytes of the struct spf_str
  * given as failinfo into the errpipe, as if the child had written them.
  * This reaches the decoder's garbled-record paths that no system call
@@ -388,19 +533,20 @@ static pid_t start_child(struct spawn *sp)
 
 const char *const spf_fiu_points[] = {FIU_FORGE, NULL};
 
-static void forge_record(int fd)
+static const struct spf_str *forged_bytes(void)
 {
     const struct spf_str *data;
 
     if (!fiu_fail(FIU_FORGE))
-        return;
+        return NULL;
     data = fiu_failinfo();
-    if (!data || !data->ptr)
-        return;
-    if (data->len > 65536)
-        fcntl(fd, F_SETPIPE_SZ, (int)data->len);
-    for (size_t off = 0; off < data->len;) {
-        ssize_t n = write(fd, data->ptr + off, data->len - off);
+    return data && data->ptr ? data : NULL;
+}
+
+static void write_all(int fd, const char *data, size_t len)
+{
+    for (size_t off = 0; off < len;) {
+        ssize_t n = write(fd, data + off, len - off);
 
         if (n < 0 && errno == EINTR)
             continue;
@@ -408,6 +554,71 @@ static void forge_record(int fd)
             break;
         off += (size_t)n;
     }
+}
+
+static void forge_record(int fd, const struct spf_str *data, size_t before)
+{
+    if (before + data->len > 65536)
+        fcntl(fd, F_SETPIPE_SZ, (int)(before + data->len));
+    write_all(fd, data->ptr, data->len);
+}
+
+/* Read the errpipe to end-of-file. */
+static int errpipe_record(struct spawn *sp, struct spf__buf *rec)
+{
+    const struct spf_str *forged = forged_bytes();
+    int r;
+
+    if (forged)
+        forge_record(sp->errpipe[1], forged, 0);
+    close_child_side(sp);
+    r = spf__errpipe_read(sp->errpipe[0], rec);
+    close_fd(&sp->errpipe[0]);
+    return r;
+}
+
+/* A child killed by a signal before its first instruction (a Ctrl-C to
+ * the process group, say) never marks the report started.  Looked at
+ * without reaping it: its status is for spf_proc_wait. */
+static bool killed_at_birth(pid_t pid)
+{
+    siginfo_t si = {0};
+
+    return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+           si.si_pid == pid &&
+           (si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED);
+}
+
+/* The record a child sharing our memory left there.  A forged record goes
+ * through a pipe of its own behind it, so that it is read exactly as one
+ * from the errpipe would be. */
+static int shared_record(struct spawn *sp, pid_t pid, struct spf__buf *rec)
+{
+    const struct spf_str *forged = forged_bytes();
+    int r;
+
+    close_child_side(sp);
+    if (!sp->report.started && killed_at_birth(pid))
+        return 0; /* as an errpipe closed with nothing in it */
+    if (!sp->report.started) {
+        /* XXX: the clone did not share our memory after all; the record,
+         * if any, is lost.  This child is stopped like one whose errpipe
+         * cannot be read, and later spawns take the errpipe path. */
+        __atomic_store_n(&fast_state, -1, __ATOMIC_RELAXED);
+        return -EPROTO;
+    }
+    if (!forged)
+        return sp->report.len
+                   ? spf__buf_append(rec, sp->report.data, sp->report.len)
+                   : 0;
+    if (pipe2(sp->errpipe, O_CLOEXEC) < 0)
+        return -errno;
+    write_all(sp->errpipe[1], sp->report.data, sp->report.len);
+    forge_record(sp->errpipe[1], forged, sp->report.len);
+    close_fd(&sp->errpipe[1]);
+    r = spf__errpipe_read(sp->errpipe[0], rec);
+    close_fd(&sp->errpipe[0]);
+    return r;
 }
 
 static void reap_failed(pid_t pid, struct spf_spawn_error *e)
@@ -435,10 +646,8 @@ static int finish(struct spawn *sp, pid_t pid, struct spf_spawn_error *e)
     struct spf__buf rec = {0};
     int r;
 
-    forge_record(sp->errpipe[1]);
-    close_child_side(sp);
-    r = spf__errpipe_read(sp->errpipe[0], &rec);
-    close_fd(&sp->errpipe[0]);
+    r = sp->plan.report ? shared_record(sp, pid, &rec)
+                        : errpipe_record(sp, &rec);
     if (r == 0 && rec.len == 0) {
         spf__buf_free(&rec);
         return 0;
@@ -475,13 +684,16 @@ static struct spf_proc *proc_new(void)
     return p;
 }
 
-static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid)
+/* pidfd: the one the clone made, or -1 to open one now. */
+static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid,
+                       int pidfd)
 {
     p->pid = pid;
-    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    p->pidfd = pidfd >= 0 ? pidfd : (int)syscall(SYS_pidfd_open, pid, 0);
     if (p->pidfd < 0)
         p->pidfd = -1;
     p->interrupt = sp->o->interrupt;
+    p->pipesize = sp->o->pipesize;
     p->fds[0] = sp->pipes[0][1];
     p->fds[1] = sp->pipes[1][0];
     p->fds[2] = sp->pipes[2][0];
@@ -493,19 +705,27 @@ static void proc_adopt(struct spf_proc *p, struct spawn *sp, pid_t pid)
 static int launch(struct spawn *sp, struct spf_proc *p,
                   struct spf_spawn_error *e)
 {
-    pid_t pid;
-    int r;
+    pid_t pid = -ENOSYS;
+    int r, pidfd = -1;
 
     if ((r = prepare_strings(sp)) < 0 || (r = prepare_identity(sp)) < 0 ||
         (r = prepare_fds(sp)) < 0)
         return setup_error(e, SPF_STAGE_SETUP, r);
     prepare_plan(sp);
-    pid = start_child(sp);
+    if (fast_usable(sp->o))
+        pid = start_fast(sp, &pidfd);
+    if (pid < 0) {
+        if ((r = prepare_errpipe(sp)) < 0)
+            return setup_error(e, SPF_STAGE_SETUP, r);
+        pid = start_child(sp);
+    }
     if (pid < 0)
         return setup_error(e, SPF_STAGE_FORK, pid);
     r = finish(sp, pid, e);
     if (r == 0)
-        proc_adopt(p, sp, pid);
+        proc_adopt(p, sp, pid, pidfd);
+    else if (pidfd >= 0)
+        close(pidfd);
     return r;
 }
 

@@ -1,12 +1,14 @@
 /* communicate(): concurrent pipes, EPIPE, timeouts with partial output,
  * resumption (section 2.2 and rows COM-*, TMO-*). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../core/internal.h"
 #include "common.h"
 
 static struct spf_proc *start(struct spf_popen_opts *o)
@@ -292,4 +294,71 @@ TEST(communicate, zero_timeout_without_pipes, .timeout = 10)
     cr_expect_eq(spf_proc_wait(p, 0, &code), 0);
     cr_expect_eq(code, 0);
     spf_proc_free(p);
+}
+
+/* One pipe and no deadline: read without poll until end-of-file, then the
+ * room kept beyond the output is given back. */
+TEST(communicate, single_stream_without_deadline, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    struct spf_output out;
+    size_t x = 0;
+
+    helper_opts(&o, av, "outn", "3000000", "x", NULL);
+    o.std[2].kind = SPF_STDIO_INHERIT;
+    p = start(&o);
+    cr_assert_eq(spf_proc_communicate(p, NULL, 0, SPF_FOREVER), 0);
+    out = spf_proc_output(p, 1);
+    cr_expect_eq(out.len, 3000000);
+    for (size_t i = 0; i < out.len; i++)
+        x += out.data[i] == 'x';
+    cr_expect_eq(x, 3000000);
+    cr_expect_eq(out.data[out.len], '\0');
+    cr_expect_eq(p->out[1].cap, p->out[1].len, "room left: %zu of %zu",
+                 p->out[1].cap, p->out[1].len);
+    finish(p, 0);
+}
+
+/* Only stdin and no deadline: the input goes in blocking writes. */
+TEST(communicate, single_stdin_without_deadline, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    size_t n = 4 << 20;
+    char *in = calloc(1, n), text[32] = "";
+    FILE *f = tmpfile();
+
+    helper_opts(&o, av, "count", NULL);
+    o.std[0].kind = SPF_STDIO_PIPE;
+    o.std[1] = (struct spf_stdio){SPF_STDIO_FD, fileno(f)};
+    o.std[2].kind = SPF_STDIO_INHERIT;
+    p = start(&o);
+    cr_assert_eq(spf_proc_communicate(p, in, n, SPF_FOREVER), 0);
+    finish(p, 0);
+    rewind(f);
+    cr_expect(fgets(text, sizeof(text), f) != NULL);
+    cr_expect_str_eq(text, "4194304\n");
+    fclose(f);
+    free(in);
+}
+
+/* A pipe the caller made non-blocking: polled after all, never spun on. */
+TEST(communicate, non_blocking_pipe_is_polled, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    int fd;
+
+    helper_opts(&o, av, "sleep", "0.2", "outn", "200000", "y", NULL);
+    o.std[2].kind = SPF_STDIO_INHERIT;
+    p = start(&o);
+    fd = spf_proc_pipe_fd(p, 1);
+    cr_assert_eq(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK), 0);
+    cr_assert_eq(spf_proc_communicate(p, NULL, 0, SPF_FOREVER), 0);
+    cr_expect_eq(spf_proc_output(p, 1).len, 200000);
+    finish(p, 0);
 }

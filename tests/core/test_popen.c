@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../core/child.h"
 #include "common.h"
 #include "spf-config.h"
 
@@ -458,4 +461,193 @@ TEST(popen, refused_pipesize_is_a_setup_failure, .timeout = 10)
               "errno %d", f.e.err);
     cr_expect_eq(f.e.stage, SPF_STAGE_SETUP);
     spf_spawn_error_clear(&f.e);
+}
+
+/*
+ * The two ways a failure comes back: through shared memory (the fast
+ * path, clone3 with CLONE_VM) and through the errpipe (fork, taken when
+ * vfork is not allowed).  Every field must be the same either way.
+ */
+static void expect_same_failure(struct spf_popen_opts *o)
+{
+    struct failure shared, piped;
+
+    o->allow_vfork = true;
+    shared = must_fail(o);
+    o->allow_vfork = false;
+    piped = must_fail(o);
+    cr_expect_eq(shared.ret, piped.ret);
+    cr_expect_eq(shared.e.stage, piped.e.stage);
+    cr_expect_eq(shared.e.err, piped.e.err);
+    cr_expect_eq(shared.e.child_status, piped.e.child_status);
+    cr_expect_str_eq(shared.e.raw, piped.e.raw);
+    cr_expect_str_eq(shared.e.message, piped.e.message);
+    cr_expect_str_eq(shared.e.filename ? shared.e.filename : "(none)",
+                     piped.e.filename ? piped.e.filename : "(none)");
+    spf_spawn_error_clear(&shared.e);
+    spf_spawn_error_clear(&piped.e);
+}
+
+TEST(popen, shared_memory_and_errpipe_report_alike, .timeout = 10)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    int fds[] = {300};
+    char path[512];
+
+    spf_popen_opts_init(&o);
+    set_argv(&o, av, "/opt/nonexistent_binary", NULL);
+    o.std[1].kind = SPF_STDIO_PIPE;
+    expect_same_failure(&o);
+    make_file(path, sizeof(path), "plain", "x", 0644);
+    set_argv(&o, av, path, NULL);
+    expect_same_failure(&o);
+    helper_opts(&o, av, NULL);
+    o.cwd = spf_str_c("/some/nonexistent/directory");
+    expect_same_failure(&o);
+    helper_opts(&o, av, NULL);
+    o.pass_fds = fds;
+    o.n_pass_fds = 1;
+    expect_same_failure(&o);
+    helper_opts(&o, av, NULL);
+    o.process_group = 1;
+    expect_same_failure(&o);
+}
+
+static char *helper_says(bool vfork, const char *cmd)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p;
+    char *text;
+
+    helper_opts(&o, av, cmd, NULL);
+    o.allow_vfork = vfork;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    cr_assert_eq(spf_proc_communicate(p, NULL, 0, 10 * SEC), 0);
+    text = strdup(spf_proc_output(p, 1).data);
+    spf_proc_free(p);
+    return text;
+}
+
+static void on_usr1(int sig)
+{
+}
+
+/* SIG-*: a handled signal reaches the program at its default, an ignored
+ * one stays ignored (SIGPIPE aside: restore_signals), the mask is the
+ * caller's: the same whether the kernel cleared the handlers (clone3) or
+ * the child reset them itself (fork). */
+TEST(popen, signals_reach_the_child_alike_on_both_paths, .timeout = 10)
+{
+    struct sigaction sa = {.sa_handler = on_usr1}, old1, old2, old3;
+    sigset_t hup, oldmask;
+    const char *cmds[] = {"sigign", "sigblk"};
+
+    sigaction(SIGUSR1, &sa, &old1);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGUSR2, &sa, &old2);
+    sigaction(SIGPIPE, &sa, &old3);
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, &oldmask);
+    for (int i = 0; i < 2; i++) {
+        char *shared = helper_says(true, cmds[i]);
+        char *forked = helper_says(false, cmds[i]);
+
+        cr_expect_str_eq(shared, forked, "%s", cmds[i]);
+        free(shared);
+        free(forked);
+    }
+    {
+        char *ign = helper_says(true, "sigign");
+        unsigned long long mask = strtoull(ign, NULL, 16);
+
+        cr_expect(mask & (1ULL << (SIGUSR2 - 1)), "SigIgn %s", ign);
+        cr_expect(!(mask & (1ULL << (SIGUSR1 - 1))), "SigIgn %s", ign);
+        cr_expect(!(mask & (1ULL << (SIGPIPE - 1))), "SigIgn %s", ign);
+        free(ign);
+    }
+    pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+    sigaction(SIGUSR1, &old1, NULL);
+    sigaction(SIGUSR2, &old2, NULL);
+    sigaction(SIGPIPE, &old3, NULL);
+}
+
+/* Threads spawn at once, each on its own child stack, and exit (which
+ * releases the stack); failures come back to the right thread. */
+static void *spawner(void *arg)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    long bad = 0;
+
+    for (int i = 0; i < 50; i++) {
+        struct spf_proc *p;
+        struct spf_spawn_error e;
+        int code = -1;
+
+        helper_opts(&o, av, "exit", "7", NULL);
+        if (i % 2)
+            o.cwd = spf_str_c("/nonexistent/dir");
+        if (spf_popen(&o, &p, &e) < 0) {
+            bad += !(i % 2) || e.stage != SPF_STAGE_CHDIR;
+            spf_spawn_error_clear(&e);
+            continue;
+        }
+        bad += i % 2 || spf_proc_wait(p, SPF_FOREVER, &code) < 0 || code != 7;
+        spf_proc_free(p);
+    }
+    return (void *)bad;
+}
+
+TEST(popen, threads_spawn_side_by_side, .timeout = 30)
+{
+    pthread_t t[4];
+
+    /* Under valgrind every spawn is a fork, and a fork child that fails
+     * sees the blocks of the other threads' spawns as lost. */
+    if (getenv("SPF_UNDER_VALGRIND"))
+        cr_skip_test("valgrind: no clone3 path to test, fork children "
+                     "of several threads report false leaks");
+
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&t[i], NULL, spawner, NULL), 0);
+    for (int i = 0; i < 4; i++) {
+        void *bad;
+
+        cr_assert_eq(pthread_join(t[i], &bad), 0);
+        cr_expect_eq((long)bad, 0, "thread %d: %ld bad spawns", i, (long)bad);
+    }
+}
+
+/* close_fds' fallbacks, in a forked process whose fds are its own: every
+ * fd >= 3 but the kept one is closed, the brute force finding its bound
+ * in RLIMIT_NOFILE when given none. */
+static int fallback_child(int how)
+{
+    int keep[1], top = fcntl(0, F_DUPFD, 40);
+
+    keep[0] = fcntl(0, F_DUPFD, 20);
+    if (top < 0 || keep[0] < 0 || fcntl(0, F_DUPFD, 5) < 0)
+        return 10;
+    spf__child_close_fds(keep, 1, how == 2 ? -1 : 64, how);
+    for (int fd = 3; fd < 64; fd++)
+        if ((fcntl(fd, F_GETFD) >= 0) != (fd == keep[0]))
+            return 11;
+    return 0;
+}
+
+TEST(popen, close_fds_fallbacks, .timeout = 10)
+{
+    for (int how = 1; how <= 2; how++) {
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0)
+            _exit(fallback_child(how));
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "how %d: status %#x", how, status);
+    }
 }

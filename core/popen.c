@@ -184,8 +184,21 @@ static int cmp_int(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The fds the child keeps through close_fds: pass_fds and the errpipe
- * when there is one, sorted and unique. */
+/* One of the ends the parent keeps: the child never inherits it. */
+static bool parent_end(const struct spawn *sp, int fd)
+{
+    return fd == sp->pipes[0][1] || fd == sp->pipes[1][0] ||
+           fd == sp->pipes[2][0] || fd == sp->errpipe[0];
+}
+
+/*
+ * The fds the child keeps through close_fds: pass_fds and the errpipe
+ * when there is one, sorted and unique.  A passed number one of our
+ * parent ends landed on (the caller passed an fd that was not open) is
+ * left out: CPython makes it inheritable, then closes the parent's ends,
+ * so the child never has it (FD-18).  Left close-on-exec, it goes at exec
+ * here without a system call.
+ */
 static int prepare_keep(struct spawn *sp)
 {
     const struct spf_popen_opts *o = sp->o;
@@ -196,7 +209,8 @@ static int prepare_keep(struct spawn *sp)
     if (!sp->keep)
         return -ENOMEM;
     for (size_t i = 0; i < o->n_pass_fds; i++)
-        sp->keep[n++] = o->pass_fds[i];
+        if (!parent_end(sp, o->pass_fds[i]))
+            sp->keep[n++] = o->pass_fds[i];
     if (sp->errpipe[1] >= 0)
         sp->keep[n++] = sp->errpipe[1];
     qsort(sp->keep, n, sizeof(int), cmp_int);

@@ -147,9 +147,11 @@ def popen_kwargs(c):
         kw["process_group"] = sp["process_group"]  # TypeError on 3.10
     kw["umask"] = sp["umask"]
     kw["restore_signals"] = sp["restore_signals"]
-    for key in ("user", "group", "extra_groups"):
-        if sp.get(key) is not None:
+    for key in ("user", "group"):
+        if sp.get(key, -1) != -1:
             kw[key] = sp[key]
+    if sp.get("extra_groups") is not None:  # null: no setgroups at all
+        kw["extra_groups"] = sp["extra_groups"]
     if hasattr(subprocess, "_USE_VFORK"):
         subprocess._USE_VFORK = sp["allow_vfork"]
     return [unhex(a) for a in sp["argv"]], kw

@@ -6,8 +6,8 @@
  * or the core's where docs/conformance.md lists a deliberate difference).
  *
  * Tests that change the test process's own fds, limits or signal state do
- * so in a forked copy (in_fork), which reports the line of its first failed
- * check as its exit status: Criterion's reporting is not for that copy.
+ * so in a forked copy (in_fork), which names its first failed check on
+ * stderr and exits 1: Criterion's reporting is not for that copy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,11 +22,13 @@
 
 #include "common.h"
 
-/* In a forked copy: a failed check exits with its line number. */
+/* In a forked copy: a failed check names its line on stderr and exits 1. */
 #define CHECK(c)                                                               \
     do {                                                                       \
-        if (!(c))                                                              \
-            _exit(__LINE__ % 250 + 1);                                         \
+        if (!(c)) {                                                            \
+            dprintf(2, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);   \
+            _exit(1);                                                          \
+        }                                                                      \
     } while (0)
 
 /* Run fn(arg) in a forked copy of the test process; it must exit 0. */
@@ -42,8 +44,7 @@ static void in_fork(void (*fn)(int), int arg)
     }
     cr_assert_eq(waitpid(pid, &st, 0), pid);
     cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0,
-              "case %d failed: status %d (a check near line %d)", arg, st,
-              WIFEXITED(st) ? WEXITSTATUS(st) - 1 : -1);
+              "case %d failed with status %d (see stderr)", arg, st);
 }
 
 static struct spf_proc *start(const struct spf_popen_opts *o)
@@ -614,10 +615,13 @@ TEST(catalogue, fd_21_two_stage_pipeline_terminates, .timeout = 20)
 /* FD-23: spawns with three pipes work with ten fds left under the limit. */
 static void near_emfile(int unused)
 {
-    struct rlimit rl = {64, 64};
+    struct rlimit rl;
     int last = -1;
 
     (void)unused;
+    /* The soft limit only: valgrind refuses to change the hard one. */
+    CHECK(getrlimit(RLIMIT_NOFILE, &rl) == 0);
+    rl.rlim_cur = 64;
     CHECK(setrlimit(RLIMIT_NOFILE, &rl) == 0);
     for (int fd; (fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0;)
         last = fd;
@@ -997,6 +1001,32 @@ TEST(catalogue, st_11_signal_child_reaped_elsewhere, .timeout = 10)
 TEST(catalogue, st_13_stopped_status_decoding)
 {
     cr_expect_eq(spf_status_decode(W_STOPCODE(3)), -3);
+}
+
+/* ST-14: with SIGCHLD ignored the kernel reaps the child itself: wait and
+ * poll give 0 (ECHILD counts as status 0, bpo-15756). */
+static void sigchld_ignored(int unused)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_proc *p = NULL;
+    int code = INT32_MIN;
+
+    (void)unused;
+    signal(SIGCHLD, SIG_IGN);
+    helper_opts(&o, av, "exit", "3", NULL);
+    CHECK(spf_popen(&o, &p, NULL) == 0);
+    CHECK(spf_proc_wait(p, 10 * SEC, &code) == 0 && code == 0);
+    spf_proc_free(p);
+    CHECK(spf_popen(&o, &p, NULL) == 0);
+    usleep(200 * 1000);
+    CHECK(spf_proc_poll(p, &code) == 1 && code == 0);
+    spf_proc_free(p);
+}
+
+TEST(catalogue, st_14_sigchld_ignored_gives_zero, .timeout = 10)
+{
+    in_fork(sigchld_ignored, 0);
 }
 
 /* ST-15: poll says running until the child has its byte, then 0, again

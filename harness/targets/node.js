@@ -96,7 +96,10 @@ function spawnArgs(c) {
   opts.stdio = stdioOf(sp);
   // pass_fds: node shares an fd with the child at the same number when
   // stdio[N] is N; the fds between are 'ignore' (libuv leaves them alone).
+  // 0, 1 and 2 are the child's stdio whatever pass_fds says, as in CPython.
   for (const fd of sp.pass_fds) {
+    if (fd < 3)
+      continue;
     while (opts.stdio.length < fd)
       opts.stdio.push('ignore');
     opts.stdio[fd] = fd;

@@ -149,24 +149,34 @@ function closeDevnull() {
 }
 
 /*
- * Whether the supervisor gave fault rules: it sets SPF_FAULTS when there
- * are some, but the preload takes it out of the environment as it loads
- * (unless a rule is for exec scope), before node copies environ into
- * process.env.  The environment the process was started with is still in
- * /proc/self/environ.
+ * Whether the case has fault rules.  The supervisor then puts SPF_FAULTS
+ * in our environment and the preload first in LD_PRELOAD, but the preload
+ * takes them out of environ as it loads (unless a rule has exec scope),
+ * before node copies environ into process.env: the environment the
+ * process was started with is still in /proc/self/environ.  The preload
+ * must also be mapped, so that an SPF_FAULTS left in the caller's own
+ * environment (with no rules, no preload) does not count.
  */
 function faultRules() {
-  const env = fs.readFileSync('/proc/self/environ');
-  let start = 0;
-  for (;;) {
-    const end = env.indexOf(0, start);
-    const entry = env.subarray(start, end < 0 ? env.length : end);
-    if (entry.toString('latin1').startsWith('SPF_FAULTS='))
-      return true;
-    if (end < 0)
-      return false;
-    start = end + 1;
+  const env = new Map();
+  for (const e of fs.readFileSync('/proc/self/environ', 'latin1').split('\0')) {
+    const eq = e.indexOf('=');
+    if (eq > 0 && !env.has(e.slice(0, eq)))
+      env.set(e.slice(0, eq), e.slice(eq + 1));
   }
+  if (!env.has('SPF_FAULTS'))
+    return false;
+  const preload = (env.get('LD_PRELOAD') || '').split(/[ :]/)[0];
+  if (!preload)
+    return false;
+  const maps = fs.readFileSync('/proc/self/maps', 'latin1');
+  let real = preload;
+  try {
+    real = fs.realpathSync(preload);
+  } catch (e) {
+    // as given
+  }
+  return maps.includes(` ${real}\n`) || maps.includes(` ${preload}\n`);
 }
 
 /* Options node has no way to give; a non-default value ends the case. */

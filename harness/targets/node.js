@@ -292,8 +292,12 @@ function pathRun(c, out) {
     return;
   }
   if (r.error) {
-    // Failed after the spawn (spawnSync killed and collected the child).
-    apiFailed(out, 'spawnSync', r.error);
+    // Failed after the spawn, with the child collected: node's own
+    // message names the call.  This includes EPIPE when the child did not
+    // read all of the input, which CPython's run() ignores.
+    out.result = 'error';
+    out.errno = errnoOf(r.error);
+    out.message = text(r.error.message);
     return;
   }
   out.result = c.check && rc !== 0 ? 'called_process_error' : 'exited';

@@ -237,7 +237,7 @@ function spawnFailed(out, e) {
     out.stage = 'exec';
     out.errno = errnoOf(e);
     if (typeof e.path === 'string')
-      out.filename = Buffer.from(e.path).toString('hex');
+      out.filename = hexed(Buffer.from(e.path));
   } else {
     out.stage = 'invalid';
     out.errno = os.constants.errno.EINVAL;

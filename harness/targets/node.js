@@ -106,6 +106,11 @@ function spawnArgs(c) {
   }
   if (sp.start_new_session)
     opts.detached = true; // libuv: setsid() in the child
+  // libuv also clears the supplementary groups when either is set.
+  if (sp.user !== undefined && sp.user !== -1)
+    opts.uid = sp.user;
+  if (sp.group !== undefined && sp.group !== -1)
+    opts.gid = sp.group;
   return [file, argv.slice(1), opts];
 }
 
@@ -196,9 +201,9 @@ function inexpressible(c) {
   if (!sp.restore_signals)
     return 'node has no restore_signals=false (libuv resets every ' +
            'signal disposition and the signal mask in the child)';
-  for (const key of ['user', 'group', 'extra_groups'])
-    if (sp[key] !== undefined && sp[key] !== null)
-      return `the node target does not map ${key}`;
+  if (sp.extra_groups !== undefined && sp.extra_groups !== null)
+    return 'node has no extra_groups (libuv only clears the ' +
+           'supplementary groups, with uid or gid)';
   if (c.api === 'run' && c.timeout_ns !== null && c.timeout_ns <= 0)
     return "node's spawnSync has no expired timeout (0 means none, a " +
            'negative one is refused)';

@@ -800,10 +800,13 @@ TEST(catalogue, tmo_09_wait_is_thread_safe, .timeout = 20)
 }
 
 static pthread_t main_thread;
+static volatile sig_atomic_t interrupted;
 
+/* The C form of KeyboardInterrupt: the handler sets the core's flag. */
 static void on_sigint(int sig)
 {
     (void)sig;
+    interrupted = 1;
 }
 
 static void *interrupt_later(void *arg)
@@ -821,16 +824,15 @@ static pthread_t interrupt_soon(void)
     pthread_t t;
 
     sigaction(SIGINT, &sa, NULL);
+    interrupted = 0;
     main_thread = pthread_self();
     cr_assert_eq(pthread_create(&t, NULL, interrupt_later, NULL), 0);
     return t;
 }
 
 /* TMO-10, TMO-11: an interrupted wait gives the child one grace wait of
- * 0.25 s, then returns -EINTR; the child is not killed by wait.
- * Needs the interrupt grace wait in the core. */
-TEST(catalogue, tmo_10_11_interrupted_wait_has_a_short_grace, .timeout = 20,
-     .disabled = true)
+ * 0.25 s, then returns -EINTR; the child is not killed by wait. */
+TEST(catalogue, tmo_10_11_interrupted_wait_has_a_short_grace, .timeout = 20)
 {
     struct spf_popen_opts o;
     struct spf_str av[32];
@@ -840,6 +842,7 @@ TEST(catalogue, tmo_10_11_interrupted_wait_has_a_short_grace, .timeout = 20,
     double t0;
 
     helper_opts(&o, av, "sleep", "3", NULL);
+    o.interrupt = &interrupted;
     p = start(&o);
     t0 = now_ms();
     t = interrupt_soon();
@@ -849,13 +852,13 @@ TEST(catalogue, tmo_10_11_interrupted_wait_has_a_short_grace, .timeout = 20,
     pthread_join(t, NULL);
     cr_expect_eq(spf_proc_poll(p, &code), 0, "wait does not kill");
     cr_expect_eq(spf_proc_kill(p), 0);
+    interrupted = 0; /* the caller's flag: the core never clears it */
     finish(p, -SIGKILL);
 }
 
-/* TMO-11: run() interrupted: the grace wait, then the child is killed.
- * Needs the interrupt grace wait in the core. */
-TEST(catalogue, tmo_11_interrupted_run_kills_after_the_grace, .timeout = 20,
-     .disabled = true)
+/* TMO-11: run() interrupted: the grace wait, then the child is killed
+ * and released, reaped by the next spf_proc_reap_released(). */
+TEST(catalogue, tmo_11_interrupted_run_kills_after_the_grace, .timeout = 20)
 {
     struct spf_popen_opts o;
     struct spf_str av[32];
@@ -865,12 +868,16 @@ TEST(catalogue, tmo_11_interrupted_run_kills_after_the_grace, .timeout = 20,
     double t0;
 
     helper_opts(&o, av, "sleep", "3", NULL);
+    o.interrupt = &interrupted;
     t0 = now_ms();
     t = interrupt_soon();
     cr_expect_eq(spf_run(&o, NULL, 0, SPF_FOREVER, false, &r, &e), -EINTR);
     cr_expect_geq(now_ms() - t0, 500);
     cr_expect_leq(now_ms() - t0, 1500);
     pthread_join(t, NULL);
+    for (int i = 0; i < 200 && spf_proc_reap_released() > 0; i++)
+        usleep(10 * 1000);
+    cr_expect_eq(spf_proc_reap_released(), 0, "the killed child is reaped");
     spf_run_result_clear(&r);
     spf_spawn_error_clear(&e);
 }

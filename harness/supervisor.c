@@ -212,8 +212,12 @@ static int agent_env(struct sv *s, struct env *e)
     if (!e->v)
         return -ENOMEM;
     e->borrowed = 0;
+    /* Our own fault variables never pass from the caller: stale ones
+     * before the case's would be the ones getenv() finds, and a stray
+     * SPF_FAULT_ROOT would make the agent believe it is not the root. */
     for (size_t i = 0; i < n; i++)
-        if (!p->n_rules || strncmp(environ[i], "LD_PRELOAD=", 11))
+        if (strncmp(environ[i], "SPF_FAULT", 9) &&
+            (!p->n_rules || strncmp(environ[i], "LD_PRELOAD=", 11)))
             e->v[e->borrowed++] = environ[i];
     if (!p->n_rules)
         return 0;

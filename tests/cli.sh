@@ -157,6 +157,12 @@ else not_ok "the same seed fires the same faults: '$a' / '$b'"; fi
 if [ "$a" != "$c" ] || [ "$a" != "$d" ]; then
     ok "other seeds fire other faults"
 else not_ok "other seeds fire other faults: all '$a'"; fi
+# The caller's own fault variables (as under spawnfault itself) are not
+# the case's: the same seed still fires the same faults.
+e=$(SPF_FAULTS="call=write,errno=EIO" SPF_FAULT_SEED=ff:ff SPF_FAULT_ROOT=1 \
+    SPF_FAULT_LOG_FD=99 fired 1)
+if [ "$a" = "$e" ]; then ok "stale SPF_FAULT* variables of the caller are ignored"
+else not_ok "stale SPF_FAULT* variables of the caller are ignored: '$a' / '$e'"; fi
 has "the plan draws from the run's seed (SPF_FAULT_SEED=3:...)" \
     "$tmp/seed-3.json" '"data": "3:'
 

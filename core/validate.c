@@ -116,8 +116,8 @@ static int check_id(int64_t id, const char *what, struct spf_spawn_error *e)
 static int check_identity(const struct spf_popen_opts *o,
                           struct spf_spawn_error *e)
 {
-    long max = sysconf(_SC_NGROUPS_MAX);
     char what[48];
+    long max;
     int r;
 
     if (o->user != -1 && (r = check_id(o->user, "user", e)))
@@ -128,6 +128,8 @@ static int check_identity(const struct spf_popen_opts *o,
         return 0;
     if (o->n_extra_groups && !o->extra_groups)
         return invalid(e, "extra_groups is absent");
+    /* Asked only here: glibc reads a /proc file for it on every call. */
+    max = sysconf(_SC_NGROUPS_MAX);
     if (max >= 0 && o->n_extra_groups > (size_t)max)
         return invalid(e, "too many extra_groups");
     for (size_t i = 0; i < o->n_extra_groups; i++) {

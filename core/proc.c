@@ -116,6 +116,14 @@ static int wait_deadline(struct spf_proc *p, int64_t deadline,
     for (;;) {
         int r = spf__proc_collect(p, false);
 
+        /* A child that died of the same signal (a terminal's SIGINT goes
+         * to the whole group) may be collected before the flag is seen:
+         * the call was interrupted all the same, as CPython raises
+         * KeyboardInterrupt out of its retried waitpid. */
+        if (r > 0 && interruptible && spf__interrupted(p)) {
+            p->grace_used = true;
+            return -EINTR;
+        }
         if (r != 0)
             return r < 0 ? r : 0;
         if (spf__remaining_ns(deadline) <= 0)

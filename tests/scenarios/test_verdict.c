@@ -848,3 +848,48 @@ Test(compare, fields_that_differ_and_why)
     cr_assert_eq(cmp.undocumented, 1);
     spf_comparison_clear(&cmp);
 }
+
+/* What was read before a deadline depends on timing: unless the scenario
+ * expects something of it, only its presence is compared. */
+Test(compare, partial_output_by_presence_unless_expected)
+{
+    struct spf_scenario loose = scenario(), pinned = scenario(),
+                        absent = scenario();
+    struct spf_comparison cmp = {0};
+    struct spf_verdict *va = calloc(3, sizeof(*va));
+    struct spf_verdict *vb = calloc(3, sizeof(*vb));
+    struct spf_outcome o;
+
+    cr_assert(va && vb);
+    loose.name = "loose";
+    pinned.name = "pinned";
+    pinned.expect.partial_out.has_len = true;
+    pinned.expect.partial_out.len = 2;
+    absent.name = "absent";
+    o = exited(0), capture(&o.partial_out, "ab", 2),
+    verdict(&loose, &o, &va[0]);
+    o = exited(0), capture(&o.partial_out, "ab", 2),
+    verdict(&pinned, &o, &va[1]);
+    o = exited(0), capture(&o.partial_out, "ab", 2),
+    verdict(&absent, &o, &va[2]);
+    o = exited(0), capture(&o.partial_out, "abc", 3),
+    verdict(&loose, &o, &vb[0]);
+    o = exited(0), capture(&o.partial_out, "abc", 3),
+    verdict(&pinned, &o, &vb[1]);
+    o = exited(0), verdict(&absent, &o, &vb[2]);
+    cmp.targets[0] = "core";
+    cmp.targets[1] = "cpython:3.13";
+    cmp.runs[0] = (struct spf_run_summary){.verdicts = va, .n = 3};
+    cmp.runs[1] = (struct spf_run_summary){.verdicts = vb, .n = 3};
+    cmp.n_targets = 2;
+
+    cr_assert_eq(spf_compare_runs(&cmp), 0);
+    cr_assert_eq(cmp.compared, 3);
+    cr_assert_eq(cmp.n_rows, 2, "the loose one agrees: both read something");
+    cr_assert_eq(cmp.rows[0].scenario, &pinned);
+    cr_assert_str_eq(cmp.rows[0].diffs[0].field, "partial_stdout");
+    cr_assert_eq(cmp.rows[1].scenario, &absent);
+    cr_assert_str_eq(cmp.rows[1].diffs[0].field, "partial_stdout");
+    cr_assert_str_eq(cmp.rows[1].diffs[0].b, "absent");
+    spf_comparison_clear(&cmp);
+}

@@ -127,15 +127,19 @@ static int serve(struct spf_proc *p, const struct pollfd *pfd, const int *which,
  * One stream and no deadline: there is nothing to multiplex, so the read
  * or the write itself blocks, without poll(2), as CPython's communicate
  * does in that case.  Returns 0, -EAGAIN when the caller made the pipe
- * non-blocking (then poll is needed after all), or -errno.
+ * non-blocking (then poll is needed after all), -EINTR when interrupted
+ * (spf_popen_opts.interrupt), or -errno.
  */
 static int serve_blocking(struct spf_proc *p, int s)
 {
     ssize_t r;
 
+    /* An interrupt ends the call, as CPython's KeyboardInterrupt ends its
+     * read; a handler with SA_RESTART has the kernel restart the call
+     * instead, so the flag is then seen when it returns. */
     do
         r = s == 0 ? write_input(p, SIZE_MAX) : read_output(p, s, out_chunk(p));
-    while (r == -EINTR);
+    while (r == -EINTR && !spf__interrupted(p));
     return r < 0 ? (int)r : 0;
 }
 

@@ -159,6 +159,7 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
     struct spf_run_result res = {0};
     struct spf_proc *p;
     int r, code = 0;
+    bool collected;
 
     if ((r = input_opts(o, input, &opts, ret_err)) < 0)
         return r;
@@ -171,10 +172,13 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
          * an interrupt CPython does not wait either: the killed child is
          * released and reaped later (reference 2.6, 3.4). */
         spf_proc_kill(p);
+        /* Not spf_proc_wait(): with the caller's interrupt flag still set
+         * it would return at once, leaving the killed child unreaped. */
         if (r != -EINTR)
-            spf_proc_wait(p, SPF_FOREVER, NULL);
+            while (spf__proc_collect(p, true) == 0)
+                ;
     }
-    spf_proc_poll(p, &code);
+    collected = spf_proc_poll(p, &code) == 1;
     res.pid = p->pid;
     res.returncode = code;
     res.timed_out = r == -ETIMEDOUT;
@@ -188,9 +192,10 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             *ret_err = (struct spf_spawn_error){.child_status = INT_MIN};
             ret_err->stage = SPF_STAGE_NONE;
             ret_err->err = -r;
-            /* Killed and collected above: what CPython's returncode
-             * holds after run() raised. */
-            ret_err->child_status = code;
+            /* What CPython's returncode holds after run() raised: the
+             * status when the killed child was collected, none (INT_MIN)
+             * after an interrupt, which releases it unreaped. */
+            ret_err->child_status = collected ? code : INT_MIN;
         }
         return r;
     }

@@ -10,6 +10,7 @@
  * stderr and exits 1: Criterion's reporting is not for that copy.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -878,6 +879,29 @@ TEST(catalogue, tmo_11_interrupted_run_kills_after_the_grace, .timeout = 20)
     for (int i = 0; i < 200 && spf_proc_reap_released() > 0; i++)
         usleep(10 * 1000);
     cr_expect_eq(spf_proc_reap_released(), 0, "the killed child is reaped");
+    cr_expect_eq(e.child_status, INT_MIN,
+                 "released unreaped: no returncode, as CPython's None");
+    spf_run_result_clear(&r);
+    spf_spawn_error_clear(&e);
+}
+
+/* A timeout while the caller's interrupt flag happens to be set: the kill
+ * is still followed by a real wait, so the returncode is the kill's. */
+TEST(catalogue, tmo_timeout_with_the_flag_set_collects_the_kill,
+     .timeout = 20)
+{
+    struct spf_popen_opts o;
+    struct spf_str av[32];
+    struct spf_run_result r = {0};
+    struct spf_spawn_error e = {0};
+
+    helper_opts(&o, av, "sleep", "3", NULL);
+    o.interrupt = &interrupted;
+    interrupted = 1;
+    cr_expect_eq(spf_run(&o, NULL, 0, 200 * MSEC, false, &r, &e), -ETIMEDOUT);
+    cr_expect(r.timed_out);
+    cr_expect_eq(r.returncode, -SIGKILL);
+    interrupted = 0;
     spf_run_result_clear(&r);
     spf_spawn_error_clear(&e);
 }

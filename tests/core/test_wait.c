@@ -280,6 +280,31 @@ TEST(wait, interrupt_grace_ends_at_the_deadline, .timeout = 10)
     spf_proc_free(p);
 }
 
+/* One pipe and no deadline: communicate blocks in read(2) itself, and the
+ * interrupt still ends it (after the grace), long before the child's exit. */
+TEST(wait, interrupt_ends_a_blocking_single_stream_communicate, .timeout = 10)
+{
+    struct spf_str av[32];
+    struct spf_popen_opts o;
+    struct spf_proc *p;
+    double t0, dt;
+
+    helper_opts(&o, av, "sleep", "5", NULL);
+    o.std[2].kind = SPF_STDIO_INHERIT;
+    o.interrupt = &interrupted;
+    cr_assert_eq(spf_popen(&o, &p, NULL), 0);
+    t0 = now_ms();
+    alarm_in(100);
+    cr_expect_eq(spf_proc_communicate(p, NULL, 0, SPF_FOREVER), -EINTR);
+    dt = now_ms() - t0;
+    cr_expect(dt < 2500, "returned after %.0f ms, not at the child's exit", dt);
+    alarm_off();
+    interrupted = 0;
+    cr_expect_eq(spf_proc_kill(p), 0);
+    cr_expect_eq(spf_proc_wait(p, SPF_FOREVER, NULL), 0);
+    spf_proc_free(p);
+}
+
 /* Without the option, signals never interrupt a wait (PEP 475). */
 TEST(wait, signals_without_the_option_are_retried, .timeout = 10)
 {

@@ -34,6 +34,8 @@
 
 /* Room for fault records: some 8000 of them. */
 #define SPF__FAULT_LOG_SIZE (1u << 20)
+/* Where the agent's own fds go (move_high()). */
+#define SPF__AGENT_FD_MIN 1000
 
 /* How long a process may take to go after SIGTERM before SIGKILL. */
 #define TERM_GRACE_NS (1000LL * 1000000)
@@ -516,11 +518,30 @@ static void close_fds(struct sv *s)
         }
 }
 
+/*
+ * The agent's own fds live at SPF__AGENT_FD_MIN and above, out of the way
+ * of the numbers a scenario names (stdout: {fd: 5}, pass_fds: [6]): a
+ * case must find such an fd closed, never the harness's outcome.  Where
+ * the fd limit is too low for that, the fd stays where it is.
+ */
+static int move_high(int fd)
+{
+    int high;
+
+    if (fd < 0 || fd >= SPF__AGENT_FD_MIN)
+        return fd;
+    high = fcntl(fd, F_DUPFD_CLOEXEC, SPF__AGENT_FD_MIN);
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
 static int open_fds(struct sv *s)
 {
-    s->case_fd = mem_fd("spf-case");
-    s->out_fd = mem_fd("spf-outcome");
-    s->log_fd = spf_fault_log_create(SPF__FAULT_LOG_SIZE);
+    s->case_fd = move_high(mem_fd("spf-case"));
+    s->out_fd = move_high(mem_fd("spf-outcome"));
+    s->log_fd = move_high(spf_fault_log_create(SPF__FAULT_LOG_SIZE));
     s->std_fd[0] = mem_fd("spf-stdout");
     s->std_fd[1] = mem_fd("spf-stderr");
     if (s->log_fd < 0)

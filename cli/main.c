@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spawnfault/report.h>
@@ -222,6 +223,44 @@ static const char *bundled_suite(void)
     return SPF_SUITE_INSTALLED;
 }
 
+/* Whether a and b name one file: the same inode when both exist, the
+ * same spelling when neither does yet. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+
+    if (ea && eb)
+        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    return !ea && !eb && strcmp(a, b) == 0;
+}
+
+/* A report never overwrites a scenario it reports on, nor another
+ * report of the same run. */
+static int check_report_paths(const struct args *a,
+                              const struct spf_scenario_set *set)
+{
+    const char *reports[] = {a->junit, a->json};
+    const char *opt[] = {"--junit", "--json"};
+
+    if (a->junit && a->json && same_file(a->junit, a->json)) {
+        error("--junit and --json name the same file %s", a->json);
+        return -1;
+    }
+    for (int r = 0; r < 2; r++)
+        for (size_t i = 0; reports[r] && i < set->n; i++) {
+            const char *file = set->items[i].file;
+
+            if ((i == 0 || strcmp(file, set->items[i - 1].file)) &&
+                same_file(reports[r], file)) {
+                error("%s %s would overwrite the scenario file %s", opt[r],
+                      reports[r], file);
+                return -1;
+            }
+        }
+    return 0;
+}
+
 static int load(const struct args *a, struct spf_scenario_set *set)
 {
     const char *suite = bundled_suite();
@@ -241,7 +280,7 @@ static int load(const struct args *a, struct spf_scenario_set *set)
                   d.field[0] ? ": " : "", d.message);
         return -1;
     }
-    return 0;
+    return check_report_paths(a, set);
 }
 
 /* Which scenarios the arguments select, the same for list and run. */
@@ -439,8 +478,8 @@ static int cmd_compare(struct args *a, struct spf_scenario_set *set,
     if (r == -EINTR)
         fprintf(stderr, "spawnfault: interrupted; every started case was "
                         "cleaned up\n");
-    r = r == -EINTR ? EXIT_INTERRUPTED
-        : bad       ? EXIT_BAD_INPUT
+    r = r == -EINTR                    ? EXIT_INTERRUPTED
+        : bad                          ? EXIT_BAD_INPUT
         : (failed || cmp.undocumented) ? EXIT_FAILED
                                        : 0;
     spf_comparison_clear(&cmp);

@@ -224,6 +224,13 @@ check "--compare needs two targets" 2 "$prog" run --compare core \
     "$tmp/pass.yaml"
 has "the error says how to name them" "$tmp/err" \
     "name at least two targets, separated by commas (core,cpython)"
+cp "$tmp/pass.yaml" "$tmp/keep.yaml"
+check "a report never overwrites a scenario file" 2 "$prog" run \
+    "$tmp/keep.yaml" --junit "$tmp/keep.yaml"
+if cmp -s "$tmp/pass.yaml" "$tmp/keep.yaml"; then ok "the scenario file is intact"
+else not_ok "the scenario file is intact"; fi
+check "--junit and --json naming one file is bad input" 2 "$prog" run \
+    "$tmp/pass.yaml" --junit "$tmp/same" --json "$tmp/same"
 check "--compare refuses a target named twice" 2 "$prog" run \
     --compare core,core "$tmp/pass.yaml"
 check "--compare with --junit is bad input" 2 "$prog" run \

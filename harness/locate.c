@@ -109,8 +109,7 @@ static bool pyenv_python(int minor, char *ret, size_t len)
         /* Only plain releases (3.13.0), not 3.13.0a1 or 3.13-dev. */
         if (*end != '\0' || patch <= best)
             continue;
-        snprintf(path, sizeof(path), "%s/bin/python3.%d", g.gl_pathv[i],
-                 minor);
+        snprintf(path, sizeof(path), "%s/bin/python3.%d", g.gl_pathv[i], minor);
         if (executable(path)) {
             snprintf(ret, len, "%s", path);
             best = (int)patch;
@@ -136,7 +135,10 @@ static bool find_python(int minor, char *ret, size_t len)
 }
 
 /* The CPython versions the adapter supports. */
-enum { MINOR_FIRST = 10, MINOR_LAST = 13 };
+enum {
+    MINOR_FIRST = SPF_TARGET_CPYTHON_MINOR_MIN,
+    MINOR_LAST = SPF_TARGET_CPYTHON_MINOR_MAX
+};
 
 size_t spf_target_cpythons(struct spf_target *ret, size_t max)
 {
@@ -206,8 +208,9 @@ static int node_target(struct spf_target *t, char *err, size_t errlen)
         if (executable(t->program))
             return 0;
     }
-    snprintf(err, errlen, "target node: no node found in /usr/local/bin or "
-                          "/usr/bin");
+    snprintf(err, errlen,
+             "target node: no node found in /usr/local/bin or "
+             "/usr/bin");
     return -ENOENT;
 }
 

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <spawnfault/harness.h>
+
 #include "expect.h"
 #include "rule.h"
 #include "spec.h"
@@ -33,12 +35,14 @@ enum {
     T__COUNT
 };
 static const char *const top_keys[T__COUNT] = {
-    [T_NAME] = "name",         [T_REF] = "ref",       [T_SUMMARY] = "summary",
-    [T_TAGS] = "tags",         [T_FILES] = "files",   [T_SPAWN] = "spawn",
-    [T_API] = "api",           [T_INPUT] = "input",   [T_TIMEOUT] = "timeout",
-    [T_RESUME] = "resume",     [T_CHECK] = "check",   [T_REPEAT] = "repeat",
-    [T_WATCHDOG] = "watchdog", [T_FAULTS] = "faults", [T_EXPECT] = "expect",
-    [T_DIFFERENCES] = "differences",
+    [T_NAME] = "name",         [T_REF] = "ref",
+    [T_SUMMARY] = "summary",   [T_TAGS] = "tags",
+    [T_FILES] = "files",       [T_SPAWN] = "spawn",
+    [T_API] = "api",           [T_INPUT] = "input",
+    [T_TIMEOUT] = "timeout",   [T_RESUME] = "resume",
+    [T_CHECK] = "check",       [T_REPEAT] = "repeat",
+    [T_WATCHDOG] = "watchdog", [T_FAULTS] = "faults",
+    [T_EXPECT] = "expect",     [T_DIFFERENCES] = "differences",
 };
 
 enum {
@@ -689,13 +693,22 @@ static void drop_difference(void *elem)
     free(d->why);
 }
 
-/* "cpython", "cpython:3.N" or "node": the core's results are the
- * expectations themselves. */
+/* "cpython", "cpython:3.N" for a version a target can name, or "node":
+ * the core's results are the expectations themselves.  A version no
+ * target can run is refused, so that a typo (cpython:3.1) is not a
+ * difference silently never applied. */
 static bool difference_target(const char *t)
 {
-    return !strcmp(t, "cpython") || !strcmp(t, "node") ||
-           (!strncmp(t, "cpython:3.", 10) && t[10] >= '1' && t[10] <= '9' &&
-            t[10 + strspn(t + 10, "0123456789")] == '\0');
+    char *end;
+    long minor;
+
+    if (!strcmp(t, "cpython") || !strcmp(t, "node"))
+        return true;
+    if (strncmp(t, "cpython:3.", 10) || t[10] < '1' || t[10] > '9')
+        return false;
+    minor = strtol(t + 10, &end, 10);
+    return *end == '\0' && minor >= SPF_TARGET_CPYTHON_MINOR_MIN &&
+           minor <= SPF_TARGET_CPYTHON_MINOR_MAX;
 }
 
 static int read_difference_fields(const struct spf__node *v,
@@ -723,8 +736,8 @@ static int read_difference_fields(const struct spf__node *v,
                 spf__node_item(&v[D_TARGET], i, &item);
             return spf__node_fail(&item,
                                   "\"%s\" is not a target a difference can "
-                                  "be documented for (cpython, cpython:3.N "
-                                  "or node)",
+                                  "be documented for (cpython, cpython:3.10 "
+                                  "to cpython:3.13, or node)",
                                   d->targets[i]);
         }
     if ((r = spf__node_array(&v[D_FIELDS], &spf__node_text_array,
@@ -798,8 +811,8 @@ static int parse_all(const struct spf__node *n, struct spf_scenario *sc,
         (r = spf__expect_parse(&t[T_EXPECT], &sc->expect, nd->expect)) < 0 ||
         (t[T_DIFFERENCES].y &&
          (r = spf__node_array(&t[T_DIFFERENCES], &difference_array,
-                              (void **)&sc->differences,
-                              &sc->n_differences)) < 0))
+                              (void **)&sc->differences, &sc->n_differences)) <
+             0))
         return r;
     return check_rules(nd, sc);
 }

@@ -215,6 +215,9 @@ struct spf_target {
 };
 
 #define SPF_TARGET_MAX 8 /* a --compare list holds at most this many */
+/* The CPython versions a target may name: cpython:3.10 to cpython:3.13. */
+#define SPF_TARGET_CPYTHON_MINOR_MIN 10
+#define SPF_TARGET_CPYTHON_MINOR_MAX 13
 
 /*
  * Resolve a target name: "core", "cpython" (the newest CPython found),

@@ -1272,7 +1272,15 @@ TEST(load_errors, difference_for_the_core)
 {
     expect_error("difference-target.yaml", 7, 13, "differences[0].target",
                  "\"core\" is not a target a difference can be documented "
-                 "for (cpython, cpython:3.N or node)");
+                 "for (cpython, cpython:3.10 to cpython:3.13, or node)");
+}
+
+TEST(load_errors, difference_version_no_target_can_run)
+{
+    expect_error("difference-version.yaml", 7, 28, "differences[0].target[1]",
+                 "\"cpython:3.1\" is not a target a difference can be "
+                 "documented for (cpython, cpython:3.10 to cpython:3.13, or "
+                 "node)");
 }
 
 TEST(load_errors, difference_without_why)
@@ -1286,5 +1294,5 @@ TEST(load_errors, difference_target_list_item)
     expect_error("difference-target-list.yaml", 7, 23,
                  "differences[0].target[1]",
                  "\"nodejs\" is not a target a difference can be documented "
-                 "for (cpython, cpython:3.N or node)");
+                 "for (cpython, cpython:3.10 to cpython:3.13, or node)");
 }

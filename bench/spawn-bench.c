@@ -26,8 +26,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -391,11 +393,22 @@ static int server_shape(long mib, int nfds)
     return 0;
 }
 
+/* A helper process of ours goes with the benchmark, even one holding
+ * gigabytes that an interrupt would otherwise leave running. */
+static void die_with_parent(void)
+{
+    pid_t parent = getppid();
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(1);
+}
+
 static int server_main(long mib, int nfds)
 {
     struct command c;
     int64_t *v = NULL;
 
+    die_with_parent();
     if (server_shape(mib, nfds) < 0 || io_full(1, "R", 1, true) < 0)
         return 1;
     while (io_full(0, &c, sizeof(c), false) == 0 && c.contender >= 0) {
@@ -627,6 +640,7 @@ static int comm_pipeline(const char *file)
 
 static int comm_main(const char *kind, const char *file)
 {
+    die_with_parent();
     if (strcmp(kind, "spf") == 0)
         return comm_spf(file, 0);
     if (strcmp(kind, "spf1m") == 0)
@@ -675,6 +689,27 @@ static void comm_once(int k, const char *file, struct comm_result *res)
     free(out);
 }
 
+/* The big file, removed by an interrupt too (on_fatal()). */
+static char big_path[4096];
+static volatile sig_atomic_t big_made;
+
+static void on_fatal(int sig)
+{
+    if (big_made)
+        unlink(big_path);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void catch_fatal(void)
+{
+    struct sigaction sa = {.sa_handler = on_fatal};
+    const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
 static int make_big_file(char *path, size_t size)
 {
     static char chunk[1 << 20];
@@ -684,11 +719,17 @@ static int make_big_file(char *path, size_t size)
     snprintf(path, 4096, "%s/spf-bench-XXXXXX", dir ? dir : "/tmp");
     if ((fd = mkstemp(path)) < 0)
         return -1;
+    big_made = 1;
     for (size_t i = 0; i < sizeof(chunk); i++)
         chunk[i] = (char)('a' + i % 26);
     for (size_t off = 0; off < size; off += sizeof(chunk))
         if (io_full(fd, chunk, sizeof(chunk), true) < 0) {
+            int err = errno;
+
             close(fd);
+            big_made = 0;
+            unlink(path);
+            errno = err;
             return -1;
         }
     return close(fd);
@@ -734,7 +775,7 @@ static void section_comm(void)
     struct comm_result res[M_N];
 
     memset(res, 0, sizeof(res));
-    char path[4096];
+    char *path = big_path;
     long size = cfg.comm_mib * MIB;
     int rounds = cfg.quick ? 3 : 5;
 
@@ -749,6 +790,7 @@ static void section_comm(void)
     for (int r = 0; r < rounds; r++)
         for (int k = 0; k < M_N; k++)
             comm_once(k, path, &res[k]);
+    big_made = 0;
     unlink(path);
     comm_report(res, size);
     for (int k = 0; k < M_N; k++)
@@ -826,6 +868,7 @@ int main(int argc, char **argv)
         return 2;
     }
     configure(argc, argv);
+    catch_fatal();
     find_peer(cfg.python, "python3", "-c", "import sys;print(sys.executable)");
     find_peer(cfg.node, "node", "-e", "console.log(process.execPath)");
     setvbuf(stdout, NULL, _IOLBF, 0);

@@ -28,7 +28,8 @@ struct loaded {
     size_t n, cap;
     const char *root; /* the folder loaded, or the file's folder */
     size_t root_len;
-    char *name; /* the root's own name, as reports group by it */
+    char *name;  /* the root's own name, as reports group by it */
+    size_t made; /* bytes of values made (struct spf__doc) */
 };
 
 static int fail(struct spf_diag *d, const char *file, int code,
@@ -227,7 +228,7 @@ static int keep(struct loaded *l, struct spf_scenario *sc, yaml_mark_t mark,
 static int load_document(yaml_document_t *yaml, const char *file,
                          struct loaded *l, struct spf_diag *d)
 {
-    struct spf__doc doc = {yaml, file, d};
+    struct spf__doc doc = {yaml, file, d, &l->made};
     struct spf__node root;
     struct spf_scenario sc;
     yaml_mark_t name_mark;

@@ -489,6 +489,27 @@ static int read_hex(const struct spf__node *n, struct spf_bytes *ret)
     return 0;
 }
 
+/* Count len against the load's budget, or fail at n. */
+static int spend(const struct spf__node *n, size_t len)
+{
+    size_t *made = n->doc->made;
+
+    if (!made)
+        return 0;
+    if (len > SPF_LOAD_BYTES_MAX - *made)
+        return spf__node_fail(n,
+                              "the values loaded add up to more than %u MiB "
+                              "(an alias counts each time it is used)",
+                              SPF_LOAD_BYTES_MAX >> 20);
+    *made += len;
+    return 0;
+}
+
+static bool over_budget(const struct spf__node *n, size_t len)
+{
+    return n->doc->made && len > SPF_LOAD_BYTES_MAX - *n->doc->made;
+}
+
 /* {repeat: BYTES, count: N}: the bytes N times over. */
 static int read_repeat(const struct spf__node *unit_node,
                        const struct spf__node *count_node,
@@ -507,6 +528,11 @@ static int read_repeat(const struct spf__node *unit_node,
                               count, unit.len, SPF_BYTES_MAX >> 20);
     }
 
+    /* Checked before it is made; spf__node_bytes() counts it. */
+    if (over_budget(count_node, unit.len * (size_t)count)) {
+        free(unit.data);
+        return spend(count_node, unit.len * (size_t)count);
+    }
     char *data = malloc(unit.len * (size_t)count + 1);
     if (!data) {
         free(unit.data);
@@ -520,7 +546,20 @@ static int read_repeat(const struct spf__node *unit_node,
     return 0;
 }
 
+static int read_bytes(const struct spf__node *n, struct spf_bytes *ret);
+
 int spf__node_bytes(const struct spf__node *n, struct spf_bytes *ret)
+{
+    int r = read_bytes(n, ret);
+
+    if (r == 0 && (r = spend(n, ret->len)) < 0) {
+        free(ret->data);
+        *ret = (struct spf_bytes){0};
+    }
+    return r;
+}
+
+static int read_bytes(const struct spf__node *n, struct spf_bytes *ret)
 {
     static const char *const keys[] = {"hex", "repeat", "count"};
     struct spf__node v[3];

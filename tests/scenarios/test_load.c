@@ -1275,6 +1275,15 @@ TEST(load_errors, difference_for_the_core)
                  "for (cpython, cpython:3.10 to cpython:3.13, or node)");
 }
 
+/* Aliases of one 64 MB value: the fifth use passes what a load may make,
+ * and the error names the alias's place in the scenario. */
+TEST(load_errors, aliases_cannot_multiply_without_bound)
+{
+    expect_error("alias-bomb.yaml", 5, 48, "spawn.argv[5].count",
+                 "the values loaded add up to more than 256 MiB (an alias "
+                 "counts each time it is used)");
+}
+
 TEST(load_errors, difference_version_no_target_can_run)
 {
     expect_error("difference-version.yaml", 7, 28, "differences[0].target[1]",

@@ -80,3 +80,50 @@ Test(text, an_interrupted_case_is_no_failure)
     fixture_free(s);
     fixture_end();
 }
+
+Test(text, not_applicable_run_matches_golden)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_text, s, &len);
+
+    fixture_expect_golden("not-applicable.txt", data, len);
+    fixture_expect_printable(data, len);
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* Each case not applicable on one line with its reason, counted apart;
+ * the census failure of one is a failure that says it was not
+ * applicable. */
+Test(text, a_case_not_applicable_is_listed_with_its_reason)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_text, s, &len);
+    const char *last = strrchr(data, '\n');
+
+    cr_expect(strstr(data, "N/A umask-applied (scenarios/suite/umask.yaml:7) "
+                           "[UMASK-01]: node has no umask <&> \"q\" ]]> # "
+                           "SKIP\\x0asecond line\\x1b[2J bad\\xff\n") == data,
+              "%s", data);
+    cr_expect(strstr(data, "FAIL process-group-zero "
+                           "(scenarios/suite/pgroup.yaml:12)\n"
+                           "  census.strays: expected none, got \"pid 78 "
+                           "(sleep) state S\"\n"
+                           "  not applicable on node: node has no "
+                           "process_group (child_process has no setpgid)\n"
+                           "  stray: pid 78 (sleep) state S\n") != NULL,
+              "%s", data);
+    cr_expect_null(strstr(data, "FAIL umask-applied"));
+    cr_assert_not_null(last);
+    while (last > data && last[-1] != '\n')
+        last--;
+    cr_expect_str_eq(last, "3 scenarios: 1 passed, 1 failed, 1 not "
+                           "applicable on node in 0.750 s; seed "
+                           "16045690984503111693; target node\n");
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}

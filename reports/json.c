@@ -349,6 +349,19 @@ static json_t *comparison_row_json(const struct spf_comparison *cmp,
     return built(obj, bad);
 }
 
+/* {"core": 0, "cpython:3.10": 3}: the pairs not compared because the
+ * case is not applicable on that target. */
+static json_t *not_applicable_json(const struct spf_comparison *cmp)
+{
+    json_t *obj = json_object();
+    int bad = 0;
+
+    for (size_t t = 0; t < cmp->n_targets; t++)
+        bad |= set(obj, cmp->targets[t],
+                   json_integer((json_int_t)cmp->not_applicable[t]));
+    return built(obj, bad);
+}
+
 static json_t *comparison_json(const struct spf_comparison *cmp,
                                const struct spf__origin *origin)
 {
@@ -363,6 +376,7 @@ static json_t *comparison_json(const struct spf_comparison *cmp,
     bad |=
         set(totals, "compared", json_integer((json_int_t)cmp->compared)) |
         set(totals, "skipped", json_integer((json_int_t)cmp->skipped)) |
+        set(totals, "not_applicable", not_applicable_json(cmp)) |
         set(totals, "differing", json_integer((json_int_t)cmp->n_rows)) |
         set(totals, "documented", json_integer((json_int_t)cmp->documented)) |
         set(totals, "undocumented",

@@ -172,6 +172,8 @@ static int render_comparison(const void *ctx, FILE *f)
         fprintf(f, ": %zu passed, %zu failed", s->passed, s->failed);
         if (s->excused)
             fprintf(f, " (%zu with documented differences)", s->excused);
+        if (s->not_applicable)
+            fprintf(f, ", %zu not applicable", s->not_applicable);
         if (s->interrupted || s->not_run)
             fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                     s->not_run);
@@ -183,6 +185,14 @@ static int render_comparison(const void *ctx, FILE *f)
             cmp->compared, cmp->n_rows, cmp->documented, cmp->undocumented);
     if (cmp->skipped)
         fprintf(f, ", %zu not compared (interrupted)", cmp->skipped);
+    for (size_t t = 0; t < cmp->n_targets; t++) {
+        if (!cmp->not_applicable[t])
+            continue;
+        fprintf(f, ", %zu not compared (not applicable on ",
+                cmp->not_applicable[t]);
+        spf__escape_puts(f, cmp->targets[t], SPF__ESC_ONE_LINE);
+        fputc(')', f);
+    }
     fputc('\n', f);
     return 0;
 }

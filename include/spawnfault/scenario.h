@@ -261,7 +261,8 @@ void spf_runner_interrupt(void);
  * with the first target's, field by field (spf_compare_fields), and keeps
  * a row for every scenario and target where some field differs.  A
  * difference is documented when either target's documented differences
- * cover its field.
+ * cover its field.  A pair is not compared when either side was
+ * interrupted, or could not express the case (outcome.not_applicable).
  */
 struct spf_field_diff {
     char *field;
@@ -284,8 +285,11 @@ struct spf_comparison {
     size_t n_targets;
     struct spf_comparison_row *rows; /* only where something differs */
     size_t n_rows;
-    size_t compared;     /* scenario and target pairs compared */
-    size_t skipped;      /* pairs where a side was interrupted */
+    size_t compared; /* scenario and target pairs compared */
+    size_t skipped;  /* pairs where a side was interrupted */
+    /* Pairs not compared because the case is not applicable on
+     * targets[i] (on targets[0] when on both sides): never a difference. */
+    size_t not_applicable[SPF_TARGET_MAX];
     size_t documented;   /* field differences, documented */
     size_t undocumented; /* and not */
 };

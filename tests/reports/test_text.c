@@ -127,3 +127,35 @@ Test(text, a_case_not_applicable_is_listed_with_its_reason)
     fixture_free(s);
     fixture_end();
 }
+
+/* A comparison counts the pairs not compared because a side could not
+ * express the case apart from the interrupted ones, per target; a count
+ * of 0 leaves its part out. */
+Test(text, comparison_counts_not_applicable_apart)
+{
+    struct spf_comparison cmp = {.targets = {"core", "cpython:3.10", "node"},
+                                 .n_targets = 3,
+                                 .compared = 290,
+                                 .skipped = 1,
+                                 .not_applicable = {0, 3, 47}};
+    char *data = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&data, &len);
+
+    cmp.runs[1].passed = 174;
+    cmp.runs[1].not_applicable = 3;
+    cr_assert_not_null(m);
+    cr_assert_eq(spf_report_compare_text(&cmp, m), 0);
+    cr_assert_eq(fclose(m), 0);
+    cr_expect_str_eq(data, "core: 0 passed, 0 failed\n"
+                           "cpython:3.10: 174 passed, 0 failed, 3 not "
+                           "applicable\n"
+                           "node: 0 passed, 0 failed\n"
+                           "compared 290: 0 differ (0 documented field "
+                           "differences, 0 undocumented), 1 not compared "
+                           "(interrupted), 3 not compared (not applicable "
+                           "on cpython:3.10), 47 not compared (not "
+                           "applicable on node)\n");
+    free(data);
+    fixture_end();
+}

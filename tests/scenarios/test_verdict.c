@@ -1004,3 +1004,42 @@ Test(compare, fields_that_differ_and_why)
     cr_assert_eq(cmp.undocumented, 1);
     spf_comparison_clear(&cmp);
 }
+
+/* A pair where a side could not express the case is not compared, and is
+ * counted apart from the interrupted ones, on the target it was not
+ * applicable on. */
+TEST(compare, a_case_not_applicable_is_not_compared)
+{
+    struct spf_scenario sc[4] = {scenario(), scenario(), scenario(),
+                                 scenario()};
+    struct spf_comparison cmp = {0};
+    struct spf_verdict *va = calloc(4, sizeof(*va));
+    struct spf_verdict *vb = calloc(4, sizeof(*vb));
+    struct spf_outcome o;
+
+    cr_assert(va && vb);
+    sc[1].name = "na-on-b", sc[2].name = "na-on-a", sc[3].name = "stopped";
+    o = exited(0), verdict(&sc[0], &o, &va[0]);
+    o = exited(0), verdict(&sc[0], &o, &vb[0]);
+    o = exited(0), verdict(&sc[1], &o, &va[1]);
+    o = not_applicable("b cannot"), spf_verdict_check(&sc[1], &o, 42, &vb[1]);
+    o = not_applicable("a cannot"), spf_verdict_check(&sc[2], &o, 42, &va[2]);
+    o = exited(3), verdict(&sc[2], &o, &vb[2]);
+    o = exited(0), verdict(&sc[3], &o, &va[3]);
+    o = (struct spf_outcome){.result = SPF_RESULT_HARNESS, .interrupted = true};
+    spf_verdict_check(&sc[3], &o, 42, &vb[3]);
+    cmp.targets[0] = "core";
+    cmp.targets[1] = "node";
+    cmp.runs[0] = (struct spf_run_summary){.verdicts = va, .n = 4};
+    cmp.runs[1] = (struct spf_run_summary){.verdicts = vb, .n = 4};
+    cmp.n_targets = 2;
+
+    cr_assert_eq(spf_compare_runs(&cmp), 0);
+    cr_assert_eq(cmp.compared, 1);
+    cr_assert_eq(cmp.n_rows, 0, "never a difference");
+    cr_assert_eq(cmp.undocumented, 0);
+    cr_assert_eq(cmp.skipped, 1, "the interrupted pair alone");
+    cr_assert_eq(cmp.not_applicable[1], 1);
+    cr_assert_eq(cmp.not_applicable[0], 1);
+    spf_comparison_clear(&cmp);
+}

@@ -98,15 +98,16 @@ static int render(const void *ctx, FILE *f)
     spf__format_seconds(s->elapsed_ns, secs);
     fprintf(f, "%zu scenario%s: %zu passed, %zu failed", s->n,
             s->n == 1 ? "" : "s", s->passed, s->failed);
-    if (s->not_applicable) {
-        fprintf(f, ", %zu not applicable on ", s->not_applicable);
-        spf__escape_puts(f, target_of(s), SPF__ESC_ONE_LINE);
-    }
     if (s->interrupted || s->not_run)
         fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                 s->not_run);
     if (s->excused)
         fprintf(f, " (%zu with documented differences)", s->excused);
+    /* Last, so that the lines of runs without any stay as they were. */
+    if (s->not_applicable) {
+        fprintf(f, ", %zu not applicable on ", s->not_applicable);
+        spf__escape_puts(f, target_of(s), SPF__ESC_ONE_LINE);
+    }
     fprintf(f, " in %s s; seed %" PRIu64, secs, s->seed);
     if (s->target[0] && strcmp(s->target, "core") != 0) {
         fputs("; target ", f);
@@ -172,11 +173,11 @@ static int render_comparison(const void *ctx, FILE *f)
         fprintf(f, ": %zu passed, %zu failed", s->passed, s->failed);
         if (s->excused)
             fprintf(f, " (%zu with documented differences)", s->excused);
-        if (s->not_applicable)
-            fprintf(f, ", %zu not applicable", s->not_applicable);
         if (s->interrupted || s->not_run)
             fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                     s->not_run);
+        if (s->not_applicable)
+            fprintf(f, ", %zu not applicable", s->not_applicable);
         fputc('\n', f);
     }
     fprintf(f,

@@ -154,9 +154,22 @@ faults:
 expect:
   returncode: 0
 YAML
-run "fault rules: not applicable, which fails nothing" 0 "$tmp/faults.yaml"
-not_applicable "fault rules: reported not applicable, with the reason" \
-    with-a-rule "fault rules are not applicable on the node target yet"
+# With a case's fault rules, node starts with the preload in LD_PRELOAD.
+# In a sanitized build the preload needs the sanitizers' runtime, which
+# node, built without it, cannot start with (it dies before its first
+# line, SEGV at address 0): nothing the adapter could report.
+if [ -n "${SPF_UNDER_SANITIZERS:-}" ]; then
+    for what in "fault rules: not applicable, which fails nothing" \
+        "fault rules: reported not applicable, with the reason"; do
+        n=$((n + 1))
+        echo "ok $n - $what # SKIP node cannot start with the preload" \
+            "of a build sanitized with $SPF_UNDER_SANITIZERS"
+    done
+else
+    run "fault rules: not applicable, which fails nothing" 0 "$tmp/faults.yaml"
+    not_applicable "fault rules: reported not applicable, with the reason" \
+        with-a-rule "fault rules are not applicable on the node target yet"
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

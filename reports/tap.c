@@ -158,14 +158,15 @@ static int render(const void *ctx, FILE *f)
             r = write_diagnostics(f, v);
     }
     fprintf(f, "# %zu passed, %zu failed", s->passed, s->failed);
+    if (s->interrupted || s->not_run)
+        fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
+                s->not_run);
+    /* Last, as in the text report. */
     if (s->not_applicable) {
         fprintf(f, ", %zu not applicable on ", s->not_applicable);
         spf__escape_puts(f, s->target[0] ? s->target : "core",
                          SPF__ESC_ONE_LINE);
     }
-    if (s->interrupted || s->not_run)
-        fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
-                s->not_run);
     fprintf(f, "; seed %" PRIu64 "\n", s->seed);
     return r;
 }

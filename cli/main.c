@@ -11,8 +11,8 @@
  * Options and paths may come in any order; after "--" everything is a
  * path.  Several --filter options select what any of them matches.
  *
- * Exit status: 0 all passed, 1 some failed, 2 bad input or set-up,
- * 130 interrupted.
+ * Exit status: 0 none failed (each passed, or was not applicable on the
+ * target), 1 some failed, 2 bad input or set-up, 130 interrupted.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -333,9 +333,10 @@ static void on_progress(void *ctx, size_t index, size_t total,
         return;
     fprintf(stderr, "[%*zu/%zu] %s %s (%.2f s)\n", total >= 100 ? 3 : 2,
             index + 1, total,
-            v->interrupted ? "STOP"
-            : v->passed    ? "PASS"
-                           : "FAIL",
+            v->interrupted      ? "STOP"
+            : v->not_applicable ? "N/A"
+            : v->passed         ? "PASS"
+                                : "FAIL",
             sc->name, (double)v->outcome.elapsed_ns / 1e9);
 }
 

@@ -89,6 +89,7 @@ void spf_outcome_clear(struct spf_outcome *o)
     strv_free(o->strays, o->n_strays);
     free(o->fired);
     free(o->harness_error);
+    free(o->not_applicable);
     memset(o, 0, sizeof(*o));
 }
 
@@ -120,6 +121,7 @@ static const char *const result_names[] = {
     [SPF_RESULT_HARNESS] = "harness_error",
     [SPF_RESULT_ERROR] = "error",
     [SPF_RESULT_CHECK] = "called_process_error",
+    [SPF_RESULT_NOT_APPLICABLE] = "not_applicable",
 };
 
 const char *spf_result_name(enum spf_result r)

@@ -458,6 +458,24 @@ static void read_fault_log(struct sv *s)
     free(text);
 }
 
+/*
+ * Only a peer can lack what a case asks for: the core implements every
+ * option, so "not applicable" from its agent is a bug of ours, which must
+ * fail the case rather than leave it unjudged.
+ */
+static void refuse_core_not_applicable(struct sv *s, struct spf_outcome *got)
+{
+    const struct spf_target *t = s->cfg->target;
+
+    if (!got->not_applicable || (t && t->kind != SPF_TARGET_CORE))
+        return;
+    note(s, "the core's agent reported the case not applicable (%s)",
+         got->not_applicable);
+    free(got->not_applicable);
+    got->not_applicable = NULL;
+    got->result = SPF_RESULT_HARNESS;
+}
+
 static void read_outcome(struct sv *s, int status)
 {
     struct spf_outcome got;
@@ -466,6 +484,7 @@ static void read_outcome(struct sv *s, int status)
 
     if (spf__read_all(s->out_fd, &raw, &len) == 0 && len &&
         spf__outcome_from_json(raw, len, &got, err, sizeof(err)) == 0) {
+        refuse_core_not_applicable(s, &got);
         /* Keep our own note (watchdog, interruption) over the agent's. */
         if (s->o.harness_error) {
             free(got.harness_error);

@@ -470,7 +470,9 @@ char *spf__outcome_to_json(const struct spf_outcome *o)
     if (root &&
         (json_object_set_new(root, "fired_total",
                              json_integer((json_int_t)o->fired_total)) < 0 ||
-         json_object_set_new(root, "fired_counts", counts_json(o)) < 0)) {
+         json_object_set_new(root, "fired_counts", counts_json(o)) < 0 ||
+         json_object_set_new(root, "not_applicable",
+                             text_json(o->not_applicable)) < 0)) {
         json_decref(root);
         return NULL;
     }
@@ -559,6 +561,21 @@ static void rd_result(struct rd *r, json_t *root, struct spf_outcome *o)
     o->returncode = (int)json_integer_value(rc);
 }
 
+/* A result of not_applicable comes with its reason, and a reason with
+ * that result only: an adapter that says one without the other is broken,
+ * and its outcome must not pass for a case that was not applicable. */
+static void rd_not_applicable(struct rd *r, json_t *root, struct spf_outcome *o)
+{
+    json_t *j = json_object_get(root, "not_applicable");
+    const char *why = json_string_value(j);
+
+    if ((j && !json_is_null(j) && (!why || !*why)) ||
+        (o->result == SPF_RESULT_NOT_APPLICABLE) != (why != NULL))
+        fail(r, "not_applicable");
+    else if (why && !(o->not_applicable = strdup(why)))
+        fail(r, "not_applicable");
+}
+
 int spf__outcome_from_json(const char *text, size_t len,
                            struct spf_outcome *ret, char *err, size_t errlen)
 {
@@ -593,6 +610,7 @@ int spf__outcome_from_json(const char *text, size_t len,
     he = json_string_value(json_object_get(root, "harness_error"));
     if (he && !(o.harness_error = strdup(he)))
         fail(&r, "harness_error");
+    rd_not_applicable(&r, root, &o);
     json_decref(root);
     if (r.err) {
         spf_outcome_clear(&o);

@@ -215,6 +215,7 @@ static json_t *outcome_json(const struct spf_outcome *o)
     bad |= set(obj, "fired_total", json_integer((json_int_t)o->fired_total));
     bad |= set(obj, "fired_counts", counts_json(o));
     bad |= set(obj, "harness_error", str_json(o->harness_error));
+    bad |= set(obj, "not_applicable", str_json(o->not_applicable));
     return built(obj, bad);
 }
 
@@ -245,6 +246,7 @@ static json_t *scenario_json(const void *p)
     bad |= set(obj, "tags", ARRAY_JSON(sc->tags, sc->n_tags, str_item));
     bad |= set(obj, "passed", json_boolean(v->passed));
     bad |= set(obj, "interrupted", json_boolean(v->interrupted));
+    bad |= set(obj, "not_applicable", str_json(v->not_applicable));
     bad |= set(obj, "seed", seed_json(v->seed));
     bad |= set(obj, "mismatches",
                ARRAY_JSON(v->mismatches, v->n_mismatches, mismatch_json));
@@ -262,6 +264,8 @@ static json_t *totals_json(const struct spf_run_summary *s)
         set(obj, "passed", json_integer((json_int_t)s->passed)) |
         set(obj, "failed", json_integer((json_int_t)s->failed)) |
         set(obj, "interrupted", json_integer((json_int_t)s->interrupted)) |
+        set(obj, "not_applicable",
+            json_integer((json_int_t)s->not_applicable)) |
         set(obj, "not_run", json_integer((json_int_t)s->not_run)) |
         set(obj, "excused", json_integer((json_int_t)s->excused)) |
         set(obj, "total", json_integer((json_int_t)s->n));
@@ -333,15 +337,28 @@ static json_t *comparison_row_json(const struct spf_comparison *cmp,
                                    const struct spf_comparison_row *row)
 {
     json_t *obj = json_object();
-    int bad = set(obj, "name", str_json(row->scenario->name)) |
-              set(obj, "ref", str_json(row->scenario->ref)) |
-              set(obj, "a", str_json(cmp->targets[0])) |
-              set(obj, "b", str_json(cmp->targets[row->target])) |
-              set(obj, "undocumented",
-                  json_integer((json_int_t)row->undocumented)) |
-              set(obj, "fields",
-                  ARRAY_JSON(row->diffs, row->n_diffs, field_diff_json));
+    int bad =
+        set(obj, "name", str_json(row->scenario->name)) |
+        set(obj, "ref", str_json(row->scenario->ref)) |
+        set(obj, "a", str_json(cmp->targets[0])) |
+        set(obj, "b", str_json(cmp->targets[row->target])) |
+        set(obj, "undocumented", json_integer((json_int_t)row->undocumented)) |
+        set(obj, "fields",
+            ARRAY_JSON(row->diffs, row->n_diffs, field_diff_json));
 
+    return built(obj, bad);
+}
+
+/* {"core": 0, "cpython:3.10": 3}: the pairs not compared because the
+ * case is not applicable on that target. */
+static json_t *not_applicable_json(const struct spf_comparison *cmp)
+{
+    json_t *obj = json_object();
+    int bad = 0;
+
+    for (size_t t = 0; t < cmp->n_targets; t++)
+        bad |= set(obj, cmp->targets[t],
+                   json_integer((json_int_t)cmp->not_applicable[t]));
     return built(obj, bad);
 }
 
@@ -356,17 +373,18 @@ static json_t *comparison_json(const struct spf_comparison *cmp,
         bad |= append(runs, report_json(&cmp->runs[t], origin));
     for (size_t i = 0; !bad && i < cmp->n_rows; i++)
         bad |= append(rows, comparison_row_json(cmp, &cmp->rows[i]));
-    bad |= set(totals, "compared", json_integer((json_int_t)cmp->compared)) |
-           set(totals, "skipped", json_integer((json_int_t)cmp->skipped)) |
-           set(totals, "differing", json_integer((json_int_t)cmp->n_rows)) |
-           set(totals, "documented",
-               json_integer((json_int_t)cmp->documented)) |
-           set(totals, "undocumented",
-               json_integer((json_int_t)cmp->undocumented));
+    bad |=
+        set(totals, "compared", json_integer((json_int_t)cmp->compared)) |
+        set(totals, "skipped", json_integer((json_int_t)cmp->skipped)) |
+        set(totals, "not_applicable", not_applicable_json(cmp)) |
+        set(totals, "differing", json_integer((json_int_t)cmp->n_rows)) |
+        set(totals, "documented", json_integer((json_int_t)cmp->documented)) |
+        set(totals, "undocumented",
+            json_integer((json_int_t)cmp->undocumented));
     bad |= set(obj, "tool", json_string("spawnfault")) |
            set(obj, "version", str_json(origin->version)) |
-           set(obj, "targets", ARRAY_JSON(cmp->targets, cmp->n_targets,
-                                          str_item)) |
+           set(obj, "targets",
+               ARRAY_JSON(cmp->targets, cmp->n_targets, str_item)) |
            set(obj, "totals", built(totals, 0)) | set(obj, "runs", runs) |
            set(obj, "differences", rows);
     return built(obj, bad);

@@ -164,8 +164,7 @@ static void xw_fail(struct xw *x, int r)
  * could not be judged at all. */
 static bool is_error(const struct spf_verdict *v)
 {
-    return !v->passed && !v->interrupted &&
-           v->outcome.result == SPF_RESULT_HARNESS;
+    return spf_verdict_failed(v) && v->outcome.result == SPF_RESULT_HARNESS;
 }
 
 /* What kind of failure: what JUnit tools group failures by. */
@@ -249,7 +248,26 @@ static char *classname(const char *folder)
     return cls;
 }
 
-static void write_testcase(struct xw *x, const struct spf_verdict *v)
+/* A case the target cannot express: skipped, with the target and the
+ * reason, one line. */
+static void write_not_applicable(struct xw *x, const struct spf_verdict *v,
+                                 const char *target)
+{
+    char *message;
+
+    if (asprintf(&message, "not applicable on %s: %s", target,
+                 v->not_applicable) < 0) {
+        xw_fail(x, -ENOMEM);
+        return;
+    }
+    xw_start(x, "skipped");
+    xw_attr(x, "message", message, strlen(message), SPF__ESC_LINE);
+    xw_end(x);
+    free(message);
+}
+
+static void write_testcase(struct xw *x, const struct spf_verdict *v,
+                           const char *target)
 {
     const struct spf_scenario *sc = v->scenario;
     char *cls = classname(spf__or_empty(sc->folder));
@@ -266,6 +284,8 @@ static void write_testcase(struct xw *x, const struct spf_verdict *v)
                     "interrupted: the run was stopped while "
                     "this case ran");
         xw_end(x);
+    } else if (v->not_applicable) {
+        write_not_applicable(x, v, target);
     } else if (!v->passed) {
         write_failure(x, v);
     }
@@ -293,7 +313,7 @@ struct junit {
 static void count_verdict(struct suite *suite, const struct spf_verdict *v)
 {
     suite->tests++;
-    if (v->interrupted)
+    if (v->interrupted || v->not_applicable)
         suite->skipped++;
     else if (is_error(v))
         suite->errors++;
@@ -365,7 +385,8 @@ static void write_testsuite(struct xw *x, const struct junit *j, size_t k)
     write_properties(x, j);
     for (size_t i = 0; i < j->s->n; i++)
         if (j->suite_of[i] == k)
-            write_testcase(x, &j->s->verdicts[i]);
+            write_testcase(x, &j->s->verdicts[i],
+                           j->s->target[0] ? j->s->target : "core");
     xw_end(x);
 }
 

@@ -148,10 +148,26 @@ int spf__fault_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
     return r;
 }
 
+/* Why the expectations were not checked: the target cannot express the
+ * case (the census failed it, or it would not be a failure). */
+static int not_applicable_line(const struct spf_verdict *v, spf__line_fn *fn,
+                               void *ctx)
+{
+    const char *why = v->outcome.not_applicable;
+
+    if (!why)
+        return 0;
+    if (v->target)
+        return emitf(fn, ctx, "not applicable on %s: %s", v->target, why);
+    return emitf(fn, ctx, "not applicable: %s", why);
+}
+
 int spf__problem_lines(const struct spf_verdict *v, spf__line_fn *fn, void *ctx)
 {
     int r = spf__mismatch_lines(v, fn, ctx);
 
+    if (r == 0)
+        r = not_applicable_line(v, fn, ctx);
     if (r == 0)
         r = spf__census_lines(&v->outcome, fn, ctx);
     if (r == 0)

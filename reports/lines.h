@@ -29,7 +29,9 @@ int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx);
  * "fault fired: execve@child#1=ENOENT (pid 42)". */
 int spf__fault_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx);
 
-/* The three above, in that order: all that went wrong. */
+/* The three above, in that order, with "not applicable on TARGET: why"
+ * after the mismatches for a case its target could not express: all that
+ * went wrong. */
 int spf__problem_lines(const struct spf_verdict *v, spf__line_fn *fn,
                        void *ctx);
 

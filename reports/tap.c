@@ -110,6 +110,9 @@ static int write_diagnostics(FILE *f, const struct spf_verdict *v)
     fprintf(f, "  line: %u\n", sc->line);
     if (r == 0)
         r = write_mismatches(f, v);
+    /* Its target could not express the case: the census failed it. */
+    if (r == 0 && v->outcome.not_applicable)
+        r = yaml_field(f, "  ", "not_applicable", v->outcome.not_applicable);
     if (r == 0)
         r = spf__census_lines(&v->outcome, yaml_item, &census);
     if (r == 0)
@@ -121,6 +124,19 @@ static int write_diagnostics(FILE *f, const struct spf_verdict *v)
     return r;
 }
 
+/* Neither passed nor failed: stopped half-way, or a case the target
+ * cannot express. */
+static void put_skip(FILE *f, const struct spf_verdict *v)
+{
+    if (v->interrupted) {
+        fputs(" # SKIP interrupted", f);
+    } else if (v->not_applicable) {
+        fputs(" # SKIP not applicable: ", f);
+        spf__escape_puts(f, v->not_applicable,
+                         SPF__ESC_ONE_LINE | SPF__ESC_HASH);
+    }
+}
+
 static int render(const void *ctx, FILE *f)
 {
     const struct spf_run_summary *s = ctx;
@@ -129,22 +145,28 @@ static int render(const void *ctx, FILE *f)
     fprintf(f, "TAP version 13\n1..%zu\n", s->n);
     for (size_t i = 0; r == 0 && i < s->n; i++) {
         const struct spf_verdict *v = &s->verdicts[i];
+        bool failed = spf_verdict_failed(v);
 
         /* A '#' would start a directive ("# SKIP"), a newline a new line
-         * of TAP: the name carries neither. */
-        fprintf(f, "%s %zu - ", v->passed || v->interrupted ? "ok" : "not ok",
-                i + 1);
+         * of TAP: the name and the reason carry neither. */
+        fprintf(f, "%s %zu - ", failed ? "not ok" : "ok", i + 1);
         spf__escape_puts(f, v->scenario->name,
                          SPF__ESC_ONE_LINE | SPF__ESC_HASH);
-        /* Stopped half-way: neither passed nor failed. */
-        fputs(v->interrupted ? " # SKIP interrupted\n" : "\n", f);
-        if (!v->passed && !v->interrupted)
+        put_skip(f, v);
+        fputc('\n', f);
+        if (failed)
             r = write_diagnostics(f, v);
     }
     fprintf(f, "# %zu passed, %zu failed", s->passed, s->failed);
     if (s->interrupted || s->not_run)
         fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                 s->not_run);
+    /* Last, as in the text report. */
+    if (s->not_applicable) {
+        fprintf(f, ", %zu not applicable on ", s->not_applicable);
+        spf__escape_puts(f, s->target[0] ? s->target : "core",
+                         SPF__ESC_ONE_LINE);
+    }
     fprintf(f, "; seed %" PRIu64 "\n", s->seed);
     return r;
 }

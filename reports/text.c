@@ -1,5 +1,7 @@
-/* The report for people: each failure in full, then one line of counts. */
+/* The report for people: each case not applicable with its reason, each
+ * failure in full, then one line of counts. */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,12 +24,12 @@ static int text_line(void *ctx, const char *line, size_t len)
     return 0;
 }
 
-static int write_failure(FILE *f, const struct spf_verdict *v)
+/* "LABEL name (file:line) [ref]", without the end of the line. */
+static void put_heading(FILE *f, const char *label,
+                        const struct spf_scenario *sc)
 {
-    const struct spf_scenario *sc = v->scenario;
-    int r;
-
-    fputs("FAIL ", f);
+    fputs(label, f);
+    fputc(' ', f);
     spf__escape_puts(f, sc->name, SPF__ESC_ONE_LINE);
     fputs(" (", f);
     spf__escape_puts(f, sc->file, SPF__ESC_ONE_LINE);
@@ -37,6 +39,13 @@ static int write_failure(FILE *f, const struct spf_verdict *v)
         spf__escape_puts(f, sc->ref, SPF__ESC_ONE_LINE);
         fputc(']', f);
     }
+}
+
+static int write_failure(FILE *f, const struct spf_verdict *v)
+{
+    int r;
+
+    put_heading(f, "FAIL", v->scenario);
     fputc('\n', f);
 
     r = spf__problem_lines(v, text_line, f);
@@ -49,14 +58,41 @@ static int write_failure(FILE *f, const struct spf_verdict *v)
     return r;
 }
 
+/* One line each, with the reason, before the failures: not run, so
+ * there is nothing more to say of them. */
+static void write_not_applicable(FILE *f, const struct spf_run_summary *s)
+{
+    bool any = false;
+
+    for (size_t i = 0; i < s->n; i++) {
+        const struct spf_verdict *v = &s->verdicts[i];
+
+        if (!v->not_applicable)
+            continue;
+        put_heading(f, "N/A", v->scenario);
+        fputs(": ", f);
+        spf__escape_puts(f, v->not_applicable, SPF__ESC_ONE_LINE);
+        fputc('\n', f);
+        any = true;
+    }
+    if (any)
+        fputc('\n', f);
+}
+
+static const char *target_of(const struct spf_run_summary *s)
+{
+    return s->target[0] ? s->target : "core";
+}
+
 static int render(const void *ctx, FILE *f)
 {
     const struct spf_run_summary *s = ctx;
     char secs[SPF__SECONDS_MAX];
     int r = 0;
 
+    write_not_applicable(f, s);
     for (size_t i = 0; r == 0 && i < s->n; i++)
-        if (!s->verdicts[i].passed && !s->verdicts[i].interrupted)
+        if (spf_verdict_failed(&s->verdicts[i]))
             r = write_failure(f, &s->verdicts[i]);
 
     spf__format_seconds(s->elapsed_ns, secs);
@@ -67,6 +103,11 @@ static int render(const void *ctx, FILE *f)
                 s->not_run);
     if (s->excused)
         fprintf(f, " (%zu with documented differences)", s->excused);
+    /* Last, so that the lines of runs without any stay as they were. */
+    if (s->not_applicable) {
+        fprintf(f, ", %zu not applicable on ", s->not_applicable);
+        spf__escape_puts(f, target_of(s), SPF__ESC_ONE_LINE);
+    }
     fprintf(f, " in %s s; seed %" PRIu64, secs, s->seed);
     if (s->target[0] && strcmp(s->target, "core") != 0) {
         fputs("; target ", f);
@@ -91,19 +132,9 @@ void spf_report_put_text(FILE *f, const char *s)
 static void put_row(FILE *f, const struct spf_comparison *cmp,
                     const struct spf_comparison_row *row)
 {
-    const struct spf_scenario *sc = row->scenario;
     const char *a = cmp->targets[0], *b = cmp->targets[row->target];
 
-    fputs(row->undocumented ? "DIFF " : "diff ", f);
-    spf__escape_puts(f, sc->name, SPF__ESC_ONE_LINE);
-    fputs(" (", f);
-    spf__escape_puts(f, sc->file, SPF__ESC_ONE_LINE);
-    fprintf(f, ":%u)", sc->line);
-    if (sc->ref && sc->ref[0] != '\0') {
-        fputs(" [", f);
-        spf__escape_puts(f, sc->ref, SPF__ESC_ONE_LINE);
-        fputc(']', f);
-    }
+    put_heading(f, row->undocumented ? "DIFF" : "diff", row->scenario);
     fputc('\n', f);
     for (size_t i = 0; i < row->n_diffs; i++) {
         const struct spf_field_diff *d = &row->diffs[i];
@@ -145,6 +176,8 @@ static int render_comparison(const void *ctx, FILE *f)
         if (s->interrupted || s->not_run)
             fprintf(f, ", %zu interrupted, %zu not run", s->interrupted,
                     s->not_run);
+        if (s->not_applicable)
+            fprintf(f, ", %zu not applicable", s->not_applicable);
         fputc('\n', f);
     }
     fprintf(f,
@@ -153,6 +186,14 @@ static int render_comparison(const void *ctx, FILE *f)
             cmp->compared, cmp->n_rows, cmp->documented, cmp->undocumented);
     if (cmp->skipped)
         fprintf(f, ", %zu not compared (interrupted)", cmp->skipped);
+    for (size_t t = 0; t < cmp->n_targets; t++) {
+        if (!cmp->not_applicable[t])
+            continue;
+        fprintf(f, ", %zu not compared (not applicable on ",
+                cmp->not_applicable[t]);
+        spf__escape_puts(f, cmp->targets[t], SPF__ESC_ONE_LINE);
+        fputc(')', f);
+    }
     fputc('\n', f);
     return 0;
 }

@@ -358,6 +358,11 @@ int spf_compare_runs(struct spf_comparison *cmp)
                 cmp->skipped++;
                 continue;
             }
+            /* What one side could not express has no value to compare. */
+            if (va->outcome.not_applicable || vb->outcome.not_applicable) {
+                cmp->not_applicable[va->outcome.not_applicable ? 0 : t]++;
+                continue;
+            }
             cmp->compared++;
             compare_outcomes(&c, &va->outcome, &vb->outcome);
             if ((r = add_row(cmp, &c)) < 0)

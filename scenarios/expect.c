@@ -54,7 +54,11 @@ static int stage_from_name(const char *name)
 static int result_from_name(const char *name)
 {
     int result = spf_result_from_name(name);
-    return result == SPF_RESULT_HARNESS ? -EINVAL : result;
+    /* Neither says anything about the spawn: a scenario cannot ask for
+     * them. */
+    return result == SPF_RESULT_HARNESS || result == SPF_RESULT_NOT_APPLICABLE
+               ? -EINVAL
+               : result;
 }
 
 enum { SE_STAGE, SE_ERRNO, SE_FILENAME, SE_RAW, SE_MESSAGE, SE__COUNT };

@@ -188,16 +188,21 @@ static int schedule(struct run *r)
     return err;
 }
 
-static void count(struct spf_run_summary *s)
+void spf_run_summary_count(struct spf_run_summary *s)
 {
-    s->passed = s->failed = s->interrupted = s->excused = 0;
+    s->passed = s->failed = s->interrupted = s->not_applicable = 0;
+    s->excused = 0;
     for (size_t i = 0; i < s->n; i++) {
-        if (!s->verdicts[i].scenario)
+        const struct spf_verdict *v = &s->verdicts[i];
+
+        if (!v->scenario)
             continue;
-        if (s->verdicts[i].interrupted)
+        if (v->interrupted)
             s->interrupted++;
-        else if (s->verdicts[i].passed)
-            s->passed++, s->excused += s->verdicts[i].n_excused != 0;
+        else if (v->not_applicable)
+            s->not_applicable++;
+        else if (v->passed)
+            s->passed++, s->excused += v->n_excused != 0;
         else
             s->failed++;
     }
@@ -241,7 +246,7 @@ int spf_runner_run(const struct spf_scenario_set *set,
         if (sum.verdicts[i].scenario)
             sum.verdicts[sum.n++] = sum.verdicts[i];
     sum.not_run = r.n_todo - sum.n;
-    count(&sum);
+    spf_run_summary_count(&sum);
     sum.elapsed_ns = now_ns() - t0;
     free(r.todo);
     *ret = sum;

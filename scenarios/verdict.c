@@ -68,7 +68,7 @@ static void show_data(struct spf__textbuf *t, const void *p, size_t kept,
 }
 
 void spf__show_bytes(struct spf__textbuf *t, const struct spf_bytes *b,
-                       const char *absent)
+                     const char *absent)
 {
     if (!b->data)
         spf__textbuf_adds(t, absent);
@@ -376,16 +376,18 @@ static void check_census_list(struct check *c, const char *field,
     mismatch(c, field, &exp, &got);
 }
 
-/* What the case left behind fails it whatever the expectations say. */
+/* What the case left behind fails it whatever the expectations say.  A
+ * case its target could not express ran nothing, so it may leave nothing,
+ * whatever strays the scenario expects of a run. */
 static void check_census(struct check *c)
 {
     const struct spf_outcome *o = c->o;
     struct spf__textbuf exp = {0}, got = {0};
+    size_t strays = c->e->has_strays && !o->not_applicable ? c->e->strays : 0;
     check_census_list(c, "census.leaked_fds", o->leaked_fds, o->n_leaked_fds,
                       0);
     check_census_list(c, "census.zombies", o->zombies, o->n_zombies, 0);
-    check_census_list(c, "census.strays", o->strays, o->n_strays,
-                      c->e->has_strays ? c->e->strays : 0);
+    check_census_list(c, "census.strays", o->strays, o->n_strays, strays);
     if (o->watchdog_signal) {
         const char *name = spf_signal_name(o->watchdog_signal);
         spf__textbuf_adds(&exp, "none");
@@ -434,6 +436,30 @@ static char *replay_command(const struct spf_scenario *sc, uint64_t seed,
     return spf__textbuf_steal(&t);
 }
 
+/* The expectations proper: everything but the census. */
+static void check_expectations(struct check *c)
+{
+    check_result(c);
+    check_spawn_error(c);
+    check_api_error(c);
+    check_returncode(c);
+    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
+        check_stream(c, &spf__expect_streams[i]);
+    check_elapsed(c);
+    check_fired(c);
+}
+
+/* Where the mismatches leave the verdict: passed, failed, or, when the
+ * target could not express the case and nothing else went wrong, not
+ * applicable. */
+static void settle(struct spf_verdict *v)
+{
+    bool clean = v->n_mismatches == 0 && !v->broken && !v->interrupted;
+
+    v->not_applicable = clean ? v->outcome.not_applicable : NULL;
+    v->passed = clean && !v->not_applicable;
+}
+
 void spf_verdict_check(const struct spf_scenario *sc,
                        struct spf_outcome *outcome, uint64_t seed,
                        struct spf_verdict *ret)
@@ -452,21 +478,22 @@ void spf_verdict_check(const struct spf_scenario *sc,
         return;
     }
 
-    check_result(&c);
-    check_spawn_error(&c);
-    check_api_error(&c);
-    check_returncode(&c);
-    for (size_t i = 0; i < SPF__EXPECT_N_STREAMS; i++)
-        check_stream(&c, &spf__expect_streams[i]);
-    check_elapsed(&c);
-    check_fired(&c);
+    /* A case the target could not express has no run to hold to the
+     * expectations; what the census found still counts. */
+    if (!ret->outcome.not_applicable)
+        check_expectations(&c);
     check_census(&c);
 
     /* XXX: after an allocation failure the verdict fails without saying
      * why (mismatches or the replay may be missing): it cannot pass
      * unchecked, and there is no memory to say more. */
     ret->broken = c.failed;
-    ret->passed = ret->n_mismatches == 0 && !c.failed;
+    settle(ret);
+}
+
+bool spf_verdict_failed(const struct spf_verdict *v)
+{
+    return !v->passed && !v->interrupted && !v->not_applicable;
 }
 
 int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0)
@@ -504,7 +531,7 @@ int spf_verdict_excuse(struct spf_verdict *v, const char *target)
         v->excused[v->n_excused++] = m;
     }
     v->n_mismatches = kept;
-    v->passed = kept == 0 && !v->broken && !v->interrupted;
+    settle(v);
     return 0;
 }
 

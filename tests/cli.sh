@@ -258,5 +258,85 @@ else
     done
 fi
 
+# Not applicable: a case a target cannot express is neither passed nor
+# failed, and says why.  CPython 3.10 has no process_group.
+cat >"$tmp/na.yaml" <<'YAML'
+name: group-zero
+spawn:
+  argv: [/bin/true]
+  process_group: 0
+expect:
+  returncode: 0
+---
+name: plain
+spawn:
+  argv: [/bin/true]
+expect:
+  returncode: 0
+YAML
+why=$("$prog" run --target cpython:3.10 --filter '' "$tmp/na.yaml" 2>&1 |
+    sed -n '1s/^spawnfault: error: //p')
+if [ -n "${SPF_UNDER_VALGRIND:-}" ]; then
+    why="the cpython:3.10 target is not run under valgrind"
+elif [ "$why" = "no scenario matches " ]; then
+    why=
+fi
+if [ -z "$why" ]; then
+    check "a case CPython 3.10 cannot express fails nothing" 0 "$prog" run \
+        --target cpython:3.10 --tap --junit "$tmp/na.xml" "$tmp/na.yaml"
+    has "it is listed not applicable, with the reason" "$tmp/err" \
+        "N/A group-zero ($tmp/na.yaml:1): CPython 3.10 has no process_group (3.11+)"
+    has "the count says how many, on which target" "$tmp/err" \
+        "2 scenarios: 1 passed, 0 failed, 1 not applicable on cpython:3.10 in"
+    has "TAP skips it with the reason" "$tmp/out" \
+        "ok 1 - group-zero # SKIP not applicable: CPython 3.10 has no process_group (3.11+)"
+    has "JUnit skips it with the target and the reason" "$tmp/na.xml" \
+        '<skipped message="not applicable on cpython:3.10: CPython 3.10 has no process_group (3.11+)"/>'
+    check "a comparison with 3.10 leaves it out, and says so" 0 "$prog" run \
+        --compare core,cpython:3.10 "$tmp/na.yaml"
+    has "the scenario is no difference" "$tmp/out" \
+        "compared 1: 0 differ (0 documented field differences, 0 undocumented), 1 not compared (not applicable on cpython:3.10)"
+else
+    for what in "a case CPython 3.10 cannot express fails nothing" \
+        "it is listed not applicable, with the reason" \
+        "the count says how many, on which target" \
+        "TAP skips it with the reason" \
+        "JUnit skips it with the target and the reason" \
+        "a comparison with 3.10 leaves it out, and says so" \
+        "the scenario is no difference"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP $why"
+    done
+fi
+
+# A case not applicable is still held to its census: an adapter of our
+# own, as a peer's (SPF_TARGET_CPYTHON names it), that says so but leaves
+# a process running fails it.
+cat >"$tmp/leaves.py" <<'PY'
+import json, os, subprocess, sys
+subprocess.Popen(["/bin/sleep", "30"], stdin=subprocess.DEVNULL,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+os.write(int(sys.argv[2]), json.dumps({
+    "result": "not_applicable", "stage": "none", "errno": 0,
+    "not_applicable": "this fake adapter cannot"}).encode())
+PY
+if [ -z "${SPF_UNDER_VALGRIND:-}" ] &&
+    "$prog" run --target cpython --filter '' "$tmp/pass.yaml" 2>&1 |
+    grep -q "no scenario matches"; then
+    check "a stray left by a case not applicable fails it" 1 env \
+        SPF_TARGET_CPYTHON="$tmp/leaves.py" "$prog" run --target cpython \
+        --filter plain "$tmp/na.yaml"
+    has "the failure says it was not applicable" "$tmp/out" \
+        "not applicable on cpython:3."
+    has "and names the stray" "$tmp/out" "  stray: pid "
+    has "it counts as failed, not as not applicable" "$tmp/out" \
+        "1 scenario: 0 passed, 1 failed in"
+else
+    for what in "a stray left by a case not applicable fails it" \
+        "the failure says it was not applicable" "and names the stray" \
+        "it counts as failed, not as not applicable"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP no CPython, or under valgrind"
+    done
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The node target (harness/targets/node.js, docs/targets-node.md): cases
-# run through node's child_process, what node cannot express is a harness
-# error that says so, and the census sees no fd of node's own.  TAP;
-# skipped without node.
+# run through node's child_process, what node cannot express is not
+# applicable there and says why (neither passed nor failed), and the
+# census sees no fd of node's own.  TAP; skipped without node.
 # Usage: targets-node.sh SPAWNFAULT
 set -u
 prog=$1
@@ -28,6 +28,15 @@ run() {
 }
 has() {
     if grep -qF -- "$2" "$tmp/out"; then ok "$1"; else not_ok "$1"; fi
+}
+# not_applicable DESCRIPTION NAME REASON: the scenario NAME was reported
+# not applicable, with REASON, and counted as such
+not_applicable() {
+    if grep -F -- "N/A $2 (" "$tmp/out" | grep -qF -- "$3" &&
+        grep -qF -- "1 scenario: 0 passed, 0 failed, 1 not applicable on node" \
+            "$tmp/out"; then
+        ok "$1"
+    else not_ok "$1"; fi
 }
 
 echo "TAP version 13"
@@ -129,8 +138,9 @@ spawn:
 expect:
   returncode: 0
 YAML
-    run "$key: a harness error" 1 "$tmp/no.yaml"
-    has "$key: the harness error names it" "$want"
+    run "$key: not applicable, which fails nothing" 0 "$tmp/no.yaml"
+    not_applicable "$key: reported not applicable, with the reason" \
+        inexpressible "$want"
 done
 
 cat >"$tmp/faults.yaml" <<'YAML'
@@ -144,9 +154,22 @@ faults:
 expect:
   returncode: 0
 YAML
-run "fault rules: a harness error" 1 "$tmp/faults.yaml"
-has "fault rules: the harness error says why" \
-    "fault rules are not applicable on the node target yet"
+# With a case's fault rules, node starts with the preload in LD_PRELOAD.
+# In a sanitized build the preload needs the sanitizers' runtime, which
+# node, built without it, cannot start with (it dies before its first
+# line, SEGV at address 0): nothing the adapter could report.
+if [ -n "${SPF_UNDER_SANITIZERS:-}" ]; then
+    for what in "fault rules: not applicable, which fails nothing" \
+        "fault rules: reported not applicable, with the reason"; do
+        n=$((n + 1))
+        echo "ok $n - $what # SKIP node cannot start with the preload" \
+            "of a build sanitized with $SPF_UNDER_SANITIZERS"
+    done
+else
+    run "fault rules: not applicable, which fails nothing" 0 "$tmp/faults.yaml"
+    not_applicable "fault rules: reported not applicable, with the reason" \
+        with-a-rule "fault rules are not applicable on the node target yet"
+fi
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

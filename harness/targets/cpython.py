@@ -449,7 +449,20 @@ def blank():
             "inherited_err": None, "elapsed_ns": 0, "iterations": 0,
             "leaked_fds": [], "zombies": [], "strays": [],
             "watchdog_signal": 0, "interrupted": False, "fired": [],
-            "harness_error": None}
+            "harness_error": None, "not_applicable": None}
+
+
+def inexpressible(c):
+    """Why this CPython cannot express the case, or None.  Such a case is
+    not applicable here (docs/targets.md): it is not run at all, rather
+    than run as something else."""
+    if c["spawn"]["process_group"] != -1 and sys.version_info < (3, 11):
+        return ("CPython %d.%d has no process_group (3.11+)"
+                % sys.version_info[:2])
+    if any(p["name"] != "spf/errpipe/forge" for p in c["fiu"]):
+        return ("the cpython target has only the spf/errpipe/forge point "
+                "of the core's libfiu points")
+    return None
 
 
 def main():
@@ -459,13 +472,10 @@ def main():
         c = json.loads(f.read())
     out = blank()
     install_tracing()
-    if c["spawn"]["process_group"] != -1 and sys.version_info < (3, 11):
-        out["harness_error"] = ("CPython %d.%d has no process_group (3.11+)"
-                                % sys.version_info[:2])
-    elif any(p["name"] != "spf/errpipe/forge" for p in c["fiu"]):
-        out["harness_error"] = ("the cpython target has only the "
-                                "spf/errpipe/forge point of the core's "
-                                "libfiu points")
+    why = inexpressible(c)
+    if why:
+        out["result"] = "not_applicable"
+        out["not_applicable"] = why
     else:
         for p in c["fiu"]:
             global FORGE

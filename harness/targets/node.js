@@ -13,9 +13,10 @@
  * before and after, descendants left), and writes the outcome in the same
  * format to OUTCOME_FD.  Standard library only; it prints nothing.
  *
- * What node cannot express is not replaced by something else: the case
- * ends in a harness error that names it (docs/targets-node.md lists them,
- * with every other way node differs from the core).
+ * What node cannot express is not replaced by something else: the case is
+ * not run, and its outcome says it is not applicable, naming what node
+ * lacks (docs/targets-node.md lists them, with every other way node differs
+ * from the core).
  */
 
 const cp = require('child_process');
@@ -184,7 +185,8 @@ function faultRules() {
   return maps.includes(` ${real}\n`) || maps.includes(` ${preload}\n`);
 }
 
-/* Options node has no way to give; a non-default value ends the case. */
+/* Options node has no way to give: a non-default value makes the case not
+ * applicable, for the reason returned. */
 function inexpressible(c) {
   const sp = c.spawn;
   if (faultRules())
@@ -619,7 +621,14 @@ function blank() {
           inherited_out: null, inherited_err: null, elapsed_ns: 0,
           iterations: 0, leaked_fds: [], zombies: [], strays: [],
           watchdog_signal: 0, interrupted: false, fired: [],
-          harness_error: null};
+          harness_error: null, not_applicable: null};
+}
+
+/* The case asks for what node cannot express: it is not run at all, and
+ * is not applicable on this target (docs/targets-node.md). */
+function notApplicable(out, why) {
+  out.result = 'not_applicable';
+  out.not_applicable = why;
 }
 
 /*
@@ -653,17 +662,19 @@ async function main() {
   const out = blank();
   const why = inexpressible(c);
   if (why) {
-    out.harness_error = why;
+    notApplicable(out, why);
   } else {
     await warmUp();
     const before = openFds();
     try {
       await runAll(c, out);
     } catch (e) {
-      out.result = 'harness_error';
-      out.harness_error = e instanceof Inexpressible
-                              ? e.message
-                              : `node adapter: ${e.stack || e}`;
+      if (e instanceof Inexpressible) {
+        notApplicable(out, e.message);
+      } else {
+        out.result = 'harness_error';
+        out.harness_error = `node adapter: ${e.stack || e}`;
+      }
     }
     const after = openFds();
     out.leaked_fds = [...after.keys()]

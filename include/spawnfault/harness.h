@@ -136,6 +136,9 @@ enum spf_result {
     SPF_RESULT_CHECK,       /* run with check: the child exited non-zero
                                (CPython raises CalledProcessError); the
                                returncode and output are as for exited */
+    /* The target cannot express the case (a peer lacks an option): nothing
+     * ran, and the reason is in .not_applicable.  The core never gives it. */
+    SPF_RESULT_NOT_APPLICABLE,
 };
 
 const char *spf_result_name(enum spf_result r);
@@ -188,6 +191,11 @@ struct spf_outcome {
     uint64_t fired_counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
 
     char *harness_error; /* SPF_RESULT_HARNESS, or a census failure */
+
+    /* SPF_RESULT_NOT_APPLICABLE: why the target cannot express the case,
+     * one line ("CPython 3.10 has no process_group (3.11+)"); NULL
+     * otherwise.  The census above still counts. */
+    char *not_applicable;
 };
 
 #define SPF_FIRED_KEEP 1000

@@ -152,6 +152,12 @@ struct spf_verdict {
     bool passed;
     bool interrupted; /* the case was stopped by an interrupt: not judged,
                          not passed, no mismatches */
+    /* The target cannot express the case: the reason, which the outcome
+     * owns (outcome.not_applicable).  Such a verdict is not judged against
+     * the expectations: not passed, not failed, no mismatches.  The census
+     * still is: a case that left something behind fails, and then this is
+     * NULL (the reason stays in the outcome). */
+    const char *not_applicable;
     struct spf_mismatch *mismatches;
     size_t n_mismatches;
     /* Mismatches a documented difference of the target covers: shown,
@@ -168,24 +174,31 @@ struct spf_verdict {
 /*
  * Compare an outcome with the scenario's expectations; the census (leaked
  * fds, zombies, strays, watchdog, harness errors) always counts, and so
- * does a harness error result.  Takes ownership of *outcome: it moves into
- * ret->outcome and *outcome is left zeroed.  ret->scenario points to sc,
- * which must outlive the verdict.  ret->replay names the program
- * "spawnfault"; see spf_verdict_set_replay().  After an allocation failure
- * the verdict fails, possibly without mismatches or replay.  Never
- * prints; thread-safe for distinct verdicts.
+ * does a harness error result.  An outcome its target could not express
+ * (outcome.not_applicable) is judged on its census alone, which must be
+ * empty: clean, the verdict is not applicable.  Takes ownership of
+ * *outcome: it moves into ret->outcome and *outcome is left zeroed.
+ * ret->scenario points to sc, which must outlive the verdict.
+ * ret->replay names the program "spawnfault"; see
+ * spf_verdict_set_replay().  After an allocation failure the verdict
+ * fails, possibly without mismatches or replay.  Never prints;
+ * thread-safe for distinct verdicts.
  */
 void spf_verdict_check(const struct spf_scenario *sc,
                        struct spf_outcome *outcome, uint64_t seed,
                        struct spf_verdict *ret);
 
-/* Rebuild v->replay for the program spelled argv0 (NULL: "spawnfault"),
- * shell-quoted when needed.  Returns 0, or -ENOMEM leaving it as it was. */
 /* Move the mismatches that the scenario's documented differences cover on
  * target into v->excused, and judge again.  Returns 0 or -ENOMEM. */
 int spf_verdict_excuse(struct spf_verdict *v, const char *target);
 
+/* Rebuild v->replay for the program spelled argv0 (NULL: "spawnfault"),
+ * shell-quoted when needed.  Returns 0, or -ENOMEM leaving it as it was. */
 int spf_verdict_set_replay(struct spf_verdict *v, const char *argv0);
+
+/* Whether the verdict counts as a failure: not passed, and neither
+ * interrupted nor not applicable. */
+bool spf_verdict_failed(const struct spf_verdict *v);
 
 /* Release everything the verdict owns (its outcome included) and zero it. */
 void spf_verdict_clear(struct spf_verdict *v);
@@ -211,8 +224,9 @@ struct spf_run_summary {
     struct spf_verdict *verdicts; /* in the set's order */
     size_t n;
     size_t passed, failed;
-    size_t interrupted; /* stopped before they ended, among the n */
-    size_t not_run;     /* selected but never started (after an interrupt) */
+    size_t interrupted;    /* stopped before they ended, among the n */
+    size_t not_applicable; /* that the target cannot express, among the n */
+    size_t not_run;        /* selected but never started (after an interrupt) */
     int64_t elapsed_ns;
     uint64_t seed;
     int64_t started_unix; /* wall clock, for reports only */
@@ -229,6 +243,11 @@ int spf_runner_run(const struct spf_scenario_set *set,
 
 void spf_run_summary_clear(struct spf_run_summary *s);
 
+/* Count s's verdicts into passed, failed, interrupted, not_applicable and
+ * excused (spf_runner_run() does; for summaries built otherwise).  Each
+ * verdict counts in exactly one of the first four. */
+void spf_run_summary_count(struct spf_run_summary *s);
+
 /* Whether the run selects the scenario (by opts' filters and skip tags). */
 bool spf_runner_selects(const struct spf_runner_opts *opts,
                         const struct spf_scenario *sc);
@@ -242,7 +261,8 @@ void spf_runner_interrupt(void);
  * with the first target's, field by field (spf_compare_fields), and keeps
  * a row for every scenario and target where some field differs.  A
  * difference is documented when either target's documented differences
- * cover its field.
+ * cover its field.  A pair is not compared when either side was
+ * interrupted, or could not express the case (outcome.not_applicable).
  */
 struct spf_field_diff {
     char *field;
@@ -265,8 +285,11 @@ struct spf_comparison {
     size_t n_targets;
     struct spf_comparison_row *rows; /* only where something differs */
     size_t n_rows;
-    size_t compared;     /* scenario and target pairs compared */
-    size_t skipped;      /* pairs where a side was interrupted */
+    size_t compared; /* scenario and target pairs compared */
+    size_t skipped;  /* pairs where a side was interrupted */
+    /* Pairs not compared because the case is not applicable on
+     * targets[i] (on targets[0] when on both sides): never a difference. */
+    size_t not_applicable[SPF_TARGET_MAX];
     size_t documented;   /* field differences, documented */
     size_t undocumented; /* and not */
 };

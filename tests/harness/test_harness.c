@@ -430,3 +430,88 @@ Test(harness, a_killed_supervisor_leaves_nothing_behind)
     spf_outcome_clear(&o);
     /* teardown checks that the case folder is gone */
 }
+
+/*
+ * An adapter of our own making, for the tests of what a target reports:
+ * a shell script that leaves a process running (a stray) and writes an
+ * outcome saying the case is not applicable.  Returns its path, in a
+ * folder of its own (the case folders' root must stay empty).
+ */
+static char fake_dir[] = "/tmp/spf-harness-fake-XXXXXX";
+
+static char *fake_adapter(void)
+{
+    static const char script[] =
+        "#!/bin/sh\n"
+        "sleep 30 &\n"
+        "printf '%s' '{\"result\": \"not_applicable\", \"stage\": \"none\", "
+        "\"errno\": 0, \"not_applicable\": \"no such option here\"}' "
+        ">\"/proc/self/fd/$2\"\n";
+    char *path;
+    FILE *f;
+
+    cr_assert(mkdtemp(fake_dir));
+    cr_assert(asprintf(&path, "%s/adapter", fake_dir) > 0);
+    f = fopen(path, "we");
+    cr_assert(f);
+    cr_assert_geq(fputs(script, f), 0);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(chmod(path, 0700), 0);
+    return path;
+}
+
+static void fake_adapter_remove(char *path)
+{
+    cr_expect_eq(unlink(path), 0);
+    cr_expect_eq(rmdir(fake_dir), 0);
+    free(path);
+}
+
+/* A peer that cannot express a case says why; the supervisor's census of
+ * what it left behind still stands beside the reason. */
+Test(harness, a_peer_reports_not_applicable_with_its_census)
+{
+    struct spf_harness_config peer = cfg;
+    struct spf_target t = {.kind = SPF_TARGET_NODE, .name = "fake"};
+    char *adapter = fake_adapter();
+    struct spf_case c;
+    struct spf_outcome o;
+
+    snprintf(t.program, sizeof(t.program), "/bin/sh");
+    snprintf(t.script, sizeof(t.script), "%s", adapter);
+    peer.target = &t;
+    make_case(&c, "/bin/true", NULL);
+    cr_assert_eq(spf_harness_run(&c, &peer, &o), 0);
+    spf_case_clear(&c);
+
+    cr_expect_eq(o.result, SPF_RESULT_NOT_APPLICABLE);
+    cr_expect_str_eq(o.not_applicable, "no such option here");
+    cr_expect_null(o.harness_error, "%s", o.harness_error);
+    cr_expect_eq(o.n_strays, 1, "the adapter's sleep is a stray");
+    spf_outcome_clear(&o);
+    fake_adapter_remove(adapter);
+}
+
+/* The core implements every option: "not applicable" from its agent is a
+ * harness error, never a case left unjudged. */
+Test(harness, the_core_is_never_not_applicable)
+{
+    struct spf_harness_config core = cfg;
+    char *adapter = fake_adapter();
+    struct spf_case c;
+    struct spf_outcome o;
+
+    core.agent_path = adapter;
+    make_case(&c, "/bin/true", NULL);
+    cr_assert_eq(spf_harness_run(&c, &core, &o), 0);
+    spf_case_clear(&c);
+
+    cr_expect_eq(o.result, SPF_RESULT_HARNESS);
+    cr_expect_null(o.not_applicable);
+    cr_expect(o.harness_error &&
+                  strstr(o.harness_error, "reported the case not applicable "
+                                          "(no such option here)"),
+              "%s", o.harness_error);
+    spf_outcome_clear(&o);
+    fake_adapter_remove(adapter);
+}

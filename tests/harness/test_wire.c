@@ -185,3 +185,69 @@ Test(wire, malformed_input_is_an_error)
                  0);
     cr_expect(strstr(err, "result"), "%s", err);
 }
+
+Test(wire, not_applicable_carries_its_reason)
+{
+    struct spf_outcome o = {0}, p;
+    char err[256], *json;
+
+    o.result = SPF_RESULT_NOT_APPLICABLE;
+    o.not_applicable = strdup("CPython 3.10 has no process_group \x01");
+    o.n_strays = 1;
+    o.strays = calloc(1, sizeof(char *));
+    o.strays[0] = strdup("pid 12 (sleep) state S");
+
+    json = spf__outcome_to_json(&o);
+    cr_assert(json);
+    cr_assert_eq(
+        spf__outcome_from_json(json, strlen(json), &p, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_eq(p.result, SPF_RESULT_NOT_APPLICABLE);
+    cr_expect_str_eq(p.not_applicable, "CPython 3.10 has no process_group "
+                                       "\\x01");
+    cr_expect_null(p.harness_error);
+    cr_assert_eq(p.n_strays, 1, "the census travels with it");
+    free(json);
+    spf_outcome_clear(&o);
+    spf_outcome_clear(&p);
+
+    /* Any other outcome says null, and reads back without a reason. */
+    o = (struct spf_outcome){.result = SPF_RESULT_EXITED};
+    json = spf__outcome_to_json(&o);
+    cr_assert(json);
+    cr_expect(strstr(json, "\"not_applicable\":null"), "%s", json);
+    cr_assert_eq(
+        spf__outcome_from_json(json, strlen(json), &p, err, sizeof(err)), 0,
+        "%s", err);
+    cr_expect_null(p.not_applicable);
+    free(json);
+    spf_outcome_clear(&p);
+}
+
+/* A result without its reason, or a reason with another result, is an
+ * adapter's bug: the outcome is refused, never taken as not applicable. */
+Test(wire, not_applicable_needs_result_and_reason)
+{
+    static const char *const bad[] = {
+        "{\"result\": \"not_applicable\", \"stage\": \"none\", \"errno\": 0}",
+        "{\"result\": \"not_applicable\", \"stage\": \"none\", \"errno\": 0, "
+        "\"not_applicable\": null}",
+        "{\"result\": \"not_applicable\", \"stage\": \"none\", \"errno\": 0, "
+        "\"not_applicable\": \"\"}",
+        "{\"result\": \"not_applicable\", \"stage\": \"none\", \"errno\": 0, "
+        "\"not_applicable\": 7}",
+        "{\"result\": \"exited\", \"stage\": \"none\", \"errno\": 0, "
+        "\"not_applicable\": \"why\"}",
+        "{\"result\": \"harness_error\", \"stage\": \"none\", \"errno\": 0, "
+        "\"not_applicable\": \"why\"}",
+    };
+    struct spf_outcome o;
+    char err[256];
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_expect_lt(spf__outcome_from_json(bad[i], strlen(bad[i]), &o, err,
+                                            sizeof(err)),
+                     0, "accepted: %s", bad[i]);
+        cr_expect(strstr(err, "not_applicable"), "%s", err);
+    }
+}

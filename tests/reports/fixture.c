@@ -326,6 +326,67 @@ struct spf_run_summary *fixture_interrupted(void)
     return &fx->s;
 }
 
+/* The reason a target gives, hostile as a name can be: it comes from an
+ * adapter, and goes into every format. */
+const char fixture_not_applicable_reason[] =
+    "node has no umask <&> \"q\" ]]> # SKIP\nsecond line\x1b[2J bad\xff";
+
+/* A case its target cannot express, cleanly. */
+static void verdict_not_applicable(struct spf_scenario *sc,
+                                   struct spf_verdict *v)
+{
+    scenario(sc, "umask-applied", "scenarios/suite/umask.yaml", 7,
+             "scenarios/suite");
+    sc->ref = xstrdup("UMASK-01");
+    v->outcome.result = SPF_RESULT_NOT_APPLICABLE;
+    v->outcome.not_applicable = xstrdup(fixture_not_applicable_reason);
+    v->not_applicable = v->outcome.not_applicable;
+    v->target = "node";
+    v->replay = xstrdup("spawnfault run --target node --filter "
+                        "umask-applied scenarios/suite");
+}
+
+/* A case its target cannot express, which left a stray: a failure. */
+static void verdict_not_applicable_stray(struct spf_scenario *sc,
+                                         struct spf_verdict *v)
+{
+    struct spf_outcome *o = &v->outcome;
+
+    scenario(sc, "process-group-zero", "scenarios/suite/pgroup.yaml", 12,
+             "scenarios/suite");
+    o->result = SPF_RESULT_NOT_APPLICABLE;
+    o->not_applicable =
+        xstrdup("node has no process_group (child_process has no setpgid)");
+    o->strays = strv(1, "pid 78 (sleep) state S");
+    o->n_strays = 1;
+    v->mismatches =
+        mismatches(1, "census.strays", "none", "\"pid 78 (sleep) state S\"");
+    v->n_mismatches = 1;
+    v->target = "node";
+    v->replay = xstrdup("spawnfault run --target node --filter "
+                        "process-group-zero scenarios/suite");
+}
+
+struct spf_run_summary *fixture_not_applicable(void)
+{
+    struct fixture *fx = fixture_new();
+
+    verdict_pass(&fx->sc[0], &fx->v[0]);
+    verdict_not_applicable(&fx->sc[1], &fx->v[1]);
+    verdict_not_applicable_stray(&fx->sc[2], &fx->v[2]);
+    for (size_t i = 0; i < 3; i++) {
+        fx->v[i].scenario = &fx->sc[i];
+        fx->v[i].seed = FIXTURE_SEED;
+    }
+    fx->s.n = 3;
+    fx->s.passed = 1;
+    fx->s.failed = 1;
+    fx->s.not_applicable = 1;
+    fx->s.elapsed_ns = 750000000;
+    snprintf(fx->s.target, sizeof(fx->s.target), "node");
+    return &fx->s;
+}
+
 struct spf_run_summary *fixture_empty(void)
 {
     return &fixture_new()->s;

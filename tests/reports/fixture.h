@@ -23,6 +23,12 @@ struct spf_run_summary *fixture_hostile(void);
 /* An interrupted run: a pass, a case stopped half-way, three not run. */
 struct spf_run_summary *fixture_interrupted(void);
 
+/* A run on the node target: a pass, a case not applicable (its reason
+ * fixture_not_applicable_reason, hostile), and one not applicable whose
+ * census failed it (a stray). */
+struct spf_run_summary *fixture_not_applicable(void);
+extern const char fixture_not_applicable_reason[];
+
 /* A run with no verdict at all. */
 struct spf_run_summary *fixture_empty(void);
 

@@ -136,6 +136,8 @@ static void expect_outcome(json_t *o, const struct spf_outcome *want)
     expect_strv(get(o, "zombies"), want->zombies, want->n_zombies, "zombies");
     expect_strv(get(o, "strays"), want->strays, want->n_strays, "strays");
     expect_str(get(o, "harness_error"), want->harness_error, "harness_error");
+    expect_str(get(o, "not_applicable"), want->not_applicable,
+               "outcome.not_applicable");
 }
 
 static void expect_verdict(json_t *j, const struct spf_verdict *v)
@@ -151,6 +153,7 @@ static void expect_verdict(json_t *j, const struct spf_verdict *v)
     expect_strv(get(j, "tags"), sc->tags, sc->n_tags, "tags");
     cr_expect_eq(json_integer_value(get(j, "line")), sc->line);
     cr_expect_eq(json_is_true(get(j, "passed")), v->passed);
+    expect_str(get(j, "not_applicable"), v->not_applicable, "not_applicable");
     cr_assert_eq(json_array_size(mismatches), v->n_mismatches);
     for (size_t i = 0; i < v->n_mismatches; i++) {
         json_t *m = json_array_get(mismatches, i);
@@ -283,5 +286,51 @@ Test(json, empty_run)
 Test(json, unwritable_path_leaves_nothing)
 {
     fixture_expect_path_enoent(spf_report_json);
+    fixture_end();
+}
+
+Test(json, not_applicable_run_matches_golden)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    char *dir, *path = write_report(s, &dir), *data;
+    size_t len;
+
+    data = fixture_read(path, &len);
+    fixture_expect_golden("not-applicable.json", data, len);
+    free(data);
+    fixture_rmtree(dir);
+    free(path);
+    free(dir);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* The reason of a case not applicable, every byte of it, and the count;
+ * one whose census failed it keeps its reason in the outcome alone. */
+Test(json, not_applicable_has_its_reason_and_a_total)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    json_t *root = load_report(s), *scenarios = get(root, "scenarios");
+    json_t *totals = get(root, "totals");
+    json_t *na = json_array_get(scenarios, 1);
+    json_t *stray = json_array_get(scenarios, 2);
+
+    cr_expect_eq(json_integer_value(get(totals, "not_applicable")), 1);
+    cr_expect_eq(json_integer_value(get(totals, "passed")), 1);
+    cr_expect_eq(json_integer_value(get(totals, "failed")), 1);
+    cr_expect_str_eq(json_string_value(get(root, "target")), "node");
+    for (size_t i = 0; i < s->n; i++)
+        expect_verdict(json_array_get(scenarios, i), &s->verdicts[i]);
+    cr_expect(json_is_false(get(na, "passed")));
+    cr_expect_str_eq(json_string_value(get(get(na, "outcome"), "result")),
+                     "not_applicable");
+    cr_expect(json_is_null(get(stray, "not_applicable")));
+    cr_expect_str_eq(
+        json_string_value(get(get(stray, "outcome"), "not_applicable")),
+        "node has no process_group (child_process has no setpgid)");
+    cr_expect(json_is_null(
+        get(get(json_array_get(scenarios, 0), "outcome"), "not_applicable")));
+    json_decref(root);
+    fixture_free(s);
     fixture_end();
 }

@@ -234,3 +234,46 @@ Test(junit, an_interrupted_case_is_skipped)
     fixture_free(s);
     fixture_end();
 }
+
+Test(junit, not_applicable_run_matches_golden)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    char *dir, *path = write_report(s, &dir, false), *data;
+    size_t len;
+
+    data = fixture_read(path, &len);
+    fixture_expect_golden("not-applicable.xml", data, len);
+    free(data);
+    remove_report(dir, path);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* A case not applicable is skipped, with the target and the reason; one
+ * whose census failed it is a failure that says it was not applicable. */
+Test(junit, a_case_not_applicable_is_skipped)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    char *dir, *path = write_report(s, &dir, false);
+    size_t len;
+    char *xml = fixture_read(path, &len);
+
+    cr_expect_eq(fixture_xmllint(path), 0, "xmllint rejects %s", path);
+    cr_expect(strstr(xml,
+                     "<skipped message=\"not applicable on node: node "
+                     "has no umask &lt;&amp;&gt; &quot;q&quot; ]]&gt; "
+                     "# SKIP\\x0asecond line\\x1b[2J bad\\xff\"/>") != NULL,
+              "%s", xml);
+    cr_expect(strstr(xml, "failures=\"1\" errors=\"0\" skipped=\"1\"") != NULL);
+    cr_expect(strstr(xml, "<failure message=\"census.strays: expected none, "
+                          "got &quot;pid 78 (sleep) state S&quot;\" "
+                          "type=\"mismatch\">") != NULL,
+              "%s", xml);
+    cr_expect(strstr(xml,
+                     "not applicable on node: node has no "
+                     "process_group (child_process has no setpgid)\n") != NULL);
+    free(xml);
+    remove_report(dir, path);
+    fixture_free(s);
+    fixture_end();
+}

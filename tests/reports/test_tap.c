@@ -168,3 +168,45 @@ Test(tap, an_interrupted_case_is_skipped)
     fixture_free(s);
     fixture_end();
 }
+
+Test(tap, not_applicable_run_matches_golden)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_tap, s, &len);
+
+    fixture_expect_golden("not-applicable.tap", data, len);
+    fixture_expect_printable(data, len);
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* A case not applicable is a skip with its reason, which can neither end
+ * the line nor start a second directive; one whose census failed it is
+ * not ok, and its diagnostics say why nothing else was checked. */
+Test(tap, a_case_not_applicable_is_skipped)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_tap, s, &len);
+
+    cr_expect(strstr(data, "ok 2 - umask-applied # SKIP not applicable: "
+                           "node has no umask <&> \"q\" ]]> \\x23 SKIP"
+                           "\\x0asecond line\\x1b[2J bad\\xff\n"
+                           "not ok 3 - process-group-zero\n"
+                           "  ---\n") != NULL,
+              "%s", data);
+    cr_expect(strstr(data,
+                     "  not_applicable: \"node has no process_group "
+                     "(child_process has no setpgid)\"\n"
+                     "  census:\n"
+                     "    - \"stray\\x3a pid 78 (sleep) state S\"\n") != NULL,
+              "%s", data);
+    cr_expect(strstr(data, "# 1 passed, 1 failed, 1 not applicable on node; "
+                           "seed 16045690984503111693\n") != NULL,
+              "%s", data);
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}

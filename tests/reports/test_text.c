@@ -80,3 +80,82 @@ Test(text, an_interrupted_case_is_no_failure)
     fixture_free(s);
     fixture_end();
 }
+
+Test(text, not_applicable_run_matches_golden)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_text, s, &len);
+
+    fixture_expect_golden("not-applicable.txt", data, len);
+    fixture_expect_printable(data, len);
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* Each case not applicable on one line with its reason, counted apart;
+ * the census failure of one is a failure that says it was not
+ * applicable. */
+Test(text, a_case_not_applicable_is_listed_with_its_reason)
+{
+    struct spf_run_summary *s = fixture_not_applicable();
+    size_t len;
+    char *data = fixture_render(spf_report_text, s, &len);
+    const char *last = strrchr(data, '\n');
+
+    cr_expect(strstr(data, "N/A umask-applied (scenarios/suite/umask.yaml:7) "
+                           "[UMASK-01]: node has no umask <&> \"q\" ]]> # "
+                           "SKIP\\x0asecond line\\x1b[2J bad\\xff\n") == data,
+              "%s", data);
+    cr_expect(strstr(data, "FAIL process-group-zero "
+                           "(scenarios/suite/pgroup.yaml:12)\n"
+                           "  census.strays: expected none, got \"pid 78 "
+                           "(sleep) state S\"\n"
+                           "  not applicable on node: node has no "
+                           "process_group (child_process has no setpgid)\n"
+                           "  stray: pid 78 (sleep) state S\n") != NULL,
+              "%s", data);
+    cr_expect_null(strstr(data, "FAIL umask-applied"));
+    cr_assert_not_null(last);
+    while (last > data && last[-1] != '\n')
+        last--;
+    cr_expect_str_eq(last, "3 scenarios: 1 passed, 1 failed, 1 not "
+                           "applicable on node in 0.750 s; seed "
+                           "16045690984503111693; target node\n");
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}
+
+/* A comparison counts the pairs not compared because a side could not
+ * express the case apart from the interrupted ones, per target; a count
+ * of 0 leaves its part out. */
+Test(text, comparison_counts_not_applicable_apart)
+{
+    struct spf_comparison cmp = {.targets = {"core", "cpython:3.10", "node"},
+                                 .n_targets = 3,
+                                 .compared = 290,
+                                 .skipped = 1,
+                                 .not_applicable = {0, 3, 47}};
+    char *data = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&data, &len);
+
+    cmp.runs[1].passed = 174;
+    cmp.runs[1].not_applicable = 3;
+    cr_assert_not_null(m);
+    cr_assert_eq(spf_report_compare_text(&cmp, m), 0);
+    cr_assert_eq(fclose(m), 0);
+    cr_expect_str_eq(data, "core: 0 passed, 0 failed\n"
+                           "cpython:3.10: 174 passed, 0 failed, 3 not "
+                           "applicable\n"
+                           "node: 0 passed, 0 failed\n"
+                           "compared 290: 0 differ (0 documented field "
+                           "differences, 0 undocumented), 1 not compared "
+                           "(interrupted), 3 not compared (not applicable "
+                           "on cpython:3.10), 47 not compared (not "
+                           "applicable on node)\n");
+    free(data);
+    fixture_end();
+}

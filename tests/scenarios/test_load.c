@@ -1029,6 +1029,14 @@ TEST(load_errors, harness_error_is_not_an_expected_result)
                  "spawn_error, timeout, error or called_process_error)");
 }
 
+/* Whether a target can express a case is no property of the spawn. */
+TEST(load_errors, not_applicable_is_not_an_expected_result)
+{
+    expect_error("not-applicable-result.yaml", 5, 11, "expect.result",
+                 "unknown result \"not_applicable\" (expected exited, "
+                 "spawn_error, timeout, error or called_process_error)");
+}
+
 TEST(load_errors, signal_number_out_of_range)
 {
     expect_error("signal-range.yaml", 5, 11, "expect.signal",

@@ -660,6 +660,94 @@ TEST(verdict, an_interrupted_case_is_not_judged)
     spf_verdict_clear(&v);
 }
 
+/* What a peer's adapter says of a case it cannot express. */
+static struct spf_outcome not_applicable(const char *why)
+{
+    struct spf_outcome o = {.result = SPF_RESULT_NOT_APPLICABLE};
+    o.not_applicable = dup_bytes(why, strlen(why));
+    return o;
+}
+
+TEST(verdict, a_case_not_applicable_is_not_judged)
+{
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = not_applicable("no process_group (3.11+)");
+    struct spf_verdict v;
+
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert_str_eq(v.not_applicable, "no process_group (3.11+)");
+    cr_assert_eq(v.not_applicable, v.outcome.not_applicable,
+                 "the outcome owns the reason");
+    cr_assert_not(v.passed, "never passed silently");
+    cr_assert_not(spf_verdict_failed(&v), "nor failed");
+    cr_assert_not(v.interrupted);
+    cr_assert_eq(v.n_mismatches, 0, "no expectation is held against it");
+    cr_assert_not_null(v.replay);
+    spf_verdict_clear(&v);
+}
+
+/* A leaked fd, a zombie, a stray, the watchdog or a harness error fails a
+ * case whether its target could express it or not. */
+TEST(verdict, the_census_still_fails_a_case_not_applicable)
+{
+    static const char *const one[] = {"fd 5 -> pipe:[1234]"};
+    static const char *const fields[] = {"census.leaked_fds", "census.zombies",
+                                         "census.strays", "census.watchdog",
+                                         "census.harness_error"};
+    struct spf_scenario sc = scenario();
+
+    for (size_t k = 0; k < 5; k++) {
+        struct spf_outcome o = not_applicable("node has no umask");
+        struct spf_verdict v;
+
+        if (k == 0)
+            o.leaked_fds = strings(1, one), o.n_leaked_fds = 1;
+        if (k == 1)
+            o.zombies = strings(1, one), o.n_zombies = 1;
+        if (k == 2)
+            o.strays = strings(1, one), o.n_strays = 1;
+        if (k == 3)
+            o.watchdog_signal = SIGKILL;
+        if (k == 4)
+            o.harness_error = dup_bytes("watchdog", 8);
+        spf_verdict_check(&sc, &o, 42, &v);
+        cr_assert(spf_verdict_failed(&v), "%s", fields[k]);
+        cr_assert_not(v.passed);
+        cr_assert_null(v.not_applicable, "a failure, not a skip");
+        cr_assert_str_eq(v.outcome.not_applicable, "node has no umask",
+                         "the reason stays for the reports");
+        cr_assert_eq(v.n_mismatches, 1, "only the census: %s",
+                     v.n_mismatches ? v.mismatches[0].field : "-");
+        cr_assert_str_eq(v.mismatches[0].field, fields[k]);
+        spf_verdict_clear(&v);
+    }
+}
+
+/* The strays a scenario expects of a run are not allowed to a case that
+ * did not run. */
+TEST(verdict, a_case_not_applicable_may_leave_no_stray)
+{
+    static const char *const stray[] = {"pid 78 (sleep 3)"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = not_applicable("why");
+    struct spf_verdict v;
+    sc.expect.has_strays = true;
+    sc.expect.strays = 1;
+
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert_not_null(v.not_applicable);
+    cr_assert_eq(v.n_mismatches, 0);
+    spf_verdict_clear(&v);
+
+    o = not_applicable("why");
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert(spf_verdict_failed(&v));
+    assert_one(&v, "census.strays", "none", "\"pid 78 (sleep 3)\"");
+    spf_verdict_clear(&v);
+}
+
 TEST(verdict, replay_command)
 {
     struct spf_scenario sc = scenario();
@@ -807,6 +895,74 @@ Test(verdict, replay_names_the_target)
     spf_verdict_clear(&v);
 }
 
+/* A target's documented differences cannot make a case it could not
+ * express pass. */
+TEST(verdict, excuse_leaves_a_case_not_applicable_unjudged)
+{
+    static char *cpython[] = {"cpython"};
+    static char *strays[] = {"strays"};
+    static struct spf_difference d = {cpython, 1, strays, 1, "a reason"};
+    static const char *const stray[] = {"pid 78 (sleep 3)"};
+    struct spf_scenario sc = scenario();
+    struct spf_outcome o = not_applicable("CPython 3.10 has no process_group");
+    struct spf_verdict v;
+    sc.differences = &d;
+    sc.n_differences = 1;
+
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert_eq(spf_verdict_excuse(&v, "cpython:3.10"), 0);
+    cr_assert_not(v.passed);
+    cr_assert_str_eq(v.not_applicable, "CPython 3.10 has no process_group");
+    spf_verdict_clear(&v);
+
+    /* A documented census difference is excused as for any case: what is
+     * left is the case not applicable, still not a pass. */
+    o = not_applicable("CPython 3.10 has no process_group");
+    o.strays = strings(1, stray);
+    o.n_strays = 1;
+    spf_verdict_check(&sc, &o, 42, &v);
+    cr_assert(spf_verdict_failed(&v));
+    cr_assert_eq(spf_verdict_excuse(&v, "cpython:3.10"), 0);
+    cr_assert_eq(v.n_excused, 1);
+    cr_assert_not(v.passed);
+    cr_assert_not_null(v.not_applicable);
+    spf_verdict_clear(&v);
+}
+
+/* The totals: every verdict in exactly one of passed, failed, interrupted
+ * and not applicable. */
+TEST(summary, counts_each_verdict_once)
+{
+    static const char *const fd[] = {"fd 5 -> pipe:[1234]"};
+    struct spf_scenario sc = scenario();
+    struct spf_run_summary s = {0};
+    struct spf_outcome o;
+
+    s.verdicts = calloc(6, sizeof(*s.verdicts));
+    cr_assert_not_null(s.verdicts);
+    o = exited(0), spf_verdict_check(&sc, &o, 42, &s.verdicts[0]);
+    o = exited(1), spf_verdict_check(&sc, &o, 42, &s.verdicts[1]);
+    o = (struct spf_outcome){.result = SPF_RESULT_HARNESS, .interrupted = true};
+    spf_verdict_check(&sc, &o, 42, &s.verdicts[2]);
+    o = not_applicable("a"), spf_verdict_check(&sc, &o, 42, &s.verdicts[3]);
+    o = not_applicable("b"), spf_verdict_check(&sc, &o, 42, &s.verdicts[4]);
+    o = not_applicable("c");
+    o.leaked_fds = strings(1, fd);
+    o.n_leaked_fds = 1;
+    spf_verdict_check(&sc, &o, 42, &s.verdicts[5]);
+    s.n = 6;
+
+    spf_run_summary_count(&s);
+    cr_assert_eq(s.passed, 1);
+    cr_assert_eq(s.failed, 2,
+                 "the mismatch, and the census of a case "
+                 "not applicable");
+    cr_assert_eq(s.interrupted, 1);
+    cr_assert_eq(s.not_applicable, 2);
+    cr_assert_eq(s.excused, 0);
+    spf_run_summary_clear(&s);
+}
+
 /* Comparing two runs: each differing field once, documented or not. */
 Test(compare, fields_that_differ_and_why)
 {
@@ -846,6 +1002,45 @@ Test(compare, fields_that_differ_and_why)
     cr_assert_eq(row->undocumented, 1);
     cr_assert_eq(cmp.documented, 1);
     cr_assert_eq(cmp.undocumented, 1);
+    spf_comparison_clear(&cmp);
+}
+
+/* A pair where a side could not express the case is not compared, and is
+ * counted apart from the interrupted ones, on the target it was not
+ * applicable on. */
+TEST(compare, a_case_not_applicable_is_not_compared)
+{
+    struct spf_scenario sc[4] = {scenario(), scenario(), scenario(),
+                                 scenario()};
+    struct spf_comparison cmp = {0};
+    struct spf_verdict *va = calloc(4, sizeof(*va));
+    struct spf_verdict *vb = calloc(4, sizeof(*vb));
+    struct spf_outcome o;
+
+    cr_assert(va && vb);
+    sc[1].name = "na-on-b", sc[2].name = "na-on-a", sc[3].name = "stopped";
+    o = exited(0), verdict(&sc[0], &o, &va[0]);
+    o = exited(0), verdict(&sc[0], &o, &vb[0]);
+    o = exited(0), verdict(&sc[1], &o, &va[1]);
+    o = not_applicable("b cannot"), spf_verdict_check(&sc[1], &o, 42, &vb[1]);
+    o = not_applicable("a cannot"), spf_verdict_check(&sc[2], &o, 42, &va[2]);
+    o = exited(3), verdict(&sc[2], &o, &vb[2]);
+    o = exited(0), verdict(&sc[3], &o, &va[3]);
+    o = (struct spf_outcome){.result = SPF_RESULT_HARNESS, .interrupted = true};
+    spf_verdict_check(&sc[3], &o, 42, &vb[3]);
+    cmp.targets[0] = "core";
+    cmp.targets[1] = "node";
+    cmp.runs[0] = (struct spf_run_summary){.verdicts = va, .n = 4};
+    cmp.runs[1] = (struct spf_run_summary){.verdicts = vb, .n = 4};
+    cmp.n_targets = 2;
+
+    cr_assert_eq(spf_compare_runs(&cmp), 0);
+    cr_assert_eq(cmp.compared, 1);
+    cr_assert_eq(cmp.n_rows, 0, "never a difference");
+    cr_assert_eq(cmp.undocumented, 0);
+    cr_assert_eq(cmp.skipped, 1, "the interrupted pair alone");
+    cr_assert_eq(cmp.not_applicable[1], 1);
+    cr_assert_eq(cmp.not_applicable[0], 1);
     spf_comparison_clear(&cmp);
 }
 

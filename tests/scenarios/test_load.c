@@ -545,7 +545,8 @@ TEST(load, examples_of_the_documentation)
                  "blocks: %s: %s",
                  d.line, d.field, d.message);
 
-    cr_assert_eq(set.n, 10);
+    cr_assert_eq(set.n, 11);
+    cr_assert_eq(find(&set, "chdir-fails-documented")->n_differences, 1);
     cr_assert_eq(find(&set, "run-timeout-grandchild")->expect.strays, 1);
     const struct spf_case *k = &find(&set, "bytes-forms")->kase;
     ASSERT_BYTES(&k->argv[2], "tab\there");

@@ -101,6 +101,23 @@ static void start_next(struct run *r, struct slot *s)
     int err;
 
     progress(r, i, NULL);
+    if (r->todo[i]->requires_root && geteuid() != 0) {
+        struct spf_outcome o = {.result = SPF_RESULT_NOT_APPLICABLE};
+        char why[64];
+
+        snprintf(why, sizeof(why), "requires root, and runs as uid %u",
+                 (unsigned)geteuid());
+        o.not_applicable = strdup(why);
+        if (!o.not_applicable) {
+            o.result = SPF_RESULT_HARNESS;
+            o.harness_error = strdup(strerror(ENOMEM));
+        }
+        s->job = NULL;
+        judge(r, i, &o, &r->sum->verdicts[i]);
+        r->done++;
+        progress(r, i, &r->sum->verdicts[i]);
+        return;
+    }
     err = spf_harness_start(&r->todo[i]->kase, &r->harness, &s->job);
     s->index = i;
     if (err == 0)
@@ -169,8 +186,11 @@ static int schedule(struct run *r)
         return -ENOMEM;
     }
     for (;;) {
+        /* A scenario judged without running (not applicable here, or
+         * the harness could not start it) leaves its slot free: fill it
+         * again, or a run with nothing else busy would stop early. */
         for (unsigned i = 0; i < jobs && !interrupted; i++)
-            if (!r->slots[i].job && r->next < r->n_todo)
+            while (!r->slots[i].job && r->next < r->n_todo && !interrupted)
                 start_next(r, &r->slots[i]);
         if (!busy(r, jobs))
             break;

@@ -32,6 +32,7 @@ enum {
     T_FAULTS,
     T_EXPECT,
     T_DIFFERENCES,
+    T_REQUIRES,
     T__COUNT
 };
 static const char *const top_keys[T__COUNT] = {
@@ -43,6 +44,7 @@ static const char *const top_keys[T__COUNT] = {
     [T_CHECK] = "check",       [T_REPEAT] = "repeat",
     [T_WATCHDOG] = "watchdog", [T_FAULTS] = "faults",
     [T_EXPECT] = "expect",     [T_DIFFERENCES] = "differences",
+    [T_REQUIRES] = "requires",
 };
 
 enum {
@@ -490,6 +492,33 @@ static int parse_texts(const struct spf__node *v, struct spf_scenario *sc)
     return 0;
 }
 
+/* requires: what the machine must offer, or the case is not applicable
+ * there.  Only "root" for now (identity changes need it). */
+static int parse_requires(const struct spf__node *n, struct spf_scenario *sc)
+{
+    char **words;
+    size_t count;
+    int r = spf__node_array(n, &spf__node_text_array, (void **)&words, &count);
+
+    if (r < 0)
+        return r;
+    for (size_t i = 0; i < count && r == 0; i++) {
+        if (!strcmp(words[i], "root")) {
+            sc->requires_root = true;
+        } else {
+            struct spf__node item;
+
+            spf__node_item(n, i, &item);
+            r = spf__node_fail(&item, "unknown requirement \"%s\" (root)",
+                               words[i]);
+        }
+    }
+    for (size_t i = 0; i < count; i++)
+        free(words[i]);
+    free(words);
+    return r;
+}
+
 /* resume: seconds, or "none" for no limit. */
 static int parse_resume(const struct spf__node *n, struct spf_case *kase)
 {
@@ -812,7 +841,8 @@ static int parse_all(const struct spf__node *n, struct spf_scenario *sc,
         (t[T_DIFFERENCES].y &&
          (r = spf__node_array(&t[T_DIFFERENCES], &difference_array,
                               (void **)&sc->differences, &sc->n_differences)) <
-             0))
+             0) ||
+        (t[T_REQUIRES].y && (r = parse_requires(&t[T_REQUIRES], sc)) < 0))
         return r;
     return check_rules(nd, sc);
 }

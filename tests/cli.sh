@@ -119,6 +119,44 @@ if [ -w /dev/full ]; then
         sh -c '"$1" list "$2" >/dev/full' sh "$prog" "$tmp/pass.yaml"
 fi
 
+# requires: [root] is not applicable for anyone else, and a scenario
+# judged without running never stops the run (with one job, the next
+# scenario still runs).
+cat >"$tmp/requires.yaml" <<'YAML'
+name: needs-root
+requires: [root]
+spawn:
+  argv: [/usr/bin/id, -u]
+  stdout: pipe
+expect:
+  stdout: "0\n"
+---
+name: anyone
+spawn:
+  argv: ["true"]
+expect:
+  returncode: 0
+YAML
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null &&
+    id nobody >/dev/null 2>&1 && [ -z "${SPF_UNDER_VALGRIND:-}" ]; then
+    chmod 755 "$tmp"
+    chmod 644 "$tmp/requires.yaml"
+    check "requires root: not applicable as another user" 0 \
+        runuser -u nobody -- "$prog" run --jobs 1 "$tmp/requires.yaml"
+    has "the summary counts it, and the next scenario ran" "$tmp/out" \
+        "2 scenarios: 1 passed, 0 failed, 1 not applicable on core"
+    has "the reason names the uid" "$tmp/out" \
+        "requires root, and runs as uid $(id -u nobody)"
+    chmod 700 "$tmp"
+else
+    for what in "requires root: not applicable as another user" \
+        "the summary counts it, and the next scenario ran" \
+        "the reason names the uid"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP not root, no runuser or nobody, or under valgrind"
+    done
+fi
+check "requires root: runs as root" 0 "$prog" run "$tmp/requires.yaml"
+
 # The seed reaches the fault plans: probabilities draw from it, the same
 # seed replays the same schedule, another gives another.  The input fits
 # in the pipe, so how many writes there are depends on the draws alone,

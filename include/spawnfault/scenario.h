@@ -111,6 +111,9 @@ struct spf_scenario {
     struct spf_expect expect;
     struct spf_difference *differences;
     size_t n_differences;
+    /* requires: [root]: run only with an effective uid of 0, and be not
+     * applicable anywhere else. */
+    bool requires_root;
 };
 
 /* Whether sc documents a difference of field on the target named (a

@@ -98,6 +98,8 @@ TEST(load, every_field_of_a_run_scenario)
     cr_assert_eq(sc->n_tags, 2);
     cr_assert_str_eq(sc->tags[0], "errpipe");
     cr_assert_str_eq(sc->tags[1], "exec");
+    cr_assert(sc->requires_root);
+    cr_assert_not(find(&set, "full-communicate")->requires_root);
     cr_assert_str_eq(k->id, "full-run");
 
     cr_assert_eq(k->n_files, 4);
@@ -628,10 +630,11 @@ TEST(load_errors, unknown_key_with_a_hint)
 
 TEST(load_errors, unknown_key_lists_the_keys)
 {
-    expect_error("unknown-top-key.yaml", 4, 1, "whatever",
-                 "unknown key \"whatever\" (expected one of: name, ref, "
-                 "summary, tags, files, spawn, api, input, timeout, resume, "
-                 "check, repeat, watchdog, faults, expect, differences)");
+    expect_error(
+        "unknown-top-key.yaml", 4, 1, "whatever",
+        "unknown key \"whatever\" (expected one of: name, ref, "
+        "summary, tags, files, spawn, api, input, timeout, resume, "
+        "check, repeat, watchdog, faults, expect, differences, requires)");
 }
 
 TEST(load_errors, duplicate_key)
@@ -1291,6 +1294,12 @@ TEST(load_errors, aliases_cannot_multiply_without_bound)
     expect_error("alias-bomb.yaml", 5, 48, "spawn.argv[5].count",
                  "the values loaded add up to more than 256 MiB (an alias "
                  "counts each time it is used)");
+}
+
+TEST(load_errors, requires_names_what_it_knows)
+{
+    expect_error("requires-unknown.yaml", 2, 18, "requires[1]",
+                 "unknown requirement \"network\" (root)");
 }
 
 TEST(load_errors, difference_version_no_target_can_run)

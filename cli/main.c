@@ -429,6 +429,22 @@ static int compare_targets(const char *list, struct spf_target *ret,
     return r;
 }
 
+static bool selects_any(const struct spf_scenario_set *set,
+                        const struct spf_runner_opts *o)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (spf_runner_selects(o, &set->items[i]))
+            return true;
+    return false;
+}
+
+static void no_match(const struct args *a)
+{
+    error("no scenario matches%s%s%s", a->n_filters ? " " : "",
+          a->n_filters ? a->filters[0] : "",
+          a->n_filters > 1 ? " or the other filters" : "");
+}
+
 /* --compare: the same scenarios on every target, one after the other,
  * then every difference from the first target. */
 static int cmd_compare(struct args *a, struct spf_scenario_set *set,
@@ -510,6 +526,11 @@ static int cmd_run(struct args *a, const char *argv0)
         spf_scenario_set_clear(&set);
         return EXIT_BAD_INPUT;
     }
+    if (!selects_any(&set, &o)) {
+        no_match(a);
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
     if (a->compare) {
         r = cmd_compare(a, &set, &o);
         spf_scenario_set_clear(&set);
@@ -533,9 +554,7 @@ static int cmd_run(struct args *a, const char *argv0)
         return EXIT_BAD_INPUT;
     }
     if (sum.n == 0 && r != -EINTR) {
-        error("no scenario matches%s%s%s", a->n_filters ? " " : "",
-              a->n_filters ? a->filters[0] : "",
-              a->n_filters > 1 ? " or the other filters" : "");
+        no_match(a);
         spf_run_summary_clear(&sum);
         spf_scenario_set_clear(&set);
         return EXIT_BAD_INPUT;

@@ -158,6 +158,27 @@ static void put_row(FILE *f, const struct spf_comparison *cmp,
     }
 }
 
+/* The scenarios that failed on each target, named (their reasons are in
+ * that target's own report: --verbose or --json). */
+static bool put_failures(FILE *f, const struct spf_comparison *cmp)
+{
+    bool any = false;
+
+    for (size_t t = 0; t < cmp->n_targets; t++)
+        for (size_t i = 0; i < cmp->runs[t].n; i++) {
+            const struct spf_verdict *v = &cmp->runs[t].verdicts[i];
+
+            if (!spf_verdict_failed(v))
+                continue;
+            put_heading(f, "FAIL", v->scenario);
+            fputs(" on ", f);
+            spf__escape_puts(f, cmp->targets[t], SPF__ESC_ONE_LINE);
+            fputc('\n', f);
+            any = true;
+        }
+    return any;
+}
+
 static int render_comparison(const void *ctx, FILE *f)
 {
     const struct spf_comparison *cmp = ctx;
@@ -165,6 +186,8 @@ static int render_comparison(const void *ctx, FILE *f)
     for (size_t i = 0; i < cmp->n_rows; i++)
         put_row(f, cmp, &cmp->rows[i]);
     if (cmp->n_rows)
+        fputc('\n', f);
+    if (put_failures(f, cmp))
         fputc('\n', f);
     for (size_t t = 0; t < cmp->n_targets; t++) {
         const struct spf_run_summary *s = &cmp->runs[t];

@@ -269,6 +269,8 @@ if cmp -s "$tmp/pass.yaml" "$tmp/keep.yaml"; then ok "the scenario file is intac
 else not_ok "the scenario file is intact"; fi
 check "--junit and --json naming one file is bad input" 2 "$prog" run \
     "$tmp/pass.yaml" --junit "$tmp/same" --json "$tmp/same"
+check "--compare with no scenario selected is bad input" 2 "$prog" run \
+    --compare core,cpython --filter nomatch "$tmp/pass.yaml"
 check "--compare refuses a target named twice" 2 "$prog" run \
     --compare core,core "$tmp/pass.yaml"
 check "--compare with --junit is bad input" 2 "$prog" run \

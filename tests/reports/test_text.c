@@ -159,3 +159,33 @@ Test(text, comparison_counts_not_applicable_apart)
     free(data);
     fixture_end();
 }
+
+/* Without --verbose a comparison still names what failed, on which
+ * target, and nothing that passed. */
+Test(text, comparison_names_the_failures)
+{
+    struct spf_scenario sc[2] = {
+        {.name = "good", .file = "a.yaml", .line = 1},
+        {.name = "bad", .file = "a.yaml", .line = 9, .ref = "ERR-01"}};
+    struct spf_verdict v[2] = {{.scenario = &sc[0], .passed = true},
+                               {.scenario = &sc[1], .passed = false}};
+    struct spf_comparison cmp = {
+        .targets = {"core", "node"}, .n_targets = 2, .compared = 2};
+    char *data = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&data, &len);
+
+    cmp.runs[1] = (struct spf_run_summary){
+        .verdicts = v, .n = 2, .passed = 1, .failed = 1};
+    cr_assert_not_null(m);
+    cr_assert_eq(spf_report_compare_text(&cmp, m), 0);
+    cr_assert_eq(fclose(m), 0);
+    cr_expect_str_eq(data, "FAIL bad (a.yaml:9) [ERR-01] on node\n"
+                           "\n"
+                           "core: 0 passed, 0 failed\n"
+                           "node: 1 passed, 1 failed\n"
+                           "compared 2: 0 differ (0 documented field "
+                           "differences, 0 undocumented)\n");
+    free(data);
+    fixture_end();
+}

@@ -68,6 +68,27 @@ int spf__mismatch_lines(const struct spf_verdict *v, spf__line_fn *fn,
     return r;
 }
 
+/* After a harness error, the last line the agent (or a peer's adapter)
+ * wrote to its stderr: a crashing adapter's exception says why. */
+static int last_words(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
+{
+    const struct spf_bytes *b = &o->inherited_err.data;
+    size_t end, start;
+
+    if (!o->inherited_err.present || !b->data)
+        return 0;
+    end = b->len;
+    while (end > 0 && (b->data[end - 1] == '\n' || b->data[end - 1] == '\r'))
+        end--;
+    if (end == 0)
+        return 0;
+    start = end;
+    while (start > 0 && b->data[start - 1] != '\n')
+        start--;
+    return emit_bytes(fn, ctx, "its stderr ends",
+                      &(struct spf_bytes){b->data + start, end - start});
+}
+
 int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
 {
     char sig[SPF__SIGNAL_MAX];
@@ -83,6 +104,8 @@ int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
                   spf__signal_label(o->watchdog_signal, sig));
     if (r == 0 && o->harness_error)
         r = emitf(fn, ctx, "harness error: %s", o->harness_error);
+    if (r == 0 && o->result == SPF_RESULT_HARNESS)
+        r = last_words(o, fn, ctx);
     return r;
 }
 

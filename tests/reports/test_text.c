@@ -189,3 +189,32 @@ Test(text, comparison_names_the_failures)
     free(data);
     fixture_end();
 }
+
+/* A harness error shows the last line its agent wrote to stderr: why a
+ * peer's adapter crashed, without opening the JSON. */
+Test(text, a_harness_error_shows_the_agent_s_last_words)
+{
+    static char err[] = "Traceback (most recent call last):\n"
+                        "RuntimeError: adapter broke\n\n";
+    struct spf_scenario sc = {.name = "crash", .file = "a.yaml", .line = 1};
+    struct spf_verdict v = {.scenario = &sc};
+    struct spf_run_summary s = {.verdicts = &v, .n = 1, .failed = 1};
+    char *data = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&data, &len);
+
+    v.outcome.result = SPF_RESULT_HARNESS;
+    v.outcome.harness_error = "the agent exited with status 1";
+    v.outcome.inherited_err.present = true;
+    v.outcome.inherited_err.data = (struct spf_bytes){err, sizeof(err) - 1};
+    cr_assert_not_null(m);
+    cr_assert_eq(spf_report_text(&s, m), 0);
+    cr_assert_eq(fclose(m), 0);
+    cr_expect_not_null(strstr(data, "  harness error: the agent exited with "
+                                    "status 1\n"
+                                    "  its stderr ends: RuntimeError: adapter "
+                                    "broke\n"),
+                       "%s", data);
+    free(data);
+    fixture_end();
+}

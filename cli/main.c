@@ -261,6 +261,8 @@ static int check_report_paths(const struct args *a,
     return 0;
 }
 
+/* Load every path given, or the bundled suite when none is; on any
+ * failure the set is left empty. */
 static int load(const struct args *a, struct spf_scenario_set *set)
 {
     const char *suite = bundled_suite();
@@ -278,9 +280,14 @@ static int load(const struct args *a, struct spf_scenario_set *set)
         else
             error("%s: %s%s%s", d.file[0] ? d.file : path, d.field,
                   d.field[0] ? ": " : "", d.message);
+        spf_scenario_set_clear(set);
         return -1;
     }
-    return check_report_paths(a, set);
+    if (check_report_paths(a, set) < 0) {
+        spf_scenario_set_clear(set);
+        return -1;
+    }
+    return 0;
 }
 
 /* Which scenarios the arguments select, the same for list and run. */

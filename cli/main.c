@@ -409,9 +409,12 @@ static int compare_targets(const char *list, struct spf_target *ret,
         error("out of memory");
         return -1;
     }
-    for (tok = strtok_r(copy, ",", &save); tok && r == 0;
-         tok = strtok_r(NULL, ",", &save)) {
-        if (n == SPF_TARGET_MAX) {
+    save = copy;
+    while (r == 0 && (tok = strsep(&save, ",")) != NULL) {
+        if (*tok == '\0') {
+            error("--compare: an empty target name in \"%s\"", list);
+            r = -1;
+        } else if (n == SPF_TARGET_MAX) {
             error("--compare: at most %d targets", SPF_TARGET_MAX);
             r = -1;
         } else if (spf_target_resolve(tok, &ret[n], why, sizeof(why)) < 0) {

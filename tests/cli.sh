@@ -271,6 +271,10 @@ check "--junit and --json naming one file is bad input" 2 "$prog" run \
     "$tmp/pass.yaml" --junit "$tmp/same" --json "$tmp/same"
 check "--compare with no scenario selected is bad input" 2 "$prog" run \
     --compare core,cpython --filter nomatch "$tmp/pass.yaml"
+check "--compare refuses an empty name in its list" 2 "$prog" run \
+    --compare core,,cpython "$tmp/pass.yaml"
+check "--compare refuses a trailing comma" 2 "$prog" run \
+    --compare core,cpython, "$tmp/pass.yaml"
 check "--compare refuses a target named twice" 2 "$prog" run \
     --compare core,core "$tmp/pass.yaml"
 check "--compare with --junit is bad input" 2 "$prog" run \

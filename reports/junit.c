@@ -209,13 +209,17 @@ static void write_failure(struct xw *x, const struct spf_verdict *v)
     gather_free(&g);
 }
 
-static void write_system_out(struct xw *x, const struct spf_outcome *o)
+/* The outcome in short, after the mismatches the target's documented
+ * differences excused (a passing case's only trace of them). */
+static void write_system_out(struct xw *x, const struct spf_verdict *v)
 {
     struct gather g;
     int r = gather_open(&g);
 
     if (r == 0)
-        r = spf__outcome_lines(o, gather_line, &g);
+        r = spf__excused_lines(v, gather_line, &g);
+    if (r == 0)
+        r = spf__outcome_lines(&v->outcome, gather_line, &g);
     if (r == 0)
         r = gather_close(&g);
     xw_fail(x, r);
@@ -289,7 +293,7 @@ static void write_testcase(struct xw *x, const struct spf_verdict *v,
     } else if (!v->passed) {
         write_failure(x, v);
     }
-    write_system_out(x, &v->outcome);
+    write_system_out(x, v);
     xw_end(x);
     free(cls);
 }

@@ -89,6 +89,20 @@ static int last_words(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
                       &(struct spf_bytes){b->data + start, end - start});
 }
 
+int spf__excused_lines(const struct spf_verdict *v, spf__line_fn *fn, void *ctx)
+{
+    int r = 0;
+
+    for (size_t i = 0; r == 0 && i < v->n_excused; i++) {
+        const struct spf_mismatch *m = &v->excused[i];
+
+        r = emitf(fn, ctx, "documented difference: %s: expected %s, got %s",
+                  spf__or_empty(m->field), spf__or_empty(m->expected),
+                  spf__or_empty(m->got));
+    }
+    return r;
+}
+
 int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx)
 {
     char sig[SPF__SIGNAL_MAX];

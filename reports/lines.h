@@ -21,6 +21,11 @@ typedef int spf__line_fn(void *ctx, const char *line, size_t len);
 int spf__mismatch_lines(const struct spf_verdict *v, spf__line_fn *fn,
                         void *ctx);
 
+/* Every mismatch a documented difference of the target covers:
+ * "documented difference: field: expected X, got Y". */
+int spf__excused_lines(const struct spf_verdict *v, spf__line_fn *fn,
+                       void *ctx);
+
 /* What the census found: "leaked fd: ...", "zombie: ...", "stray: ...",
  * "watchdog: sent SIGKILL", "harness error: ...". */
 int spf__census_lines(const struct spf_outcome *o, spf__line_fn *fn, void *ctx);

@@ -277,3 +277,33 @@ Test(junit, a_case_not_applicable_is_skipped)
     fixture_free(s);
     fixture_end();
 }
+
+/* A passing case's excused mismatches are in its system-out: JUnit has no
+ * other place for them. */
+Test(junit, excused_mismatches_are_in_system_out)
+{
+    struct spf_run_summary *s = fixture_interrupted();
+    struct spf_verdict *v = &s->verdicts[0];
+    char *dir, *path, text[8192];
+    size_t n;
+    FILE *f;
+
+    v->excused = calloc(1, sizeof(*v->excused));
+    cr_assert_not_null(v->excused);
+    v->excused[0] =
+        (struct spf_mismatch){strdup("returncode"), strdup("0"), strdup("1")};
+    v->n_excused = 1;
+    path = write_report(s, &dir, true);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_expect_not_null(strstr(text, "<system-out>documented difference: "
+                                    "returncode: expected 0, got 1\n"),
+                       "%s", text);
+    cr_expect_eq(fixture_xmllint(path), 0);
+    remove_report(dir, path);
+    fixture_free(s);
+    fixture_end();
+}

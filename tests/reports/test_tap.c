@@ -210,3 +210,30 @@ Test(tap, a_case_not_applicable_is_skipped)
     fixture_free(s);
     fixture_end();
 }
+
+/* A mismatch the target's documented differences excuse: the case passes,
+ * and its diagnostics still show it. */
+Test(tap, excused_mismatches_are_shown_on_a_pass)
+{
+    struct spf_run_summary *s = fixture_interrupted();
+    struct spf_verdict *v = &s->verdicts[0];
+    size_t len;
+    char *data;
+
+    v->excused = calloc(1, sizeof(*v->excused));
+    cr_assert_not_null(v->excused);
+    v->excused[0] =
+        (struct spf_mismatch){strdup("returncode"), strdup("0"), strdup("1")};
+    v->n_excused = 1;
+    data = fixture_render(spf_report_tap, s, &len);
+    cr_expect_not_null(strstr(data, "ok 1 - spawn/exits-zero\n  ---\n"), "%s",
+                       data);
+    cr_expect_not_null(strstr(data, "  excused:\n"
+                                    "    - field: \"returncode\"\n"
+                                    "      expected: \"0\"\n"
+                                    "      got: \"1\"\n"),
+                       "%s", data);
+    free(data);
+    fixture_free(s);
+    fixture_end();
+}

@@ -266,13 +266,6 @@ static void run_once(const struct spf_case *c, const struct opts *op,
         disarm_fn();
 }
 
-static bool same_bytes(const struct spf_bytes *a, const struct spf_bytes *b)
-{
-    if (!a->data || !b->data)
-        return !a->data == !b->data;
-    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
-}
-
 static bool same_capture(const struct spf_capture *a,
                          const struct spf_capture *b)
 {
@@ -292,11 +285,11 @@ static const char *differs(const struct spf_outcome *a,
     if (a->has_returncode != b->has_returncode ||
         (a->has_returncode && a->returncode != b->returncode))
         return "returncode";
-    if (!same_bytes(&a->filename, &b->filename))
+    if (!spf_bytes_equal(&a->filename, &b->filename))
         return "filename";
-    if (!same_bytes(&a->raw, &b->raw))
+    if (!spf_bytes_equal(&a->raw, &b->raw))
         return "raw";
-    if (!same_bytes(&a->message, &b->message))
+    if (!spf_bytes_equal(&a->message, &b->message))
         return "message";
     if (!same_capture(&a->out, &b->out))
         return "stdout";

@@ -19,6 +19,13 @@ static void strv_free(char **v, size_t n)
     free(v);
 }
 
+bool spf_bytes_equal(const struct spf_bytes *a, const struct spf_bytes *b)
+{
+    if (!a->data || !b->data)
+        return !a->data == !b->data;
+    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
 void spf_case_init(struct spf_case *c)
 {
     memset(c, 0, sizeof(*c));

@@ -306,10 +306,9 @@ static int render(const void *ctx, FILE *f)
     return 0;
 }
 
-int spf__report_json_from(const struct spf_run_summary *s, const char *path,
-                          const struct spf__origin *origin)
+/* Write the tree built (NULL: memory ran out) to path, and free it. */
+static int write_tree(json_t *root, const char *path)
 {
-    json_t *root = report_json(s, origin);
     int r;
 
     if (!root)
@@ -317,6 +316,12 @@ int spf__report_json_from(const struct spf_run_summary *s, const char *path,
     r = spf__output_path(path, render, root);
     json_decref(root);
     return r;
+}
+
+int spf__report_json_from(const struct spf_run_summary *s, const char *path,
+                          const struct spf__origin *origin)
+{
+    return write_tree(report_json(s, origin), path);
 }
 
 /* A comparison: every target's run in full, then the differences. */
@@ -394,12 +399,5 @@ int spf__report_compare_json_from(const struct spf_comparison *cmp,
                                   const char *path,
                                   const struct spf__origin *origin)
 {
-    json_t *root = comparison_json(cmp, origin);
-    int r;
-
-    if (!root)
-        return -ENOMEM;
-    r = spf__output_path(path, render, root);
-    json_decref(root);
-    return r;
+    return write_tree(comparison_json(cmp, origin), path);
 }

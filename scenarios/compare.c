@@ -113,13 +113,6 @@ static void differ(struct cmp *c, const char *field, struct spf__textbuf *a,
     grown[c->row.n_diffs++] = d;
 }
 
-static bool same_bytes(const struct spf_bytes *a, const struct spf_bytes *b)
-{
-    if (!a->data || !b->data)
-        return !a->data == !b->data;
-    return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
-}
-
 static bool same_capture(const struct spf_capture *a,
                          const struct spf_capture *b)
 {
@@ -133,7 +126,7 @@ static void cmp_bytes(struct cmp *c, const char *field,
 {
     struct spf__textbuf x = {0}, y = {0};
 
-    if (same_bytes(a, b))
+    if (spf_bytes_equal(a, b))
         return;
     spf__show_bytes(&x, a, "none");
     spf__show_bytes(&y, b, "none");

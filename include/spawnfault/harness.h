@@ -35,6 +35,9 @@ struct spf_bytes {
     size_t len;
 };
 
+/* Both absent, or both present with the same bytes. */
+bool spf_bytes_equal(const struct spf_bytes *a, const struct spf_bytes *b);
+
 enum spf_api {
     SPF_API_RUN = 0,     /* spf_run(): communicate, kill on timeout */
     SPF_API_COMMUNICATE, /* popen + communicate(input, timeout) */

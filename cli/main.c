@@ -299,14 +299,32 @@ static struct spf_runner_opts selection(const struct args *a)
                                     .n_skip_tags = a->n_skip_tags};
 }
 
+/* An option of run given to list: it would be silently ignored. */
+static const char *run_only_option(const struct args *a)
+{
+    return a->junit        ? "--junit"
+           : a->json       ? "--json"
+           : a->tap        ? "--tap"
+           : a->target     ? "--target"
+           : a->compare    ? "--compare"
+           : a->jobs       ? "--jobs"
+           : a->seed_given ? "--seed"
+                           : NULL;
+}
+
 static int cmd_list(const struct args *a)
 {
     struct spf_scenario_set set = {0};
     struct spf_runner_opts o = selection(a);
     const struct spf_scenario **shown;
+    const char *only_run = run_only_option(a);
     size_t n = 0;
     int r;
 
+    if (only_run) {
+        error("%s is an option of run, not of list", only_run);
+        return EXIT_BAD_INPUT;
+    }
     if (load(a, &set) < 0)
         return EXIT_BAD_INPUT;
     shown = calloc(set.n + 1, sizeof(*shown));

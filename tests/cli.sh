@@ -271,6 +271,9 @@ check "--junit and --json naming one file is bad input" 2 "$prog" run \
     "$tmp/pass.yaml" --junit "$tmp/same" --json "$tmp/same"
 check "--compare with no scenario selected is bad input" 2 "$prog" run \
     --compare core,cpython --filter nomatch "$tmp/pass.yaml"
+check "list refuses an option of run" 2 "$prog" list --target cpython \
+    "$tmp/pass.yaml"
+has "and names it" "$tmp/err" "--target is an option of run, not of list"
 check "--compare refuses an empty name in its list" 2 "$prog" run \
     --compare core,,cpython "$tmp/pass.yaml"
 check "--compare refuses a trailing comma" 2 "$prog" run \

@@ -255,9 +255,16 @@ int spf_target_resolve(const char *spec, struct spf_target *ret, char *err,
     if (slot && slot != t.script)
         snprintf(t.script, sizeof(t.script), "%s", slot);
     if (!slot) {
-        snprintf(err, errlen,
-                 "target %s: its adapter %s is missing (set %s to its path)",
-                 t.name, script->in_build, script->env);
+        const char *e = getenv(script->env);
+
+        if (e && *e)
+            snprintf(err, errlen, "target %s: %s=%s: %s", t.name,
+                     script->env, e, strerror(errno));
+        else
+            snprintf(err, errlen,
+                     "target %s: its adapter %s is missing (set %s to its "
+                     "path)",
+                     t.name, script->in_build, script->env);
         return -ENOENT;
     }
     *ret = t;

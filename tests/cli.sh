@@ -271,6 +271,18 @@ check "--junit and --json naming one file is bad input" 2 "$prog" run \
     "$tmp/pass.yaml" --junit "$tmp/same" --json "$tmp/same"
 check "--compare with no scenario selected is bad input" 2 "$prog" run \
     --compare core,cpython --filter nomatch "$tmp/pass.yaml"
+if [ -x /usr/bin/node ] || [ -x /usr/local/bin/node ]; then
+    check "a missing adapter named by its variable" 2 \
+        env SPF_TARGET_NODE=/nonexistent/node.js "$prog" run --target node \
+        "$tmp/pass.yaml"
+    has "the error names the variable" "$tmp/err" \
+        "SPF_TARGET_NODE=/nonexistent/node.js: No such file or directory"
+else
+    for what in "a missing adapter named by its variable" \
+        "the error names the variable"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP no node"
+    done
+fi
 check "list refuses an option of run" 2 "$prog" list --target cpython \
     "$tmp/pass.yaml"
 has "and names it" "$tmp/err" "--target is an option of run, not of list"

@@ -457,6 +457,31 @@ static int compare_targets(const char *list, struct spf_target *ret,
     return r;
 }
 
+/* Every case gets a folder under $TMPDIR: one clear error before the run
+ * instead of a harness error per case.  A relative one would be resolved
+ * in each case's own folder. */
+static int check_tmpdir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    struct stat st;
+
+    if (!tmp || !*tmp)
+        return 0;
+    if (tmp[0] != '/') {
+        error("TMPDIR=%s: cases need an absolute path", tmp);
+        return -1;
+    }
+    if (stat(tmp, &st) < 0) {
+        error("TMPDIR=%s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        error("TMPDIR=%s: not a folder", tmp);
+        return -1;
+    }
+    return 0;
+}
+
 static bool selects_any(const struct spf_scenario_set *set,
                         const struct spf_runner_opts *o)
 {
@@ -551,6 +576,10 @@ static int cmd_run(struct args *a, const char *argv0)
     if (spf_harness_locate(&o.harness) < 0) {
         error("cannot find spawnfault-agent, the preload or the helper "
               "(set SPF_AGENT, SPF_PRELOAD, SPF_HELPER)");
+        spf_scenario_set_clear(&set);
+        return EXIT_BAD_INPUT;
+    }
+    if (check_tmpdir() < 0) {
         spf_scenario_set_clear(&set);
         return EXIT_BAD_INPUT;
     }

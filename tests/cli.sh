@@ -283,6 +283,11 @@ else
         n=$((n + 1)); echo "ok $n - $what # SKIP no node"
     done
 fi
+check "a relative TMPDIR is bad input" 2 env TMPDIR=rel "$prog" run \
+    "$tmp/pass.yaml"
+has "it says so" "$tmp/err" "TMPDIR=rel: cases need an absolute path"
+check "a missing TMPDIR is bad input" 2 env TMPDIR=/nonexistent "$prog" run \
+    "$tmp/pass.yaml"
 check "list refuses an option of run" 2 "$prog" list --target cpython \
     "$tmp/pass.yaml"
 has "and names it" "$tmp/err" "--target is an option of run, not of list"

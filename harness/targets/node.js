@@ -212,6 +212,28 @@ function inexpressible(c) {
   return null;
 }
 
+/*
+ * A node process holds fds of its own from its start (libuv's epoll,
+ * eventfds, signal and worker pipes: 3 to 17 or so), and the adapter its
+ * outcome: a case naming one of them (pass_fds, stdio {fd: N}) expects it
+ * closed, as every agent's fds are out of reach (docs/harness.md), but
+ * node would give the child its own fd instead.  Node cannot close them,
+ * so the case is not expressible.  `held` is the listing of openFds().
+ */
+function heldFds(c, held) {
+  const sp = c.spawn;
+  const named = new Set(sp.pass_fds.filter((fd) => fd >= 3));
+  for (const x of sp.stdio)
+    if (x.kind === 'fd' && x.fd >= 3)
+      named.add(x.fd);
+  const own = [...named].filter((fd) => held.has(fd)).sort((a, b) => a - b);
+  if (!own.length)
+    return null;
+  const what = (fd) => `${fd} (${held.get(fd).replace(/:\[\d+\]$/, '')})`;
+  return `node itself holds fd ${own.map(what).join(', ')}: in a node ` +
+         'program that number is never a closed fd';
+}
+
 /* A timeout in node's whole milliseconds, never shorter than asked. */
 function ms(ns) {
   return ns === null ? null : Math.max(0, Math.ceil(ns / 1e6));
@@ -667,6 +689,9 @@ async function main() {
     await warmUp();
     const before = openFds();
     try {
+      const held = heldFds(c, before);
+      if (held)
+        throw new Inexpressible(held);
       await runAll(c, out);
     } catch (e) {
       if (e instanceof Inexpressible) {

@@ -410,26 +410,12 @@ static void scenario_free(struct spf_scenario *sc)
     spf_case_clear(&sc->kase);
 }
 
-/* XXX: spf_verdict_clear() is declared by the scenarios layer but not
- * written yet; this frees what the fixture built, the same way. */
-static void verdict_free(struct spf_verdict *v)
-{
-    for (size_t i = 0; i < v->n_mismatches; i++) {
-        free(v->mismatches[i].field);
-        free(v->mismatches[i].expected);
-        free(v->mismatches[i].got);
-    }
-    free(v->mismatches);
-    free(v->replay);
-    spf_outcome_clear(&v->outcome);
-}
-
 void fixture_free(struct spf_run_summary *s)
 {
     struct fixture *fx = (struct fixture *)s; /* s is its first member */
 
     for (size_t i = 0; i < s->n; i++) {
-        verdict_free(&fx->v[i]);
+        spf_verdict_clear(&fx->v[i]);
         scenario_free(&fx->sc[i]);
     }
     free(fx);

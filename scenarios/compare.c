@@ -54,7 +54,8 @@ static bool target_matches(const char *documented, const char *target)
     size_t n = strlen(documented);
 
     return strncmp(documented, target, n) == 0 &&
-           (target[n] == '\0' || (target[n] == ':' && !strchr(documented, ':')));
+           (target[n] == '\0' ||
+            (target[n] == ':' && !strchr(documented, ':')));
 }
 
 static const char *documented_why(const struct spf_scenario *sc,

@@ -178,7 +178,11 @@ int spf_run(const struct spf_popen_opts *o, const void *input, size_t len,
             while (spf__proc_collect(p, true) == 0)
                 ;
     }
-    collected = spf_proc_poll(p, &code) == 1;
+    /* After an interrupt, nothing is collected beyond what the grace wait
+     * and the kill's own poll did: CPython's returncode is set by those
+     * alone. */
+    collected = (r != -EINTR || __atomic_load_n(&p->done, __ATOMIC_ACQUIRE)) &&
+                spf_proc_poll(p, &code) == 1;
     res.pid = p->pid;
     res.returncode = code;
     res.timed_out = r == -ETIMEDOUT;

@@ -364,17 +364,25 @@ static int start_agent(struct sv *s)
 
 /* Wait for the agent until deadline; 1 when it has exited, 0 when the
  * deadline passed or a stop was requested. */
+/* Without a pidfd (kernels before 5.3, valgrind), nothing wakes us when
+ * the agent exits: look again at least this often, in ms. */
+#define NO_PIDFD_POLL_MS 10
+
 static int wait_until(pid_t pid, int pidfd, int64_t deadline, int *status)
 {
     for (;;) {
         int64_t left = deadline - now_ns();
         struct pollfd pfd = {.fd = pidfd, .events = POLLIN};
+        int ms;
 
         if (waitpid(pid, status, WNOHANG) == pid)
             return 1;
         if (left <= 0 || stop_requested)
             return 0;
-        poll(&pfd, 1, (int)(left / 1000000 + 1));
+        ms = (int)(left / 1000000 + 1);
+        if (pidfd < 0 && ms > NO_PIDFD_POLL_MS)
+            ms = NO_PIDFD_POLL_MS;
+        poll(&pfd, 1, ms);
     }
 }
 

@@ -48,23 +48,6 @@ static void in_fork(void (*fn)(int), int arg)
               "case %d failed with status %d (see stderr)", arg, st);
 }
 
-static struct spf_proc *start(const struct spf_popen_opts *o)
-{
-    struct spf_proc *p = NULL;
-
-    cr_assert_eq(spf_popen(o, &p, NULL), 0);
-    return p;
-}
-
-static void finish(struct spf_proc *p, int want_code)
-{
-    int code = INT32_MIN;
-
-    cr_expect_eq(spf_proc_wait(p, 10 * SEC, &code), 0);
-    cr_expect_eq(code, want_code);
-    spf_proc_free(p);
-}
-
 /* Does the space-separated fd list of the helper's "fds" name fd? */
 static bool lists_fd(const char *list, int fd)
 {

@@ -75,6 +75,25 @@ static void remove_tmp(void)
     }
 }
 
+struct spf_proc *start(const struct spf_popen_opts *o)
+{
+    struct spf_proc *p = NULL;
+    struct spf_spawn_error e = {0};
+
+    cr_assert_eq(spf_popen(o, &p, &e), 0, "spawn: %s",
+                 e.message ? e.message : "(no message)");
+    return p;
+}
+
+void finish(struct spf_proc *p, int want_code)
+{
+    int code = INT32_MIN;
+
+    cr_expect_eq(spf_proc_wait(p, 10 * SEC, &code), 0);
+    cr_expect_eq(code, want_code);
+    spf_proc_free(p);
+}
+
 double now_ms(void)
 {
     struct timespec ts;

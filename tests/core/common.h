@@ -21,6 +21,12 @@ void set_argv(struct spf_popen_opts *o, struct spf_str *store, ...);
  * stderr piped. */
 void helper_opts(struct spf_popen_opts *o, struct spf_str *store, ...);
 
+/* Spawn, asserting that it worked. */
+struct spf_proc *start(const struct spf_popen_opts *o);
+
+/* Wait (at most 10 s), expect the returncode want_code, release. */
+void finish(struct spf_proc *p, int want_code);
+
 /* Monotonic milliseconds. */
 double now_ms(void);
 

@@ -11,24 +11,6 @@
 #include "../../core/internal.h"
 #include "common.h"
 
-static struct spf_proc *start(struct spf_popen_opts *o)
-{
-    struct spf_proc *p;
-    struct spf_spawn_error e;
-
-    cr_assert_eq(spf_popen(o, &p, &e), 0, "spawn: %s", e.message);
-    return p;
-}
-
-static void finish(struct spf_proc *p, int want_code)
-{
-    int code;
-
-    cr_expect_eq(spf_proc_wait(p, 10 * SEC, &code), 0);
-    cr_expect_eq(code, want_code);
-    spf_proc_free(p);
-}
-
 /* COM-02, COM-03, COM-04: which streams are captured. */
 TEST(communicate, captures_each_stream, .timeout = 10)
 {

@@ -8,10 +8,14 @@
  * (snprintf may take locale locks), no locks, and no state besides constant
  * tables.  Text is built with the small writer below instead.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <spawnfault/faults.h>
 
@@ -1743,4 +1747,58 @@ int spf_fault_scope_from_name(const char *name, size_t len)
             memcmp(scope_names[k], name, len) == 0)
             return (int)(1u << k);
     return -EINVAL;
+}
+
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+    return syscall(SYS_pread64, fd, buf, len, (off_t)off) == (long)len;
+}
+
+/* The interpreter named by a 64-bit ELF file's PT_INTERP, or "" when it
+ * has none; false when the file is no such ELF. */
+static bool elf_interp(int fd, char *ret, size_t len)
+{
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph;
+
+    if (!read_at(fd, &eh, sizeof(eh), 0) ||
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_phentsize != sizeof(ph))
+        return false;
+    ret[0] = '\0';
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        if (!read_at(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph)))
+            return false;
+        if (ph.p_type != PT_INTERP)
+            continue;
+        if (ph.p_filesz == 0 || ph.p_filesz > len ||
+            !read_at(fd, ret, ph.p_filesz, ph.p_offset))
+            return false;
+        ret[ph.p_filesz - 1] = '\0';
+        return true;
+    }
+    return true;
+}
+
+enum spf_libc spf_fault_program_libc(const char *path)
+{
+    /* Contract: see faults.h. */
+    char interp[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool ok;
+
+    if (fd < 0)
+        return SPF_LIBC_UNKNOWN;
+    ok = elf_interp(fd, interp, sizeof(interp));
+    close(fd);
+    if (!ok)
+        return SPF_LIBC_UNKNOWN;
+    if (interp[0] == '\0')
+        return SPF_LIBC_STATIC;
+    if (strstr(interp, "/ld-musl-") != NULL)
+        return SPF_LIBC_MUSL;
+    if (strstr(interp, "/ld-linux") != NULL)
+        return SPF_LIBC_GLIBC;
+    return SPF_LIBC_UNKNOWN;
 }

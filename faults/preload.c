@@ -322,6 +322,36 @@ static void prepare_children_env(void)
         unsetenv(SPF_ENV_FAULT_LOG_ID);
 }
 
+/* Where the build for each libc is: beside this library, by file name.
+ * A build that is not there is left empty, and a program of its libc then
+ * runs without the preload rather than failing to load it. */
+static void find_builds(void)
+{
+    Dl_info info;
+    const char *slash;
+    size_t dir;
+
+#ifdef __GLIBC__
+    spf__preload.own_libc = SPF_LIBC_GLIBC;
+#else
+    spf__preload.own_libc = SPF_LIBC_MUSL;
+#endif
+    if (dladdr((void *)&find_builds, &info) == 0 || info.dli_fname == NULL ||
+        (slash = strrchr(info.dli_fname, '/')) == NULL)
+        return;
+    dir = (size_t)(slash - info.dli_fname) + 1;
+    if (dir + sizeof(SPF_PRELOAD_MUSL_NAME) > SPF_PRELOAD_PATH_MAX)
+        return;
+    memcpy(spf__preload.lib_glibc, info.dli_fname, dir);
+    strcpy(spf__preload.lib_glibc + dir, SPF_PRELOAD_GLIBC_NAME);
+    memcpy(spf__preload.lib_musl, info.dli_fname, dir);
+    strcpy(spf__preload.lib_musl + dir, SPF_PRELOAD_MUSL_NAME);
+    if (access(spf__preload.lib_glibc, R_OK) != 0)
+        spf__preload.lib_glibc[0] = '\0';
+    if (access(spf__preload.lib_musl, R_OK) != 0)
+        spf__preload.lib_musl[0] = '\0';
+}
+
 /*
  * When valgrind traces a child, the child first execs valgrind's launcher,
  * an ordinary dynamic program that loads us, and the launcher execs the
@@ -367,6 +397,7 @@ __attribute__((constructor)) static void preload_init(void)
     spf__resolve_real();
     if (is_valgrind_launcher())
         return;
+    find_builds();
     spf__preload.own_pid = getpid();
     spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;

@@ -340,6 +340,19 @@ int spf_fault_log_counts(int fd,
 int spf_fault_log_reached(int fd,
                           uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES]);
 
+/* The C library a program file runs with, by its ELF interpreter. */
+enum spf_libc {
+    SPF_LIBC_UNKNOWN = 0, /* not an ELF file we can read, or another loader */
+    SPF_LIBC_GLIBC,       /* ld-linux*.so.* */
+    SPF_LIBC_MUSL,        /* ld-musl-*.so.1 */
+    SPF_LIBC_STATIC,      /* no interpreter: LD_PRELOAD means nothing to it */
+};
+
+/* Reads the program headers of the file at path (opened read-only,
+ * close-on-exec, and closed again).  Async-signal-safe: open, the pread64
+ * system call and close only. */
+enum spf_libc spf_fault_program_libc(const char *path);
+
 /* Environment variables read by the preload. */
 #define SPF_ENV_FAULTS "SPF_FAULTS"             /* the plan, as text */
 #define SPF_ENV_FAULT_SEED "SPF_FAULT_SEED"     /* "SEED:STREAM", hex */

@@ -67,6 +67,8 @@ struct opts {
     bool log_rdonly;  /* the log fd cannot be written to */
     bool shared_log;  /* a shared log (spf_fault_log_create), not a file */
     bool count;       /* count mode: SPF_FAULT_COUNT=1 */
+    bool musl;        /* the musl target under the musl build */
+    bool other;       /* SPF_TEST_OTHER: the target of the other libc */
 };
 
 struct run {
@@ -134,13 +136,17 @@ static const char *sanitizer_preload(void)
 }
 
 static void build_env(const struct opts *o, char **env, char *preload,
-                      size_t preload_len, char *faults, char *seed, char *log)
+                      size_t preload_len, char *faults, char *seed, char *log,
+                      char *other)
 {
     size_t n = 0;
 
-    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s", sanitizer_preload(),
+    /* libasan is no musl library: a musl target gets the preload alone. */
+    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s",
+             o->musl ? "" : sanitizer_preload(),
              o->with_dummy ? path_of("SPF_TEST_DUMMY_PRELOAD") : "",
-             o->with_dummy ? ":" : "", path_of("SPF_TEST_PRELOAD"));
+             o->with_dummy ? ":" : "",
+             path_of(o->musl ? "SPF_TEST_PRELOAD_MUSL" : "SPF_TEST_PRELOAD"));
     env[n++] = "PATH=/usr/bin:/bin";
     env[n++] = preload;
     if (o->plan != NULL) {
@@ -159,6 +165,11 @@ static void build_env(const struct opts *o, char **env, char *preload,
     }
     if (o->count)
         env[n++] = SPF_ENV_FAULT_COUNT "=1";
+    if (o->other) {
+        snprintf(other, 4200, "SPF_TEST_OTHER=%s",
+                 path_of(o->musl ? "SPF_TEST_TARGET" : "SPF_TEST_TARGET_MUSL"));
+        env[n++] = other;
+    }
     env[n] = NULL;
 }
 
@@ -183,8 +194,10 @@ static void read_shared_log(int fd, struct run *r)
 static void run_target(const struct opts *o, struct run *r,
                        const char *const *cmds)
 {
-    const char *argv[MAX_CMDS + 2] = {path_of("SPF_TEST_TARGET")};
-    char *env[9], preload[4096], faults[1024], seed[128], logvar[128];
+    const char *argv[MAX_CMDS + 2] = {
+        path_of(o->musl ? "SPF_TEST_TARGET_MUSL" : "SPF_TEST_TARGET")};
+    char *env[10], preload[4096], faults[1024], seed[128], logvar[128];
+    char other[4200];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err");
     int log = o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1)
@@ -194,7 +207,7 @@ static void run_target(const struct opts *o, struct run *r,
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
         argv[n] = cmds[n - 1];
     argv[n] = NULL;
-    build_env(o, env, preload, sizeof(preload), faults, seed, logvar);
+    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, other);
 
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
     cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
@@ -892,4 +905,57 @@ Test(preload, count_mode_counts_what_was_reached)
     cr_assert_eq(r.reached[SPF_CALL_READ][0], 1);
     cr_assert_eq(r.reached[SPF_CALL_READ][1], 1);
     cr_assert_eq(r.reached[SPF_CALL_FORK][0], 1);
+}
+
+/* musl: the same preload built against musl, in a musl program. */
+Test(preload, musl_build_faults_a_musl_program)
+{
+    struct opts o = {.plan = "pipe2#2=EMFILE;spawn/fork#1=EAGAIN;"
+                             "read#1=signal:SIGUSR1",
+                     .musl = true};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "libc", "arm", "pipe2", "pipe2", "fork", "end", "vfork",
+        "say:vforked", "end", "handler:SIGUSR1", "pipe2", "write:1", "read:1",
+        "handled", "close:50");
+    cr_assert_str_eq(r.out, "libc musl\npipe2 0\npipe2 -1 EMFILE\n"
+                            "fork -1 EAGAIN\nvforked\nvfork exit=0\n"
+                            "handler 0\npipe2 0\nwrite 1\nread -1 EINTR\n"
+                            "handled 1\nclose -1 EBADF\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 3);
+    assert_record(&rec[0], SPF_SCOPE_PARENT, SPF_CALL_PIPE2, 2, EMFILE);
+    assert_quiet(&r);
+}
+
+/* A glibc program exec'ing a musl one in the exec scope: the musl program
+ * gets the musl build, loads it, and is faulted; without the swap its
+ * loader would refuse the glibc build and it would never run. */
+Test(preload, exec_scope_gives_a_musl_program_the_musl_build)
+{
+    struct opts o = {.plan = "pipe2@exec#1=EMFILE", .other = true};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    path_of("SPF_TEST_TARGET_MUSL");
+    RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
+    cr_assert_str_eq(r.out,
+                     "libc musl\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 1);
+    assert_record(&rec[0], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 1, EMFILE);
+}
+
+/* And back: a musl program exec'ing a glibc one. */
+Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
+{
+    struct opts o = {.plan = "pipe2@exec#1=EMFILE", .other = true,
+                     .musl = true};
+    struct run r;
+
+    if (sanitizer_preload()[0] != '\0')
+        cr_skip_test("the glibc program would need libasan first in "
+                     "LD_PRELOAD, which a musl parent cannot give it");
+    RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
+    cr_assert_str_eq(r.out,
+                     "libc glibc\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
 }

@@ -73,13 +73,13 @@ static const struct {
     const char *name;
     enum spf_fault_call point;
 } point_aliases[] = {
-    {"execve", SPF_CALL_EXECVE}, {"fork", SPF_CALL_FORK},
-    {"vfork", SPF_CALL_VFORK},   {"pipe2", SPF_CALL_PIPE2},
-    {"dup2", SPF_CALL_DUP2},     {"chdir", SPF_CALL_CHDIR},
-    {"read", SPF_CALL_READ},     {"write", SPF_CALL_WRITE},
-    {"poll", SPF_CALL_POLL},     {"waitpid", SPF_CALL_WAITPID},
-    {"close", SPF_CALL_CLOSE},   {"kill", SPF_CALL_KILL},
-    {"setsid", SPF_CALL_SETSID}, {"setpgid", SPF_CALL_SETPGID},
+    {"execve", SPF_CALL_EXECVE},       {"fork", SPF_CALL_FORK},
+    {"vfork", SPF_CALL_VFORK},         {"pipe2", SPF_CALL_PIPE2},
+    {"dup2", SPF_CALL_DUP2},           {"chdir", SPF_CALL_CHDIR},
+    {"read", SPF_CALL_READ},           {"write", SPF_CALL_WRITE},
+    {"poll", SPF_CALL_POLL},           {"waitpid", SPF_CALL_WAITPID},
+    {"close", SPF_CALL_CLOSE},         {"kill", SPF_CALL_KILL},
+    {"setsid", SPF_CALL_SETSID},       {"setpgid", SPF_CALL_SETPGID},
     {"sigprocmask", SPF_CALL_SIGMASK},
 };
 
@@ -101,9 +101,9 @@ static const char *const signal_names[] = {
 };
 
 static const char *const action_names[SPF_ACTION__COUNT] = {
-    [SPF_ACTION_ERRNO] = "errno", [SPF_ACTION_SHORT] = "short",
-    [SPF_ACTION_DELAY] = "delay", [SPF_ACTION_SIGNAL] = "signal",
-    [SPF_ACTION_STOP] = "stop",   [SPF_ACTION_KILL] = "kill",
+    [SPF_ACTION_ERRNO] = "errno",     [SPF_ACTION_SHORT] = "short",
+    [SPF_ACTION_DELAY] = "delay",     [SPF_ACTION_SIGNAL] = "signal",
+    [SPF_ACTION_STOP] = "stop",       [SPF_ACTION_KILL] = "kill",
     [SPF_ACTION_SUCCEED] = "succeed",
 };
 
@@ -564,8 +564,8 @@ static int parse_range(const struct rule_ctx *c, const char *s, size_t n,
 /* "process:", "thread:" or "tree:" before the ranges; a word before a ':'
  * that is none of them is an error, so a typo is never taken for a
  * range. */
-static int parse_count_mode(const struct rule_ctx *c, const char **s,
-                            size_t *n, struct spf_fault_rule *rule)
+static int parse_count_mode(const struct rule_ctx *c, const char **s, size_t *n,
+                            struct spf_fault_rule *rule)
 {
     const char *colon = memchr(*s, ':', *n);
     size_t len;
@@ -703,8 +703,8 @@ static int parse_short(const struct rule_ctx *c, const char *s, size_t n,
 static const struct {
     const char *unit;
     uint64_t ns;
-} duration_units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000},
-                      {"s", 1000000000}};
+} duration_units[] = {
+    {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
 
 /* "250ms", "2s", "1500ns": a number and a unit, up to an hour. */
 static int split_duration(const char *s, size_t n, uint64_t *ret_ns)
@@ -770,8 +770,8 @@ static int parse_signal(const struct rule_ctx *c, const char *s, size_t n,
     return 0;
 }
 
-static int parse_errno_action(const struct rule_ctx *c, const char *s,
-                              size_t n, struct spf_fault_rule *rule)
+static int parse_errno_action(const struct rule_ctx *c, const char *s, size_t n,
+                              struct spf_fault_rule *rule)
 {
     struct text t;
     int err;
@@ -879,7 +879,15 @@ static int parse_backend(const struct rule_ctx *c, const char *s, size_t n,
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-enum field { F_CALL, F_SCOPE, F_TRIGGER, F_PROB, F_BACKEND, F_ACTION, F__COUNT };
+enum field {
+    F_CALL,
+    F_SCOPE,
+    F_TRIGGER,
+    F_PROB,
+    F_BACKEND,
+    F_ACTION,
+    F__COUNT
+};
 
 /* The separator that opens each field after the call, in the only order
  * the language allows. */
@@ -920,9 +928,10 @@ static int split_rule(const struct rule_ctx *c, struct rule_fields *ret)
         if (i == c->len)
             break;
         if (next <= cur)
-            return rule_error(c, "misplaced", c->text + i, 1,
-                              " (the fields go point@scope#trigger%prob!backend=action,"
-                              " each at most once)");
+            return rule_error(
+                c, "misplaced", c->text + i, 1,
+                " (the fields go point@scope#trigger%prob!backend=action,"
+                " each at most once)");
         cur = next;
         start = i + 1;
     }
@@ -1296,8 +1305,8 @@ static uint32_t rule_number(const struct spf_fault_rule *r,
             n += site->tree[leaf];
             break;
         case SPF_COUNT_THREAD:
-            n += site->thread != NULL ? site->thread[leaf]
-                                      : site->process[leaf];
+            n +=
+                site->thread != NULL ? site->thread[leaf] : site->process[leaf];
             break;
         default:
             n += site->process[leaf];
@@ -1360,9 +1369,9 @@ static bool fill_hit(const struct spf_fault_plan *plan,
     hit->action = r->action;
     switch (r->action) {
     case SPF_ACTION_ERRNO:
-        hit->err = r->err_any ? errno_from_draw(site->call,
-                                                draw_more(key, SALT_ERRNO))
-                              : r->err;
+        hit->err = r->err_any
+                       ? errno_from_draw(site->call, draw_more(key, SALT_ERRNO))
+                       : r->err;
         return true;
     case SPF_ACTION_SHORT:
         if (r->short_how == SPF_SHORT_FIXED) {
@@ -1705,7 +1714,8 @@ static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
     case SPF_ACTION_SHORT:
         return parse_short_tail(c, r);
     case SPF_ACTION_DELAY:
-        return take_field(c, "ns", &v) && value_u64(v, UINT64_MAX, &r->delay_ns);
+        return take_field(c, "ns", &v) &&
+               value_u64(v, UINT64_MAX, &r->delay_ns);
     case SPF_ACTION_SIGNAL:
         return parse_signal_tail(c, r);
     default:
@@ -1763,12 +1773,12 @@ static bool elf_interp(int fd, char *ret, size_t len)
 
     if (!read_at(fd, &eh, sizeof(eh), 0) ||
         memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
-        eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-        eh.e_phentsize != sizeof(ph))
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph))
         return false;
     ret[0] = '\0';
     for (unsigned i = 0; i < eh.e_phnum; i++) {
-        if (!read_at(fd, &ph, sizeof(ph), eh.e_phoff + (uint64_t)i * sizeof(ph)))
+        if (!read_at(fd, &ph, sizeof(ph),
+                     eh.e_phoff + (uint64_t)i * sizeof(ph)))
             return false;
         if (ph.p_type != PT_INTERP)
             continue;

@@ -367,8 +367,8 @@ static bool is_valgrind_launcher(void)
     ssize_t n;
     const char *base;
 
-    if (RUNNING_ON_VALGRIND || (getenv("VALGRIND_LIB") == NULL &&
-                                getenv("VALGRIND_LAUNCHER") == NULL))
+    if (RUNNING_ON_VALGRIND ||
+        (getenv("VALGRIND_LIB") == NULL && getenv("VALGRIND_LAUNCHER") == NULL))
         return false;
     /* Those variables stay in the environment of every program valgrind
      * lets run natively (--trace-children-skip): only the launcher itself
@@ -405,9 +405,15 @@ __attribute__((constructor)) static void preload_init(void)
     if (load_log_fd(exec_scope)) {
         load_plan();
         load_count_mode();
+        /* A plan in the shared log may gain exec-scope rules at any time:
+         * exec'd programs must carry the preload from the start. */
+        if (spf__preload.log_map != NULL &&
+            __atomic_load_n(&spf__preload.log_map->plan_set, __ATOMIC_ACQUIRE))
+            spf__preload.exec_rules = true;
     }
     if (!exec_scope)
         prepare_children_env();
-    else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached)
+    else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached ||
+             (spf__preload.log_map != NULL && spf__preload.log_map->plan_set))
         spf_fault_arm();
 }

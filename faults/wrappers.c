@@ -143,11 +143,34 @@ static const uint32_t *count_thread(enum spf_fault_call call)
 /* A call a rule decided to act on. */
 struct hit {
     struct spf_fault_hit h;
-    const struct spf_fault_rule *rule;
     enum spf_fault_call call;
     unsigned scope;
     pid_t pid;
 };
+
+/*
+ * The decision on the plan in the shared log, which the launcher may
+ * rewrite at any time: read under its sequence lock, and decided again if
+ * it changed meanwhile.  A writer that died halfway leaves the count odd
+ * for good, so the wait is bounded: then nothing fires.
+ */
+static int decide_shared(struct spf_fault_log_header *log,
+                         const struct spf_fault_site *site,
+                         struct spf_fault_hit *hit)
+{
+    for (unsigned tries = 0; tries < (1u << 20); tries++) {
+        uint32_t seq = __atomic_load_n(&log->plan_seq, __ATOMIC_ACQUIRE);
+        int rule;
+
+        if (seq & 1)
+            continue;
+        rule = spf_fault_decide(&log->plan, site, hit);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&log->plan_seq, __ATOMIC_RELAXED) == seq)
+            return rule;
+    }
+    return -1;
+}
 
 /*
  * Counts the call in the caller's process (and thread, and tree, when some
@@ -166,9 +189,18 @@ static bool should_fault(enum spf_fault_call call, uint64_t count,
     struct spf_fault_log_header *log = spf__preload.log_map;
     struct hit h = {.call = call};
 
+    bool shared;
+    uint32_t mask;
+
     if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
         return false;
-    if ((spf__preload.call_mask & (1u << call)) == 0)
+    shared = log != NULL && __atomic_load_n(&log->plan_set, __ATOMIC_ACQUIRE);
+    mask = spf__preload.call_mask;
+    if (shared)
+        mask = __atomic_load_n(&log->plan_leaves[SPF_BACKEND_PRELOAD],
+                               __ATOMIC_RELAXED) |
+               (spf__preload.count_reached ? mask : 0);
+    if ((mask & (1u << call)) == 0)
         return false;
 
     h.pid = raw_getpid();
@@ -191,16 +223,19 @@ static bool should_fault(enum spf_fault_call call, uint64_t count,
     if (log != NULL && spf__preload.count_reached)
         __atomic_fetch_add(&log->reached[call][__builtin_ctz(h.scope)], 1,
                            __ATOMIC_RELAXED);
-    if (log != NULL && spf__preload.count_tree) {
+    if (log != NULL &&
+        (shared ? __atomic_load_n(&log->plan_tree[SPF_BACKEND_PRELOAD],
+                                  __ATOMIC_RELAXED) != 0
+                : spf__preload.count_tree)) {
         for (unsigned i = 0; i < SPF_CALL__COUNT; i++)
             tree[i] = __atomic_load_n(&log->tree[i], __ATOMIC_RELAXED);
         tree[call] = __atomic_add_fetch(&log->tree[call], 1, __ATOMIC_RELAXED);
         site.tree = tree;
     }
 
-    if (spf_fault_decide(&spf__preload.plan, &site, &h.h) < 0)
+    if ((shared ? decide_shared(log, &site, &h.h)
+                : spf_fault_decide(&spf__preload.plan, &site, &h.h)) < 0)
         return false;
-    h.rule = &spf__preload.plan.rules[h.h.rule];
     *ret_hit = h;
     return true;
 }
@@ -338,8 +373,8 @@ static enum verdict intercept(enum spf_fault_call call, uint64_t count,
         return GO_ON;
     case SPF_ACTION_SIGNAL: {
         int saved = errno;
-        bool cut = interrupt_self(h.h.sig) &&
-                   spf_fault_errno_valid(call, EINTR);
+        bool cut =
+            interrupt_self(h.h.sig) && spf_fault_errno_valid(call, EINTR);
 
         log_hit(&h, cut ? EINTR : 0, 0, 0);
         errno = cut ? EINTR : saved;
@@ -479,7 +514,7 @@ static int exec_end(enum exec_log how, int ret)
  * The new environment is built on the caller's stack: this runs between
  * vfork and exec.
  */
-#define SWAP_ENV_MAX 4096  /* entries; a larger environment is kept as is */
+#define SWAP_ENV_MAX 4096   /* entries; a larger environment is kept as is */
 #define SWAP_ENTRY_MAX 4096 /* bytes of the rewritten LD_PRELOAD entry */
 
 static const char preload_key[] = "LD_PRELOAD=";
@@ -588,8 +623,8 @@ static enum spf_libc libc_along_path(const char *file)
  * room (swap_room bytes) whose LD_PRELOAD names the build of the
  * program's libc, written to entry (SWAP_ENTRY_MAX bytes).
  */
-static char *const *swap_env(const char *file, bool search,
-                             char *const envp[], char **room, char *entry)
+static char *const *swap_env(const char *file, bool search, char *const envp[],
+                             char **room, char *entry)
 {
     size_t n = env_count(envp), at = n;
     enum spf_libc libc;
@@ -603,8 +638,8 @@ static char *const *swap_env(const char *file, bool search,
     if ((libc != SPF_LIBC_GLIBC && libc != SPF_LIBC_MUSL) ||
         libc == spf__preload.own_libc)
         return envp;
-    lib = libc == SPF_LIBC_MUSL ? spf__preload.lib_musl
-                                : spf__preload.lib_glibc;
+    lib =
+        libc == SPF_LIBC_MUSL ? spf__preload.lib_musl : spf__preload.lib_glibc;
     for (size_t i = 0; i < n; i++)
         if (strncmp(envp[i], preload_key, sizeof(preload_key) - 1) == 0)
             at = i;

@@ -562,10 +562,19 @@ static bool run_more(const char *name, char *arg)
     } else if (strcmp(name, "pthread_sigmask") == 0) {
         errno = 0;
         rc = pthread_sigmask(SIG_BLOCK, &set, &old);
-        say("pthread_sigmask %s errno=%d",
-            rc == 0 ? "0" : spf_errno_name(rc), errno);
+        say("pthread_sigmask %s errno=%d", rc == 0 ? "0" : spf_errno_name(rc),
+            errno);
     } else if (strcmp(name, "handler") == 0 || strcmp(name, "restart") == 0) {
         do_handler(name, arg);
+    } else if (strcmp(name, "setplan") == 0) {
+        /* Rewrites the plan in the shared log on fd 20, as a launcher
+         * would while the tree runs. */
+        struct spf_fault_plan plan;
+        char err[256];
+        rc = spf_fault_plan_parse(arg, strlen(arg), &plan, err, sizeof(err));
+        if (rc == 0)
+            rc = spf_fault_log_set_plan(20, &plan);
+        say("setplan %d", rc);
     } else if (strcmp(name, "libc") == 0) {
 #ifdef __GLIBC__
         say("libc glibc");

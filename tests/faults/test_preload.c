@@ -69,6 +69,7 @@ struct opts {
     bool count;       /* count mode: SPF_FAULT_COUNT=1 */
     bool musl;        /* the musl target under the musl build */
     bool other;       /* SPF_TEST_OTHER: the target of the other libc */
+    const char *shared_plan; /* put in the shared log before the start */
 };
 
 struct run {
@@ -200,8 +201,18 @@ static void run_target(const struct opts *o, struct run *r,
     char other[4200];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err");
-    int log = o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1)
-                            : memfd("log");
+    int log =
+        o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1) : memfd("log");
+
+    if (o->shared_plan != NULL) {
+        struct spf_fault_plan plan;
+        char perr[256];
+        cr_assert_eq(spf_fault_plan_parse(o->shared_plan,
+                                          strlen(o->shared_plan), &plan, perr,
+                                          sizeof(perr)),
+                     0, "%s", perr);
+        cr_assert_eq(spf_fault_log_set_plan(log, &plan), 0);
+    }
     size_t n = 1;
 
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
@@ -785,8 +796,8 @@ Test(preload, tree_counts_span_processes)
     struct run r;
     struct spf_fault_record rec[MAX_RECORDS];
 
-    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end", "vfork", "pipe2",
-        "end", "pipe2");
+    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end", "vfork", "pipe2", "end",
+        "pipe2");
     cr_assert_str_eq(r.out, "pipe2 0\npipe2 -1 EMFILE\nfork exit=0\n"
                             "pipe2 -1 EMFILE\nvfork exit=0\npipe2 0\n");
     cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
@@ -948,8 +959,8 @@ Test(preload, exec_scope_gives_a_musl_program_the_musl_build)
 /* And back: a musl program exec'ing a glibc one. */
 Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
 {
-    struct opts o = {.plan = "pipe2@exec#1=EMFILE", .other = true,
-                     .musl = true};
+    struct opts o = {
+        .plan = "pipe2@exec#1=EMFILE", .other = true, .musl = true};
     struct run r;
 
     if (sanitizer_preload()[0] != '\0')
@@ -958,4 +969,25 @@ Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
     cr_assert_str_eq(r.out,
                      "libc glibc\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+}
+
+/* A plan kept in the shared log applies from its start, and a change
+ * reaches the process and its children at their next call; exec'd
+ * programs carry the preload, so a later exec-scope rule reaches them. */
+Test(preload, follows_the_plan_in_the_shared_log)
+{
+    struct opts o = {.shared_log = true, .shared_plan = "pipe2#1=EMFILE"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "pipe2", "pipe2", "setplan:pipe2#*=ENFILE", "pipe2",
+        "fork", "pipe2", "end", "setplan:pipe2@exec#2=EMFILE", "fork",
+        "execve:pipe2,pipe2,pipe2", "end", "setplan:", "pipe2");
+    cr_assert_str_eq(r.out, "pipe2 -1 EMFILE\npipe2 0\nsetplan 0\n"
+                            "pipe2 -1 ENFILE\npipe2 -1 ENFILE\n"
+                            "fork exit=0\nsetplan 0\npipe2 0\n"
+                            "pipe2 -1 EMFILE\npipe2 0\nfork exit=0\n"
+                            "setplan 0\npipe2 0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 4);
+    assert_record(&rec[3], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 2, EMFILE);
 }

@@ -16,6 +16,10 @@
  *                                         parent polls once: their times
  *   seccomp-target OUTFD loop N           N calls of poll(NULL, 0, 0):
  *                                         "ns=T" per call
+ *   seccomp-target OUTFD threads          two threads, one after the
+ *                                         other, two pipe2 calls each
+ *                                         ("thread I: R1 R2"), then a fork
+ *                                         in the first ("fork=R")
  *
  * Only POSIX and a few Linux calls, so that musl builds it too.
  */
@@ -25,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -169,6 +174,44 @@ static int do_delay(void)
     return 0;
 }
 
+static void *pipes_thread(void *arg)
+{
+    int r[2];
+
+    for (int j = 0; j < 2; j++) {
+        int fds[2];
+
+        r[j] = pipe2(fds, O_CLOEXEC) < 0 ? errno : 0;
+        if (r[j] == 0) {
+            close(fds[0]);
+            close(fds[1]);
+        }
+    }
+    say("thread %d: %d %d\n", (int)(long)arg, r[0], r[1]);
+    return NULL;
+}
+
+static int do_threads(void)
+{
+    int status;
+    pid_t pid;
+
+    for (long i = 0; i < 2; i++) {
+        pthread_t t;
+
+        if (pthread_create(&t, NULL, pipes_thread, (void *)i) != 0 ||
+            pthread_join(t, NULL) != 0)
+            return 12;
+    }
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    say("fork=%d\n", pid < 0 ? errno : 0);
+    if (pid > 0 && (waitpid(pid, &status, 0) != pid || status != 0))
+        return 13;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -186,6 +229,8 @@ int main(int argc, char **argv)
         return do_pipes(atoi(argv[3]), atoi(argv[4]));
     else if (!strcmp(argv[2], "copy") && argc == 5)
         return do_copy(argv[3], atoi(argv[4]));
+    else if (!strcmp(argv[2], "threads"))
+        return do_threads();
     else if (!strcmp(argv[2], "delay"))
         return do_delay();
     else if (!strcmp(argv[2], "loop") && argc == 4)

@@ -256,6 +256,27 @@ TEST(seccomp, counts_per_process_or_tree, .timeout = 30)
     free(r.log);
 }
 
+/* Making a thread is no fork: it is neither counted nor faulted.  Thread
+ * counting gives each thread its own numbers; process counting, one per
+ * process. */
+TEST(seccomp, threads_count_apart, .timeout = 30)
+{
+    struct spf_seccomp_opts per_thread = {0};
+    const char *plan = "pipe2@parent#2=EMFILE;fork@parent#1=EAGAIN";
+    struct run r;
+
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), plan, "threads", NULL, NULL);
+    assert_exited(&r, 0);
+    cr_assert_str_eq(r.out, "thread 0: 0 24\nthread 1: 0 0\nfork=11\n");
+    free(r.log);
+    per_thread.rules[0].count = SPF_SECCOMP_COUNT_THREAD;
+    run_opts(&r, target("SPF_TEST_SECCOMP_STATIC"), plan, &per_thread,
+             "threads", NULL, NULL);
+    assert_exited(&r, 0);
+    cr_assert_str_eq(r.out, "thread 0: 0 24\nthread 1: 0 24\nfork=11\n");
+    free(r.log);
+}
+
 /* The parent is never a child: a child-scope rule leaves its calls. */
 TEST(seccomp, parent_scope_is_the_launched_program, .timeout = 30)
 {

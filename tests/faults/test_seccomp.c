@@ -407,6 +407,25 @@ TEST(seccomp, delay_blocks_only_its_caller, .timeout = 30)
     free(r.log);
 }
 
+/* The supervisor answers until the whole tree is gone: a background
+ * grandchild that outlives the program is still supervised, and run
+ * returns only after it exited. */
+TEST(seccomp, outlives_the_program, .timeout = 30)
+{
+    struct timespec t0, t1;
+    struct run r;
+    long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run(&r, target("SPF_TEST_SECCOMP_TARGET"), "chdir@exec#1=EIO", "system",
+        "/bin/sleep 0.4 &", NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    cr_assert_str_eq(r.out, "system=0\n");
+    cr_assert_geq(ms, 400);
+    free(r.log);
+}
+
 /* A delayed error: the call fails, and only after the delay. */
 TEST(seccomp, delayed_errno, .timeout = 30)
 {

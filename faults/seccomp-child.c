@@ -64,9 +64,9 @@ int spf_seccomp_child_install(const struct spf_seccomp *ctx)
     if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
         return -errno;
 
-    listener = sys_result(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                                  SECCOMP_FILTER_FLAG_NEW_LISTENER,
-                                  &ctx->prog));
+    listener =
+        sys_result(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                           SECCOMP_FILTER_FLAG_NEW_LISTENER, &ctx->prog));
     if (listener < 0)
         return (int)listener;
 
@@ -88,14 +88,12 @@ void spf_seccomp_child_report(const struct spf_seccomp *ctx,
      * rule's notification for it is let through, as the root has not
      * exec'd yet. */
     do
-        rc = sys_result(
-            syscall(SYS_write, ctx->report[1], &rec, sizeof(rec)));
+        rc = sys_result(syscall(SYS_write, ctx->report[1], &rec, sizeof(rec)));
     while (rc == -EINTR);
 }
 
 _Noreturn void spf__seccomp_child_exec(const struct spf_seccomp *ctx,
-                                       char *const argv[],
-                                       char *const envp[])
+                                       char *const argv[], char *const envp[])
 {
     int r = spf_seccomp_child_install(ctx);
 

@@ -25,7 +25,6 @@ struct spf__seccomp_report {
 /* The child of spf_seccomp_run(): install, exec argv[0], or report and
  * exit with 127.  Async-signal-safe. */
 _Noreturn void spf__seccomp_child_exec(const struct spf_seccomp *ctx,
-                                       char *const argv[],
-                                       char *const envp[]);
+                                       char *const argv[], char *const envp[]);
 
 #endif

@@ -178,8 +178,8 @@ int spf_seccomp_prepare(const struct spf_fault_plan *plan,
     if (opts)
         c->opts = *opts;
     r = build_filter(plan, &c->prog);
-    if (r == 0 && socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
-                             c->sock) < 0)
+    if (r == 0 &&
+        socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, c->sock) < 0)
         r = -errno;
     if (r == 0 && pipe2(c->report, O_CLOEXEC) < 0)
         r = -errno;
@@ -233,17 +233,17 @@ struct task {
 struct op {
     uint64_t id;
     pid_t tid, tgid;
-    uint64_t due_ns;           /* CLOCK_MONOTONIC */
+    uint64_t due_ns; /* CLOCK_MONOTONIC */
     const struct spf_fault_rule *rule;
-    bool cont;                 /* SPF_SECCOMP_ACTION_CONTINUE */
-    bool is_short;             /* a short transfer: */
+    bool cont;     /* SPF_SECCOMP_ACTION_CONTINUE */
+    bool is_short; /* a short transfer: */
     bool is_write;
-    int target_fd;             /*   the fd, in the target */
-    int fd;                    /*   the same file, taken; -1 before */
-    bool nowait;               /*   preadv2/pwritev2 with RWF_NOWAIT */
-    bool waiting;              /*   for poll to say the fd is ready */
-    int pfd;                   /*   its index in the poll set, or -1 */
-    uint64_t buf, want;        /*   the target's buffer and count */
+    int target_fd;      /*   the fd, in the target */
+    int fd;             /*   the same file, taken; -1 before */
+    bool nowait;        /*   preadv2/pwritev2 with RWF_NOWAIT */
+    bool waiting;       /*   for poll to say the fd is ready */
+    int pfd;            /*   its index in the poll set, or -1 */
+    uint64_t buf, want; /*   the target's buffer and count */
     struct spf_fault_record rec;
 };
 
@@ -402,8 +402,7 @@ static bool exec_succeeded(struct task *p)
     char byte;
 
     if (p->life == LIFE_LAUNCHER || p->life == LIFE_CHILD)
-        return stat_field(p->tgid, 9, &flags) == 0 &&
-               !(flags & PF_FORKNOEXEC);
+        return stat_field(p->tgid, 9, &flags) == 0 && !(flags & PF_FORKNOEXEC);
     return p->probe_fd >= 0 &&
            pread(p->probe_fd, &byte, 1, (off_t)p->probe_addr) != 1;
 }
@@ -653,9 +652,9 @@ static void log_record(struct sup *s, const struct spf_fault_record *rec)
     ssize_t w;
 
     if (s->log_map)
-        __atomic_fetch_add(&s->log_map->counts[rec->call]
-                                              [__builtin_ctz(rec->scope)],
-                           1, __ATOMIC_RELAXED);
+        __atomic_fetch_add(
+            &s->log_map->counts[rec->call][__builtin_ctz(rec->scope)], 1,
+            __ATOMIC_RELAXED);
     if (len <= 0)
         return;
     if (s->log_map) {
@@ -688,8 +687,7 @@ static void log_open(struct sup *s, int fd)
 /* Answers one notification: err > 0 fails it, cont lets it run, otherwise
  * it returns val.  A notification that went away (its caller was killed
  * or interrupted) takes no answer: ENOENT is no error. */
-static void respond(struct sup *s, uint64_t id, int err, bool cont,
-                    int64_t val)
+static void respond(struct sup *s, uint64_t id, int err, bool cont, int64_t val)
 {
     memset(s->resp, 0, s->resp_size);
     s->resp->id = id;
@@ -725,8 +723,8 @@ static int take_fd(struct sup *s, struct op *op)
     /* A regular file or a disk is always ready and may refuse NOWAIT for
      * data not cached yet; anything else can block, so it is touched only
      * without waiting, or when poll says it is ready. */
-    op->nowait = fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
-                 !S_ISBLK(st.st_mode);
+    op->nowait =
+        fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode);
     return fd;
 }
 
@@ -916,12 +914,15 @@ static void fire(struct sup *s, const struct op *base)
         return;
     }
     op.due_ns = now_ns() + (uint64_t)o->delay_ms * 1000000u;
-    if (o->delay_ms == 0 && !op.is_short) {
-        op_step(s, &op);
+    /* Without a delay, at once; a transfer whose fd is not ready waits. */
+    if (o->delay_ms == 0 && op_step(s, &op)) {
+        close_fd(&op.fd);
         return;
     }
-    if (op_add(s, &op) < 0)
+    if (op_add(s, &op) < 0) {
+        close_fd(&op.fd);
         respond(s, op.id, 0, true, 0);
+    }
 }
 
 /* Before an exec is let through: what settle() needs to tell, at the
@@ -931,8 +932,7 @@ static void note_exec(struct sup *s, struct task *p)
     char path[64];
 
     p->exec_seen = true;
-    if (p->life == LIFE_LAUNCHER || p->life == LIFE_CHILD ||
-        p->probe_fd >= 0)
+    if (p->life == LIFE_LAUNCHER || p->life == LIFE_CHILD || p->probe_fd >= 0)
         return;
     snprintf(path, sizeof(path), "/proc/%d/mem", (int)s->req->pid);
     p->probe_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -956,15 +956,17 @@ static void decide_call(struct sup *s, struct task *t, struct task *p,
         return;
     }
     fire(s, &(struct op){
-        .id = s->req->id,
-        .tid = s->req->pid,
-        .tgid = p->tgid,
-        .rule = &s->ctx->plan.rules[rule],
-        .fd = -1,
-        .pfd = -1,
-        .rec = {.pid = p->tgid, .scope = scope, .call = call,
-                .n = n[s->ctx->opts.rules[rule].count]},
-    });
+                .id = s->req->id,
+                .tid = s->req->pid,
+                .tgid = p->tgid,
+                .rule = &s->ctx->plan.rules[rule],
+                .fd = -1,
+                .pfd = -1,
+                .rec = {.pid = p->tgid,
+                        .scope = scope,
+                        .call = call,
+                        .n = n[s->ctx->opts.rules[rule].count]},
+            });
 }
 
 /* One notification, received and answered (or queued). */
@@ -1132,7 +1134,8 @@ static int receive_listener(int sock)
     } u;
     char byte;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+    struct msghdr msg = {.msg_iov = &iov,
+                         .msg_iovlen = 1,
                          .msg_control = u.buf,
                          .msg_controllen = sizeof(u.buf)};
     struct cmsghdr *c;
@@ -1184,8 +1187,8 @@ static int sup_init(struct sup *s, const struct spf_seccomp *ctx, pid_t root,
         return s->root_pidfd;
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
         return -errno;
-    s->req_size = sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif
-                                                     : sizeof(*s->req);
+    s->req_size =
+        sz.seccomp_notif > sizeof(*s->req) ? sz.seccomp_notif : sizeof(*s->req);
     s->resp_size = sz.seccomp_notif_resp > sizeof(*s->resp)
                        ? sz.seccomp_notif_resp
                        : sizeof(*s->resp);

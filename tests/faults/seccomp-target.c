@@ -109,8 +109,8 @@ static int do_pipes(int n, int k)
                     close(fds[0]);
                     close(fds[1]);
                 }
-                len += snprintf(line + len, sizeof(line) - (size_t)len,
-                                " %d", r);
+                len +=
+                    snprintf(line + len, sizeof(line) - (size_t)len, " %d", r);
             }
             say("%s\n", line);
             _exit(0);

@@ -29,10 +29,10 @@
 extern char **environ;
 
 struct run {
-    int rc;            /* spf_seccomp_run's */
-    int status;        /* the target's wait status */
-    char out[8192];    /* what it wrote to its OUTFD */
-    char *log;         /* the log's records, malloc'd */
+    int rc;         /* spf_seccomp_run's */
+    int status;     /* the target's wait status */
+    char out[8192]; /* what it wrote to its OUTFD */
+    char *log;      /* the log's records, malloc'd */
     uint64_t counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
 };
 
@@ -53,9 +53,9 @@ static void parse_plan(const char *text, struct spf_fault_plan *plan)
 {
     char err[256];
 
-    cr_assert_eq(spf_fault_plan_parse(text, strlen(text), plan, err,
-                                      sizeof(err)),
-                 0, "plan %s: %s", text, err);
+    cr_assert_eq(
+        spf_fault_plan_parse(text, strlen(text), plan, err, sizeof(err)), 0,
+        "plan %s: %s", text, err);
 }
 
 /* Clearly a skip, never a silent pass, when the kernel (or a sandbox's
@@ -94,8 +94,8 @@ static void run_opts(struct run *r, const char *exe, const char *plan_text,
     char outfd[16];
     int out = memfd_create("spf-test-out", MFD_CLOEXEC);
     int log = spf_fault_log_create(LOG_CAPACITY);
-    char *argv[] = {(char *)exe, outfd, (char *)a1, (char *)a2, (char *)a3,
-                    NULL};
+    char *argv[] = {(char *)exe, outfd,      (char *)a1,
+                    (char *)a2,  (char *)a3, NULL};
 
     cr_assert_geq(out, 0);
     cr_assert_geq(log, 0);
@@ -125,8 +125,8 @@ static void run(struct run *r, const char *exe, const char *plan_text,
 static void assert_exited(const struct run *r, int code)
 {
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == code,
-              "target status 0x%x, expected exit %d; it wrote: %s",
-              r->status, code, r->out);
+              "target status 0x%x, expected exit %d; it wrote: %s", r->status,
+              code, r->out);
 }
 
 static size_t count_lines(const char *text, const char *needle)
@@ -156,8 +156,8 @@ TEST(seccomp, static_exec_fails_with_enoent, .timeout = 30)
 {
     struct run r;
 
-    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "execve@parent#1=ENOENT",
-        "exec", "/bin/true", NULL);
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "execve@parent#1=ENOENT", "exec",
+        "/bin/true", NULL);
     assert_exited(&r, 0);
     cr_assert_str_eq(r.out, "exec errno=2\n");
     cr_assert_eq(count_lines(r.log, "\n"), 1, "log: %s", r.log);
@@ -181,8 +181,8 @@ TEST(seccomp, own_exec_never_faulted, .timeout = 30)
     cr_assert(strncmp(r.out, "hello ", 6) == 0, "it wrote: %s", r.out);
     cr_assert_str_eq(r.log, "");
     /* The program's first exec of its own is its call number 1. */
-    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "execve@parent#1=EACCES",
-        "exec", "/bin/true", NULL);
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "execve@parent#1=EACCES", "exec",
+        "/bin/true", NULL);
     cr_assert_str_eq(r.out, "exec errno=13\n");
     snprintf(expect, sizeof(expect), "call=execve n=1 ");
     cr_assert(strstr(r.log, expect), "log: %s", r.log);
@@ -195,8 +195,8 @@ TEST(seccomp, posix_spawn_clone_fails, .timeout = 30)
 {
     struct run r;
 
-    run(&r, target("SPF_TEST_SECCOMP_TARGET"), "vfork@parent#1=EAGAIN",
-        "spawn", "/bin/true", NULL);
+    run(&r, target("SPF_TEST_SECCOMP_TARGET"), "vfork@parent#1=EAGAIN", "spawn",
+        "/bin/true", NULL);
     assert_exited(&r, 0);
     cr_assert_str_eq(r.out, "spawn=11 status=-1\n");
     cr_assert(strstr(r.log, "scope=parent call=vfork n=1 action=errno "
@@ -235,8 +235,8 @@ TEST(seccomp, counts_per_process_or_tree, .timeout = 30)
     struct spf_seccomp_opts tree = {0};
     struct run r;
 
-    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "pipe2@child#2=EMFILE",
-        "pipes", "2", "3");
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "pipe2@child#2=EMFILE", "pipes",
+        "2", "3");
     assert_exited(&r, 0);
     cr_assert_str_eq(r.out, "child 0: 0 24 0\nchild 1: 0 24 0\n");
     cr_assert_eq(r.counts[SPF_CALL_PIPE2][1], 2);
@@ -282,8 +282,8 @@ TEST(seccomp, parent_scope_is_the_launched_program, .timeout = 30)
 {
     struct run r;
 
-    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "pipe2@parent#*=EMFILE",
-        "pipes", "1", "2");
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "pipe2@parent#*=EMFILE", "pipes",
+        "1", "2");
     cr_assert_str_eq(r.out, "child 0: 0 0\n");
     cr_assert_str_eq(r.log, "");
     free(r.log);
@@ -369,12 +369,11 @@ TEST(seccomp, short_writes_of_cat, .timeout = 60)
     cr_assert_geq(fd, 0);
     make_input(in, len);
     snprintf(cmd, sizeof(cmd), "/bin/cat %s | /bin/cat > %s", in, outp);
-    run(&r, target("SPF_TEST_SECCOMP_TARGET"), "write@exec#*=short:7",
-        "system", cmd, NULL);
+    run(&r, target("SPF_TEST_SECCOMP_TARGET"), "write@exec#*=short:7", "system",
+        cmd, NULL);
     cr_assert_str_eq(r.out, "system=0\n");
     cr_assert_geq(r.counts[SPF_CALL_WRITE][2], 2 * ((len + 6) / 7));
-    cr_assert_eq(r.counts[SPF_CALL_WRITE][0] + r.counts[SPF_CALL_WRITE][1],
-                 0);
+    cr_assert_eq(r.counts[SPF_CALL_WRITE][0] + r.counts[SPF_CALL_WRITE][1], 0);
     assert_same_file(in, fd, len);
     close(fd);
     unlink(in);
@@ -489,8 +488,8 @@ TEST(seccomp, musl_exec_fails, .timeout = 30)
 {
     struct run r;
 
-    run(&r, target("SPF_TEST_SECCOMP_MUSL"), "execve@parent#1=ENOENT",
-        "exec", "/bin/true", NULL);
+    run(&r, target("SPF_TEST_SECCOMP_MUSL"), "execve@parent#1=ENOENT", "exec",
+        "/bin/true", NULL);
     assert_exited(&r, 0);
     cr_assert_str_eq(r.out, "exec errno=2\n");
     cr_assert(strstr(r.log, "call=execve n=1 action=errno errno=ENOENT"),

@@ -236,6 +236,7 @@ struct op {
     uint64_t due_ns; /* CLOCK_MONOTONIC */
     const struct spf_fault_rule *rule;
     bool cont;     /* SPF_SECCOMP_ACTION_CONTINUE */
+    int sig;       /* SPF_SECCOMP_ACTION_SIGNAL */
     bool is_short; /* a short transfer: */
     bool is_write;
     int target_fd;      /*   the fd, in the target */
@@ -810,6 +811,24 @@ static void answer_errno(struct sup *s, struct op *op)
     log_record(s, &op->rec);
 }
 
+/*
+ * A signal during the call: the calling thread gets it, then the call
+ * fails with EINTR.  When the signal reaches the thread first, the kernel
+ * withdraws the notification and restarts the call or fails it with
+ * EINTR as the handler's SA_RESTART says; the answer then finds nothing
+ * to answer.  Otherwise the call fails with EINTR even under SA_RESTART.
+ */
+static void answer_signal(struct sup *s, struct op *op)
+{
+    if (!id_valid(s, op->id))
+        return; /* the thread may be gone and its id reused */
+    syscall(SYS_tgkill, op->tgid, op->tid, op->sig);
+    op->rec.action = SPF_ACTION_ERRNO;
+    op->rec.err = EINTR;
+    respond(s, op->id, EINTR, false, 0);
+    log_record(s, &op->rec);
+}
+
 static void answer_short(struct sup *s, struct op *op, ssize_t r)
 {
     op->rec.action = SPF_ACTION_SHORT;
@@ -827,6 +846,10 @@ static bool op_step(struct sup *s, struct op *op)
 
     if (op->cont) {
         respond(s, op->id, 0, true, 0);
+        return true;
+    }
+    if (op->sig) {
+        answer_signal(s, op);
         return true;
     }
     if (!op->is_short) {
@@ -900,7 +923,8 @@ static void fire(struct sup *s, const struct op *base)
     struct op op = *base;
 
     op.cont = o->action == SPF_SECCOMP_ACTION_CONTINUE;
-    op.is_short = !op.cont && op.rule->action == SPF_ACTION_SHORT;
+    op.sig = o->action == SPF_SECCOMP_ACTION_SIGNAL ? o->signal : 0;
+    op.is_short = !op.cont && !op.sig && op.rule->action == SPF_ACTION_SHORT;
     if (op.is_short) {
         op.is_write = op.rec.call == SPF_CALL_WRITE;
         op.target_fd = (int)s->req->data.args[0];

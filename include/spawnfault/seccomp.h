@@ -44,6 +44,8 @@ enum spf_seccomp_count {
 enum spf_seccomp_action {
     SPF_SECCOMP_ACTION_PLAN = 0, /* the rule's action: errno or short */
     SPF_SECCOMP_ACTION_CONTINUE, /* let the call run (with delay_ms: slow) */
+    SPF_SECCOMP_ACTION_SIGNAL,   /* send .signal to the calling thread, and
+                                    fail the call with EINTR */
 };
 
 /* Per rule, by the rule's index in the plan. */
@@ -51,6 +53,7 @@ struct spf_seccomp_rule {
     enum spf_seccomp_count count;
     enum spf_seccomp_action action;
     uint32_t delay_ms; /* answer only this long after the call was made */
+    int signal;        /* SPF_SECCOMP_ACTION_SIGNAL */
 };
 
 /* Options the plan's text cannot carry yet.  All zero: the defaults. */

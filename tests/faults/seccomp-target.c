@@ -16,6 +16,9 @@
  *                                         parent polls once: their times
  *   seccomp-target OUTFD loop N           N calls of poll(NULL, 0, 0):
  *                                         "ns=T" per call
+ *   seccomp-target OUTFD signal           poll with a SIGUSR1 handler
+ *                                         (no SA_RESTART): "poll=R errno=E
+ *                                         handled=H"
  *   seccomp-target OUTFD threads          two threads, one after the
  *                                         other, two pipe2 calls each
  *                                         ("thread I: R1 R2"), then a fork
@@ -30,6 +33,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -212,6 +216,28 @@ static int do_threads(void)
     return 0;
 }
 
+static volatile sig_atomic_t handled;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+static int do_signal(void)
+{
+    struct sigaction sa = {.sa_handler = on_usr1};
+    int r, err;
+
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(SIGUSR1, &sa, NULL) < 0)
+        return 14;
+    r = poll(NULL, 0, 0);
+    err = r < 0 ? errno : 0;
+    say("poll=%d errno=%d handled=%d\n", r, err, (int)handled);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -229,6 +255,8 @@ int main(int argc, char **argv)
         return do_pipes(atoi(argv[3]), atoi(argv[4]));
     else if (!strcmp(argv[2], "copy") && argc == 5)
         return do_copy(argv[3], atoi(argv[4]));
+    else if (!strcmp(argv[2], "signal"))
+        return do_signal();
     else if (!strcmp(argv[2], "threads"))
         return do_threads();
     else if (!strcmp(argv[2], "delay"))

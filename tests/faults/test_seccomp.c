@@ -143,7 +143,7 @@ static size_t count_lines(const char *text, const char *needle)
     return n;
 }
 
-TEST(seccomp, refuses_nothing_silently, .timeout = 30)
+TEST(seccomp, prepare_builds_a_filter, .timeout = 30)
 {
     struct spf_fault_plan plan;
     struct spf_seccomp *ctx;

@@ -261,6 +261,7 @@ struct sup {
     int listener;
     pid_t root;
     int root_pidfd; /* -1 once reaped */
+    bool root_reaped;
     int root_status;
     int log_fd;
     struct spf_fault_log_header *log_map;
@@ -1121,6 +1122,7 @@ static void reap_root(struct sup *s)
     if (waitpid(s->root, &status, WNOHANG) != s->root)
         return;
     s->root_status = status;
+    s->root_reaped = true;
     close_fd(&s->root_pidfd);
 }
 
@@ -1132,7 +1134,7 @@ static int loop(struct sup *s)
     bool hup = false;
     int r = 0;
 
-    while (!hup || s->root_pidfd >= 0) {
+    while (!hup || !s->root_reaped) {
         if ((r = pollset_build(s, &ps, hup)) < 0)
             break;
         if (poll(ps.fds, ps.n, poll_timeout(s)) < 0) {
@@ -1188,7 +1190,7 @@ static int receive_listener(int sock)
 }
 
 /* What root reported through the pipe: 0 for nothing, or -err. */
-static int read_report(const struct spf_seccomp *ctx, int *ret_stage)
+static int read_report(const struct spf_seccomp *ctx, int *failed_stage)
 {
     struct spf__seccomp_report rec;
     ssize_t n;
@@ -1200,8 +1202,8 @@ static int read_report(const struct spf_seccomp *ctx, int *ret_stage)
         return 0;
     if (n != (ssize_t)sizeof(rec) || rec.err <= 0)
         return -EPROTO;
-    if (ret_stage)
-        *ret_stage = rec.stage;
+    if (failed_stage)
+        *failed_stage = rec.stage;
     return -rec.err;
 }
 
@@ -1260,20 +1262,28 @@ static void sup_free(struct sup *s)
 
 /* Root never sent a listener: it failed before its exec, and says why. */
 static int root_failed(struct spf_seccomp *ctx, pid_t root, int r,
-                       int *ret_status, int *ret_stage)
+                       int *failed_stage)
 {
-    int status, rep;
+    int rep;
 
-    while (waitpid(root, &status, 0) < 0 && errno == EINTR)
+    while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
         ;
-    rep = read_report(ctx, ret_stage);
-    if (ret_status)
-        *ret_status = status;
+    rep = read_report(ctx, failed_stage);
     return rep < 0 ? rep : r;
 }
 
+/* We cannot answer: root must not wait forever, nor stay a zombie.  (The
+ * rest of the tree sees ENOSYS from its notified calls once the listener
+ * is closed.) */
+static void abandon(pid_t root)
+{
+    kill(root, SIGKILL);
+    while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
 int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
-                          int *ret_status, int *ret_stage)
+                          int *ret_status, int *failed_stage)
 {
     struct sup *s;
     int listener, r;
@@ -1283,26 +1293,21 @@ int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
     close_fd(&ctx->report[1]);
     listener = receive_listener(ctx->sock[0]);
     if (listener < 0)
-        return root_failed(ctx, root, listener, ret_status, ret_stage);
+        return root_failed(ctx, root, listener, failed_stage);
     s = calloc(1, sizeof(*s));
     if (!s) {
         close(listener);
+        abandon(root);
         return -ENOMEM;
     }
     s->listener = listener;
     r = sup_init(s, ctx, root, log_fd);
     if (r == 0)
         r = loop(s);
-    if (r < 0 && s->root_pidfd >= 0) {
-        /* We cannot answer: root must not wait forever, nor stay a
-         * zombie. */
-        kill(root, SIGKILL);
-        while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
-            ;
-        close_fd(&s->root_pidfd);
-    }
+    if (r < 0 && !s->root_reaped)
+        abandon(root);
     if (r == 0)
-        r = read_report(ctx, ret_stage);
+        r = read_report(ctx, failed_stage);
     if (r == 0 && ret_status)
         *ret_status = s->root_status;
     sup_free(s);

@@ -100,16 +100,22 @@ void spf_seccomp_child_report(const struct spf_seccomp *ctx,
 
 /*
  * In the parent, after fork: receive the listener from root (the forked
- * child) and answer notifications until every process of the tree has
- * exited and been reaped; reap root on the way (its wait status in
- * *ret_status).  Fired faults go to log_fd (a shared log made by
- * spf_fault_log_create(), or any fd that takes one write per record; -1:
- * none).  Returns 0, or -err when the child reported a failure with
- * spf_seccomp_child_report() (stage in *ret_stage when not NULL), or
- * another -errno.  Frees nothing: call spf_seccomp_free() after.
+ * child) and answer notifications until no process of the tree is left
+ * (the listener hangs up) and root is reaped.  Fired faults go to log_fd
+ * (a shared log made by spf_fault_log_create(), or any fd that takes one
+ * write per record; -1: none).  Returns 0 with root's wait status in
+ * *ret_status; or -err when the child reported a failure with
+ * spf_seccomp_child_report(), its stage in *failed_stage when not NULL
+ * (root is reaped all the same); or another -errno.  Frees nothing: call
+ * spf_seccomp_free() after.
+ *
+ * Blocks until the tree is gone: a background process of the tree keeps
+ * it here.  Should the supervisor die, every notified call of the tree
+ * fails with ENOSYS from then on.  Not async-signal-safe; a context is
+ * for one thread, distinct contexts may be supervised in parallel.
  */
 int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
-                          int *ret_status, int *ret_stage);
+                          int *ret_status, int *failed_stage);
 
 /* Close what prepare opened and free it.  NULL is fine. */
 void spf_seccomp_free(struct spf_seccomp *ctx);

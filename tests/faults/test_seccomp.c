@@ -185,6 +185,7 @@ TEST(seccomp, own_exec_never_faulted, .timeout = 30)
     assert_exited(&r, 0);
     cr_assert(strncmp(r.out, "hello ", 6) == 0, "it wrote: %s", r.out);
     cr_assert_str_eq(r.log, "");
+    free(r.log);
     /* The program's first exec of its own is its call number 1. */
     run(&r, target("SPF_TEST_SECCOMP_STATIC"), "execve@parent#1=EACCES", "exec",
         "/bin/true", NULL);

@@ -17,6 +17,11 @@
 
 #include "seccomp-ctx.h"
 
+/* Linux 5.19; older kernels refuse it with EINVAL. */
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+
 /* syscall(2) gives -1 and errno; we want -errno. */
 static long sys_result(long rc)
 {
@@ -53,6 +58,12 @@ static int send_fd(int sock, int fd)
     return rc < 0 ? (int)rc : 0;
 }
 
+static long install(const struct spf_seccomp *ctx, unsigned long flags)
+{
+    return sys_result(
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &ctx->prog));
+}
+
 int spf_seccomp_child_install(const struct spf_seccomp *ctx)
 {
     long listener;
@@ -64,9 +75,13 @@ int spf_seccomp_child_install(const struct spf_seccomp *ctx)
     if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1L, 0L, 0L, 0L) < 0)
         return -errno;
 
-    listener =
-        sys_result(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-                           SECCOMP_FILTER_FLAG_NEW_LISTENER, &ctx->prog));
+    /* Once the supervisor has a call, only a fatal signal may take it
+     * back: a call held for a delay is counted once, and a fork never
+     * fails with EINTR while we decide (faults/README.md, Limits). */
+    listener = install(ctx, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+                                SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+    if (listener == -EINVAL)
+        listener = install(ctx, SECCOMP_FILTER_FLAG_NEW_LISTENER);
     if (listener < 0)
         return (int)listener;
 

@@ -783,10 +783,11 @@ static ssize_t move_bytes(struct sup *s, struct op *op, size_t n)
 /*
  * The transfer of at most short_max bytes.  The caller's buffer is read
  * before, and the notification checked just before the bytes move, so a
- * caller interrupted meanwhile loses nothing.  XXX: a signal between that
- * check and the answer still loses the bytes moved (read) or moves them
- * twice (write, when the call is restarted): the window is one system
- * call long.
+ * caller gone meanwhile loses nothing.  Once received, the caller can no
+ * longer be interrupted, but killed (WAIT_KILLABLE_RECV, seccomp-child.c).
+ * XXX: before Linux 5.19 it can, and a signal between that check and the
+ * answer loses the bytes moved (read) or moves them twice (write, when
+ * the call is restarted): the window is one system call long.
  */
 static ssize_t transfer(struct sup *s, struct op *op)
 {

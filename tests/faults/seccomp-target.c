@@ -16,6 +16,10 @@
  *                                         parent polls once: their times
  *   seccomp-target OUTFD loop N           N calls of poll(NULL, 0, 0):
  *                                         "ns=T" per call
+ *   seccomp-target OUTFD flow N           N bytes through a pipe to a
+ *                                         child that starts reading 100 ms
+ *                                         late: "got=G sum=S" from the
+ *                                         child, then "sent=N"
  *   seccomp-target OUTFD signal           poll with a SIGUSR1 handler
  *                                         (no SA_RESTART): "poll=R errno=E
  *                                         handled=H"
@@ -216,6 +220,61 @@ static int do_threads(void)
     return 0;
 }
 
+static unsigned char pattern(long i)
+{
+    return (unsigned char)(i * 31 + i / 4093);
+}
+
+static void drain(int fd)
+{
+    unsigned char buf[4096];
+    unsigned long sum = 0;
+    long got = 0;
+    ssize_t n;
+    struct timespec late = {.tv_nsec = 100 * 1000 * 1000};
+
+    nanosleep(&late, NULL);
+    while ((n = read(fd, buf, sizeof(buf))) > 0)
+        for (ssize_t i = 0; i < n; i++, got++)
+            sum = sum * 33 + (buf[i] ^ pattern(got));
+    say("got=%ld sum=%lu\n", got, sum);
+}
+
+/* Every byte goes through, however short the writes. */
+static int do_flow(long total)
+{
+    unsigned char buf[65536];
+    int p[2], status;
+    long sent = 0;
+    pid_t pid;
+
+    if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0)
+        return 15;
+    if (pid == 0) {
+        close(p[1]);
+        drain(p[0]);
+        _exit(0);
+    }
+    close(p[0]);
+    while (sent < total) {
+        size_t n = total - sent < (long)sizeof(buf) ? (size_t)(total - sent)
+                                                    : sizeof(buf);
+        ssize_t w;
+
+        for (size_t i = 0; i < n; i++)
+            buf[i] = pattern(sent + (long)i);
+        w = write(p[1], buf, n);
+        if (w <= 0)
+            return 16;
+        sent += w;
+    }
+    close(p[1]);
+    if (waitpid(pid, &status, 0) != pid || status != 0)
+        return 17;
+    say("sent=%ld\n", sent);
+    return 0;
+}
+
 static volatile sig_atomic_t handled;
 
 static void on_usr1(int sig)
@@ -255,6 +314,8 @@ int main(int argc, char **argv)
         return do_pipes(atoi(argv[3]), atoi(argv[4]));
     else if (!strcmp(argv[2], "copy") && argc == 5)
         return do_copy(argv[3], atoi(argv[4]));
+    else if (!strcmp(argv[2], "flow") && argc == 4)
+        return do_flow(atol(argv[3]));
     else if (!strcmp(argv[2], "signal"))
         return do_signal();
     else if (!strcmp(argv[2], "threads"))

@@ -360,6 +360,21 @@ TEST(seccomp, short_transfers_deliver_every_byte, .timeout = 60)
     free(r.log);
 }
 
+/* Short writes into a pipe its reader leaves full for 100 ms: the
+ * supervisor waits for room (answering other calls meanwhile) and every
+ * byte arrives in order.  sum is 0 when each byte matched its pattern. */
+TEST(seccomp, short_writes_wait_for_a_full_pipe, .timeout = 60)
+{
+    struct run r;
+
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "write@parent#*=short:20000",
+        "flow", "300000", NULL);
+    assert_exited(&r, 0);
+    cr_assert_str_eq(r.out, "got=300000 sum=0\nsent=300000\n");
+    cr_assert_geq(r.counts[SPF_CALL_WRITE][0], 300000 / 20000 + 1);
+    free(r.log);
+}
+
 /* /bin/cat, exec'd by a shell: its own (libc's) writes, shortened, into a
  * pipe to a second cat and from it to a file.  (Between two regular files
  * cat copies with copy_file_range, which writes nothing.)  The first cat

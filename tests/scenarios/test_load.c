@@ -157,6 +157,27 @@ TEST(load, every_field_of_a_run_scenario)
     spf_scenario_set_clear(&set);
 }
 
+TEST(load, fault_actions_and_counting_modes)
+{
+    struct spf_scenario_set set = {0};
+    char text[1024];
+
+    load_ok(FIXTURE("good/fault-actions.yaml"), &set);
+    const struct spf_fault_plan *plan =
+        &find(&set, "fault-actions")->kase.faults;
+
+    cr_assert_eq(plan->n_rules, 10);
+    cr_assert_gt(spf_fault_plan_format(plan, text, sizeof(text)), 0);
+    cr_assert_str_eq(text, "spawn/fork#tree:2..=errno:any;io/read#*=short:half;"
+                           "io/write#thread:*=short:rand;"
+                           "io/poll#*=delay:250ms;proc/wait#*=delay:rand;"
+                           "io/read#*=signal:SIGALRM;fd/close#*=succeed;"
+                           "proc/chdir@child#*=stop;spawn/exec@exec#*=kill;"
+                           "io/write#*=short:7");
+    cr_assert_eq(plan->rules[0].count, SPF_COUNT_TREE);
+    cr_assert_eq(plan->rules[5].sig, SIGALRM);
+}
+
 TEST(load, every_fault_field)
 {
     struct spf_scenario_set set = {0};
@@ -744,6 +765,34 @@ TEST(load_errors, unknown_call)
                  "unknown point \"exec\" (expected a point such as "
                  "spawn/exec, spawn/fork or io/read, or a call such as execve "
                  "or read: see docs/faults.md)");
+}
+
+TEST(load_errors, seccomp_backend_is_refused)
+{
+    expect_error("backend-seccomp.yaml", 6, 14, "faults[0].backend",
+                 "scenarios cannot use the seccomp backend yet (spawnfault "
+                 "inject can); use preload");
+}
+
+TEST(load_errors, delay_without_a_unit)
+{
+    expect_error("delay-unit.yaml", 6, 12, "faults[0].delay",
+                 "action \"delay:250\": expected delay:rand or a number with a "
+                 "unit, ns, us, ms or s (delay:250ms)");
+}
+
+TEST(load_errors, two_actions)
+{
+    expect_error("two-actions.yaml", 7, 13, "faults[0].signal",
+                 "a fault rule has exactly one of errno, short, delay, signal "
+                 "and action");
+}
+
+TEST(load_errors, fake_success_of_an_exec)
+{
+    expect_error("succeed-exec.yaml", 6, 13, "faults[0].action",
+                 "action \"succeed\": only close, kill, setsid, setpgid, "
+                 "sig/mask, chdir and write can be faked to succeed");
 }
 
 TEST(load_errors, unknown_scope)

@@ -64,6 +64,7 @@ struct opts {
     bool with_dummy;  /* preload an inert library before ours */
     const char *log;  /* SPF_FAULT_LOG_FD's value, if not LOG_FD */
     bool log_rdonly;  /* the log fd cannot be written to */
+    const char *arm;  /* SPF_FAULT_ARM; NULL leaves it unset */
 };
 
 struct run {
@@ -130,7 +131,8 @@ static const char *sanitizer_preload(void)
 }
 
 static void build_env(const struct opts *o, char **env, char *preload,
-                      size_t preload_len, char *faults, char *seed, char *log)
+                      size_t preload_len, char *faults, char *seed, char *log,
+                      char *arm)
 {
     size_t n = 0;
 
@@ -153,6 +155,10 @@ static void build_env(const struct opts *o, char **env, char *preload,
     } else if (!o->no_log) {
         env[n++] = LOG_FD_ENV;
     }
+    if (o->arm != NULL) {
+        snprintf(arm, 64, "SPF_FAULT_ARM=%s", o->arm);
+        env[n++] = arm;
+    }
     env[n] = NULL;
 }
 
@@ -162,7 +168,8 @@ static void run_target(const struct opts *o, struct run *r,
                        const char *const *cmds)
 {
     const char *argv[MAX_CMDS + 2] = {path_of("SPF_TEST_TARGET")};
-    char *env[8], preload[4096], faults[1024], seed[128], logvar[128];
+    char *env[9], preload[4096], faults[1024], seed[128], logvar[128];
+    char arm[64];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err"), log = memfd("log");
     size_t n = 1;
@@ -170,7 +177,7 @@ static void run_target(const struct opts *o, struct run *r,
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
         argv[n] = cmds[n - 1];
     argv[n] = NULL;
-    build_env(o, env, preload, sizeof(preload), faults, seed, logvar);
+    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, arm);
 
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
     cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
@@ -287,6 +294,39 @@ Test(preload, counts_nothing_before_arm)
         "read:1");
     cr_assert_str_eq(
         r.out, "pipe2 0\nwrite 4\nread 1\nread 1\nread -1 EINTR\nread 1\n");
+}
+
+Test(preload, arms_at_load_when_asked)
+{
+    struct opts o = {.plan = "read#1=EINTR", .arm = "1"};
+    struct run r;
+
+    RUN(&o, &r, "pipe2", "write:2", "read:1", "read:1");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite 2\nread -1 EINTR\nread 1\n");
+}
+
+Test(preload, arms_at_load_only_for_1)
+{
+    struct opts o = {.plan = "read#1=EINTR", .arm = "yes"};
+    struct run r;
+
+    RUN(&o, &r, "pipe2", "write:2", "read:1", "armvar");
+    cr_assert_str_eq(r.out,
+                     "pipe2 0\nwrite 2\nread 1\nSPF_FAULT_ARM=(unset)\n");
+}
+
+/* Only the root is armed this way: its children are its child scope, and
+ * a program it execs must not believe itself a root asked to arm. */
+Test(preload, the_arm_request_stops_at_the_root)
+{
+    struct opts o = {.plan = "read@child#1=EINTR", .arm = "1"};
+    struct run r;
+
+    RUN(&o, &r, "armvar", "pipe2", "write:2", "fork", "armvar", "read:1",
+        "execve:armvar", "end", "read:1");
+    cr_assert_str_eq(r.out, "SPF_FAULT_ARM=(unset)\npipe2 0\nwrite 2\n"
+                            "SPF_FAULT_ARM=(unset)\nread -1 EINTR\n"
+                            "SPF_FAULT_ARM=(unset)\nfork exit=0\nread 1\n");
 }
 
 Test(preload, stops_at_disarm)

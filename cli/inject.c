@@ -89,19 +89,6 @@ static void usage(FILE *f)
           f);
 }
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-    const char **grown = realloc(*v, (*n + 1) * sizeof(*grown));
-
-    if (!grown) {
-        spf__cli_error("out of memory");
-        return -1;
-    }
-    grown[(*n)++] = s;
-    *v = grown;
-    return 0;
-}
-
 /* Decimal, or hexadecimal after 0x: never a sign, a blank or octal. */
 static bool parse_seed(const char *s, uint64_t *ret)
 {
@@ -130,11 +117,17 @@ static int parse_args(int argc, char **argv, struct inject *a)
     };
     int c;
 
+    /* No more --fault options than words. */
+    a->specs = calloc((size_t)argc, sizeof(*a->specs));
+    if (!a->specs) {
+        spf__cli_error("out of memory");
+        return -1;
+    }
     /* '+': the first word that is not an option starts the command, whose
      * own options are its business. */
     while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
-        if (c == 'f' && push(&a->specs, &a->n_specs, optarg) < 0)
-            return -1;
+        if (c == 'f')
+            a->specs[a->n_specs++] = optarg;
         if (c == 's' && !parse_seed(optarg, &a->seed)) {
             spf__cli_error("--seed: expected a decimal integer, or 0x and 1"
                            " to 16 hexadecimal digits, got \"%s\"",

@@ -298,23 +298,21 @@ static bool take_number(struct piece *v, uint64_t max, uint64_t *ret,
 
 static int set_scope(struct spec *s, struct piece v)
 {
-    static const char *const where[] = {"parent", "child", "exec"};
     size_t start = 0;
 
     for (size_t i = 0; i <= v.n; i++) {
         struct piece w = {v.p + start, i - start};
-        size_t k = 0;
+        int bit;
 
         if (i < v.n && v.p[i] != '+')
             continue;
-        while (k < ARRAY_SIZE(where) && !same(w, where[k]))
-            k++;
-        if (k == ARRAY_SIZE(where))
+        bit = spf_fault_scope_from_name(w.p, w.n);
+        if (bit < 0)
             return fail(s, "scope", w.p, w.n,
                         ": unknown (expected parent, child or exec)");
-        if (s->scope & (1u << k))
+        if (s->scope & (unsigned)bit)
             return fail(s, "scope", w.p, w.n, ": given twice");
-        s->scope |= 1u << k;
+        s->scope |= (unsigned)bit;
         start = i + 1;
     }
     return 0;
@@ -401,11 +399,9 @@ static int errno_value(struct spec *s, int *ret)
         *ret = (int)x;
         return 0;
     }
-    if (v.n >= sizeof(name))
-        return fail_key(s, K_ERROR, ": unknown errno");
-    for (size_t i = 0; i < v.n; i++)
+    for (size_t i = 0; i < v.n && i < sizeof(name); i++)
         name[i] = upper(v.p[i]);
-    err = spf_errno_from_name(name, v.n);
+    err = v.n <= sizeof(name) ? spf_errno_from_name(name, v.n) : -EINVAL;
     if (err < 0)
         return fail_key(s, K_ERROR,
                         ": unknown errno (expected a name such"
@@ -764,16 +760,15 @@ static int write_prob(struct spec *s, struct out *o)
 
 static void write_scope(const struct spec *s, struct out *o)
 {
-    static const char *const where[] = {"parent", "child", "exec"};
     const char *sep = "@";
 
     if (s->scope == 0 || s->scope == SPF_SCOPE_DEFAULT)
         return;
-    for (size_t k = 0; k < ARRAY_SIZE(where); k++) {
-        if (!(s->scope & (1u << k)))
+    for (unsigned bit = 1; bit <= s->scope; bit <<= 1) {
+        if (!(s->scope & bit))
             continue;
         out_str(o, sep);
-        out_str(o, where[k]);
+        out_str(o, spf_fault_scope_name(bit));
         sep = "+";
     }
 }

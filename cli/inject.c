@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <spawnfault/fault-syntax.h>
@@ -72,7 +73,10 @@ struct env {
     char log_fd[16];
 };
 
+/* The program, for the signal handler: its pid while it runs, and a
+ * pidfd where the kernel has them (-1 otherwise). */
 static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_pidfd = -1;
 static volatile sig_atomic_t pending_signal;
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
@@ -283,6 +287,36 @@ static int open_log_file(const char *path)
 }
 
 /*
+ * Through the pidfd, a signal can never reach another process that took
+ * the pid after the program was reaped.  XXX: without pidfds (kernels
+ * before 5.3) the pid is used, and one arriving in the few instructions
+ * between the reaping and the clearing of child_pid could; the launcher
+ * has no other child to mistake, and the kernel hands out pids in order.
+ * Async-signal-safe.
+ */
+static void signal_child(int sig)
+{
+#ifdef SYS_pidfd_send_signal
+    if (child_pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, (int)child_pidfd, sig, NULL, 0);
+        return;
+    }
+#endif
+    if (child_pid > 0)
+        kill((pid_t)child_pid, sig);
+}
+
+/* A pidfd for the running program, or -1. */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return -1;
+#endif
+}
+
+/*
  * A signal sent to the launcher goes on to the program.  One that the
  * terminal sent (si_code SI_KERNEL) reached the whole foreground process
  * group, the program included, and is not sent twice.  Before the program
@@ -290,13 +324,12 @@ static int open_log_file(const char *path)
  */
 static void forward(int sig, siginfo_t *info, void *uctx)
 {
-    pid_t pid = (pid_t)child_pid;
     int saved = errno;
 
-    if (pid <= 0)
+    if (child_pid <= 0)
         pending_signal = sig;
     else if (info == NULL || info->si_code != SI_KERNEL)
-        kill(pid, sig);
+        signal_child(sig);
     errno = saved;
 }
 
@@ -363,10 +396,18 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
         spf_spawn_error_clear(&err);
         return r;
     }
+    /* The pidfd is opened before the wait can reap the program, so it
+     * names the program; pidfds are always close-on-exec. */
+    child_pidfd = open_pidfd(spf_proc_pid(p));
     child_pid = spf_proc_pid(p);
     if (pending_signal)
-        kill(spf_proc_pid(p), pending_signal);
+        signal_child(pending_signal);
     r = spf_proc_wait(p, SPF_FOREVER, ret_code);
+    child_pid = 0;
+    if (child_pidfd >= 0) {
+        close(child_pidfd);
+        child_pidfd = -1;
+    }
     if (r < 0) {
         spf__cli_error("waiting for %s: %s", a->cmd[0], spf_strerror(-r));
         spf_proc_kill(p);

@@ -112,3 +112,16 @@ int spf_fault_log_counts(int fd,
     memcpy(ret, h.counts, sizeof(h.counts));
     return 0;
 }
+
+int spf_fault_log_reached(int fd,
+                          uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES])
+{
+    struct spf_fault_log_header h;
+
+    int r = read_header(fd, &h);
+
+    if (r < 0)
+        return r;
+    memcpy(ret, h.reached, sizeof(h.reached));
+    return 0;
+}

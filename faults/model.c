@@ -9,6 +9,7 @@
  * tables.  Text is built with the small writer below instead.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -21,14 +22,89 @@ _Static_assert(SPF_FAULT_CALL_MAX == OPEN_END - 1, "call numbers end below");
 #define ALL_SCOPES                                                             \
     ((unsigned)(SPF_SCOPE_PARENT | SPF_SCOPE_CHILD | SPF_SCOPE_EXEC))
 
-/* Calls, in enum order; the rule language uses exactly these names. */
-static const char *const call_names[SPF_CALL__COUNT] = {
-    [SPF_CALL_EXECVE] = "execve", [SPF_CALL_FORK] = "fork",
-    [SPF_CALL_VFORK] = "vfork",   [SPF_CALL_PIPE2] = "pipe2",
-    [SPF_CALL_DUP2] = "dup2",     [SPF_CALL_CHDIR] = "chdir",
-    [SPF_CALL_READ] = "read",     [SPF_CALL_WRITE] = "write",
-    [SPF_CALL_POLL] = "poll",     [SPF_CALL_WAITPID] = "waitpid",
+#define LEAF(c) (1u << (c))
+
+/*
+ * Every point, in enum order, with the leaves it covers.  A family's
+ * leaves are exactly those whose names start with its name and a '/':
+ * test_model checks it, so the table cannot drift from the hierarchy.
+ */
+static const struct point_row {
+    const char *name;
+    uint32_t leaves;
+} points[SPF_POINT__COUNT] = {
+    [SPF_CALL_EXECVE] = {"spawn/exec", LEAF(SPF_CALL_EXECVE)},
+    [SPF_CALL_FORK] = {"spawn/fork/fork", LEAF(SPF_CALL_FORK)},
+    [SPF_CALL_VFORK] = {"spawn/fork/vfork", LEAF(SPF_CALL_VFORK)},
+    [SPF_CALL_PIPE2] = {"fd/pipe", LEAF(SPF_CALL_PIPE2)},
+    [SPF_CALL_DUP2] = {"fd/dup", LEAF(SPF_CALL_DUP2)},
+    [SPF_CALL_CHDIR] = {"proc/chdir", LEAF(SPF_CALL_CHDIR)},
+    [SPF_CALL_READ] = {"io/read", LEAF(SPF_CALL_READ)},
+    [SPF_CALL_WRITE] = {"io/write", LEAF(SPF_CALL_WRITE)},
+    [SPF_CALL_POLL] = {"io/poll", LEAF(SPF_CALL_POLL)},
+    [SPF_CALL_WAITPID] = {"proc/wait", LEAF(SPF_CALL_WAITPID)},
+    [SPF_CALL_CLOSE] = {"fd/close", LEAF(SPF_CALL_CLOSE)},
+    [SPF_CALL_KILL] = {"proc/kill", LEAF(SPF_CALL_KILL)},
+    [SPF_CALL_SETSID] = {"proc/setsid", LEAF(SPF_CALL_SETSID)},
+    [SPF_CALL_SETPGID] = {"proc/setpgid", LEAF(SPF_CALL_SETPGID)},
+    [SPF_CALL_SIGMASK] = {"sig/mask", LEAF(SPF_CALL_SIGMASK)},
+    [SPF_POINT_SPAWN_FORK] = {"spawn/fork",
+                              LEAF(SPF_CALL_FORK) | LEAF(SPF_CALL_VFORK)},
+    [SPF_POINT_SPAWN] = {"spawn", LEAF(SPF_CALL_EXECVE) | LEAF(SPF_CALL_FORK) |
+                                      LEAF(SPF_CALL_VFORK)},
+    [SPF_POINT_FD] = {"fd", LEAF(SPF_CALL_PIPE2) | LEAF(SPF_CALL_DUP2) |
+                                LEAF(SPF_CALL_CLOSE)},
+    [SPF_POINT_IO] = {"io", LEAF(SPF_CALL_READ) | LEAF(SPF_CALL_WRITE) |
+                                LEAF(SPF_CALL_POLL)},
+    [SPF_POINT_PROC] = {"proc", LEAF(SPF_CALL_WAITPID) | LEAF(SPF_CALL_KILL) |
+                                    LEAF(SPF_CALL_CHDIR) |
+                                    LEAF(SPF_CALL_SETSID) |
+                                    LEAF(SPF_CALL_SETPGID)},
+    [SPF_POINT_SIG] = {"sig", LEAF(SPF_CALL_SIGMASK)},
 };
+
+/* The function names of the first language, and the most common name of
+ * each newer leaf: accepted when parsing, never written. */
+static const struct {
+    const char *name;
+    enum spf_fault_call point;
+} point_aliases[] = {
+    {"execve", SPF_CALL_EXECVE}, {"fork", SPF_CALL_FORK},
+    {"vfork", SPF_CALL_VFORK},   {"pipe2", SPF_CALL_PIPE2},
+    {"dup2", SPF_CALL_DUP2},     {"chdir", SPF_CALL_CHDIR},
+    {"read", SPF_CALL_READ},     {"write", SPF_CALL_WRITE},
+    {"poll", SPF_CALL_POLL},     {"waitpid", SPF_CALL_WAITPID},
+    {"close", SPF_CALL_CLOSE},   {"kill", SPF_CALL_KILL},
+    {"setsid", SPF_CALL_SETSID}, {"setpgid", SPF_CALL_SETPGID},
+    {"sigprocmask", SPF_CALL_SIGMASK},
+};
+
+/* The leaves whose calls can be faked to succeed: each has one success
+ * value the wrapper can return without doing the call. */
+#define SUCCEED_LEAVES                                                         \
+    (LEAF(SPF_CALL_CLOSE) | LEAF(SPF_CALL_KILL) | LEAF(SPF_CALL_SETSID) |      \
+     LEAF(SPF_CALL_SETPGID) | LEAF(SPF_CALL_SIGMASK) | LEAF(SPF_CALL_CHDIR) |  \
+     LEAF(SPF_CALL_WRITE))
+#define SHORT_LEAVES (LEAF(SPF_CALL_READ) | LEAF(SPF_CALL_WRITE))
+
+static const char *const signal_names[] = {
+    NULL,      "SIGHUP",  "SIGINT",    "SIGQUIT", "SIGILL",    "SIGTRAP",
+    "SIGABRT", "SIGBUS",  "SIGFPE",    "SIGKILL", "SIGUSR1",   "SIGSEGV",
+    "SIGUSR2", "SIGPIPE", "SIGALRM",   "SIGTERM", "SIGSTKFLT", "SIGCHLD",
+    "SIGCONT", "SIGSTOP", "SIGTSTP",   "SIGTTIN", "SIGTTOU",   "SIGURG",
+    "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH",  "SIGIO",
+    "SIGPWR",  "SIGSYS",
+};
+
+static const char *const action_names[SPF_ACTION__COUNT] = {
+    [SPF_ACTION_ERRNO] = "errno", [SPF_ACTION_SHORT] = "short",
+    [SPF_ACTION_DELAY] = "delay", [SPF_ACTION_SIGNAL] = "signal",
+    [SPF_ACTION_STOP] = "stop",   [SPF_ACTION_KILL] = "kill",
+    [SPF_ACTION_SUCCEED] = "succeed",
+};
+
+static const char *const count_names[] = {"process", "thread", "tree"};
+static const char *const backend_names[] = {"preload", "seccomp"};
 
 static const char *const scope_names[] = {"parent", "child", "exec"};
 
@@ -154,6 +230,16 @@ static const struct call_errnos valid_errnos[SPF_CALL__COUNT] = {
     [SPF_CALL_POLL] = {"poll(2)", {EFAULT, EINTR, EINVAL, ENOMEM}},
     /* waitpid(2), that is wait(2); its EAGAIN is waitid's, on a pidfd. */
     [SPF_CALL_WAITPID] = {"waitpid(2)", {ECHILD, EINTR, EINVAL, ESRCH}},
+    /* close(2). */
+    [SPF_CALL_CLOSE] = {"close(2)", {EBADF, EDQUOT, EINTR, EIO, ENOSPC}},
+    /* kill(2). */
+    [SPF_CALL_KILL] = {"kill(2)", {EINVAL, EPERM, ESRCH}},
+    /* setsid(2). */
+    [SPF_CALL_SETSID] = {"setsid(2)", {EPERM}},
+    /* setpgid(2). */
+    [SPF_CALL_SETPGID] = {"setpgid(2)", {EACCES, EINVAL, EPERM, ESRCH}},
+    /* sigprocmask(2). */
+    [SPF_CALL_SIGMASK] = {"sigprocmask(2)", {EFAULT, EINVAL}},
 };
 
 /*
@@ -227,10 +313,19 @@ static void text_quoted(struct text *t, const char *s, size_t n)
 
 const char *spf_fault_call_name(enum spf_fault_call call)
 {
-    /* Contract: a static string, or NULL for a value outside the enum. */
-    if ((unsigned)call >= SPF_CALL__COUNT)
+    /* Contract: the canonical name of a point (a static string), or NULL
+     * for a value outside the enum. */
+    if ((unsigned)call >= SPF_POINT__COUNT)
         return NULL;
-    return call_names[call];
+    return points[call].name;
+}
+
+uint32_t spf_fault_point_leaves(enum spf_fault_call point)
+{
+    /* Contract: see faults.h.  Async-signal-safe. */
+    if ((unsigned)point >= SPF_POINT__COUNT)
+        return 0;
+    return points[point].leaves;
 }
 
 static bool same_word(const char *name, size_t len, const char *word)
@@ -240,11 +335,14 @@ static bool same_word(const char *name, size_t len, const char *word)
 
 int spf_fault_call_from_name(const char *name, size_t len)
 {
-    /* Contract: the enum value of an exact, case-sensitive name, else
-     * -EINVAL.  Async-signal-safe. */
-    for (size_t i = 0; i < SPF_CALL__COUNT; i++)
-        if (same_word(name, len, call_names[i]))
+    /* Contract: the enum value of a point's exact, case-sensitive name or
+     * alias, else -EINVAL.  Async-signal-safe. */
+    for (size_t i = 0; i < SPF_POINT__COUNT; i++)
+        if (same_word(name, len, points[i].name))
             return (int)i;
+    for (size_t i = 0; i < ARRAY_SIZE(point_aliases); i++)
+        if (same_word(name, len, point_aliases[i].name))
+            return (int)point_aliases[i].point;
     return -EINVAL;
 }
 
@@ -268,23 +366,66 @@ int spf_errno_from_name(const char *name, size_t len)
     return -EINVAL;
 }
 
-bool spf_fault_errno_valid(enum spf_fault_call call, int err)
+const char *spf_fault_signal_name(int sig)
 {
-    /* Contract: true when the man page of call lists err; false for an
-     * unknown call or a non-positive err.  Async-signal-safe. */
-    if ((unsigned)call >= SPF_CALL__COUNT || err <= 0)
-        return false;
-    for (const int *e = valid_errnos[call].errs; *e != 0; e++)
+    if (sig <= 0 || (size_t)sig >= ARRAY_SIZE(signal_names))
+        return NULL;
+    return signal_names[sig];
+}
+
+int spf_fault_signal_from_name(const char *name, size_t len)
+{
+    for (size_t i = 1; i < ARRAY_SIZE(signal_names); i++)
+        if (same_word(name, len, signal_names[i]))
+            return (int)i;
+    return -EINVAL;
+}
+
+const char *spf_fault_action_name(enum spf_fault_action action)
+{
+    if ((unsigned)action >= SPF_ACTION__COUNT)
+        return NULL;
+    return action_names[action];
+}
+
+static bool leaf_errno_valid(unsigned leaf, int err)
+{
+    for (const int *e = valid_errnos[leaf].errs; *e != 0; e++)
         if (*e == err)
             return true;
     return false;
 }
 
+bool spf_fault_errno_valid(enum spf_fault_call call, int err)
+{
+    /* Contract: true when the man page of every leaf of the point lists
+     * err; false for an unknown point or a non-positive err.
+     * Async-signal-safe. */
+    uint32_t leaves = spf_fault_point_leaves(call);
+
+    if (leaves == 0 || err <= 0)
+        return false;
+    for (unsigned leaf = 0; leaf < SPF_CALL__COUNT; leaf++)
+        if ((leaves & LEAF(leaf)) && !leaf_errno_valid(leaf, err))
+            return false;
+    return true;
+}
+
 bool spf_fault_can_be_short(enum spf_fault_call call)
 {
-    /* Contract: true for the calls that move a byte count (read, write).
-     * Async-signal-safe. */
-    return call == SPF_CALL_READ || call == SPF_CALL_WRITE;
+    /* Contract: true for the points whose every leaf moves a byte count
+     * (read, write).  Async-signal-safe. */
+    uint32_t leaves = spf_fault_point_leaves(call);
+
+    return leaves != 0 && (leaves & ~SHORT_LEAVES) == 0;
+}
+
+bool spf_fault_can_succeed(enum spf_fault_call call)
+{
+    /* Contract: see faults.h.  Async-signal-safe. */
+    uint32_t leaves = spf_fault_point_leaves(call);
+
+    return leaves != 0 && (leaves & ~SUCCEED_LEAVES) == 0;
 }
 
 /* A rule being parsed, kept for the error messages. */
@@ -303,6 +444,8 @@ struct rule_ctx {
 static void rule_prefix(const struct rule_ctx *c, struct text *t)
 {
     text_init(t, c->errbuf, c->errlen);
+    if (c->number == 0) /* a lone action: the caller names where it was */
+        return;
     text_str(t, "rule ");
     text_u64(t, c->number);
     text_str(t, " (");
@@ -414,11 +557,38 @@ static int parse_range(const struct rule_ctx *c, const char *s, size_t n,
     return 0;
 }
 
+/* "process:", "thread:" or "tree:" before the ranges; a word before a ':'
+ * that is none of them is an error, so a typo is never taken for a
+ * range. */
+static int parse_count_mode(const struct rule_ctx *c, const char **s,
+                            size_t *n, struct spf_fault_rule *rule)
+{
+    const char *colon = memchr(*s, ':', *n);
+    size_t len;
+
+    if (colon == NULL)
+        return 0;
+    len = (size_t)(colon - *s);
+    for (size_t k = 0; k < ARRAY_SIZE(count_names); k++) {
+        if (same_word(*s, len, count_names[k])) {
+            rule->count = (enum spf_fault_count)k;
+            *s += len + 1;
+            *n -= len + 1;
+            return 0;
+        }
+    }
+    return rule_error(c, "unknown counting mode", *s, len,
+                      " (expected process, thread or tree before the ':')");
+}
+
 static int parse_trigger(const struct rule_ctx *c, const char *s, size_t n,
                          struct spf_fault_rule *rule)
 {
     size_t start = 0;
+    int ret = parse_count_mode(c, &s, &n, rule);
 
+    if (ret < 0)
+        return ret;
     if (n == 1 && s[0] == '*') {
         rule->every = true;
         return 0;
@@ -429,7 +599,7 @@ static int parse_trigger(const struct rule_ctx *c, const char *s, size_t n,
         if (rule->n_ranges == SPF_FAULT_MAX_RANGES)
             return rule_error(c, "trigger", s, n,
                               ": too many ranges (at most 8)");
-        int ret =
+        ret =
             parse_range(c, s + start, i - start, &rule->ranges[rule->n_ranges]);
         if (ret < 0)
             return ret;
@@ -508,51 +678,208 @@ static int parse_short(const struct rule_ctx *c, const char *s, size_t n,
     if (!spf_fault_can_be_short(rule->call))
         return rule_error(c, "action", s, n,
                           ": only read and write can be short");
+    rule->action = SPF_ACTION_SHORT;
+    if (same_word(s + pos, n - pos, "half")) {
+        rule->short_how = SPF_SHORT_HALF;
+        return 0;
+    }
+    if (same_word(s + pos, n - pos, "rand")) {
+        rule->short_how = SPF_SHORT_RAND;
+        return 0;
+    }
     if (parse_u32(s, n, &pos, UINT32_MAX, &k) < 0 || pos != n || k == 0)
         return rule_error(c, "action", s, n,
-                          ": K must be a number from 1 to 4294967295");
-    rule->action = SPF_ACTION_SHORT;
+                          ": expected short:K (K from 1 to 4294967295),"
+                          " short:half or short:rand");
+    rule->short_how = SPF_SHORT_FIXED;
     rule->short_max = k;
+    return 0;
+}
+
+static const struct {
+    const char *unit;
+    uint64_t ns;
+} duration_units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000},
+                      {"s", 1000000000}};
+
+/* "250ms", "2s", "1500ns": a number and a unit, up to an hour. */
+static int split_duration(const char *s, size_t n, uint64_t *ret_ns)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        v = v * 10 + (uint64_t)(s[i] - '0');
+        if (v > SPF_FAULT_DELAY_MAX_NS)
+            return -ERANGE;
+    }
+    if (i == 0)
+        return -EINVAL;
+    for (size_t k = 0; k < ARRAY_SIZE(duration_units); k++) {
+        if (!same_word(s + i, n - i, duration_units[k].unit))
+            continue;
+        if (v > SPF_FAULT_DELAY_MAX_NS / duration_units[k].ns)
+            return -ERANGE;
+        *ret_ns = v * duration_units[k].ns;
+        return *ret_ns > 0 ? 0 : -ERANGE;
+    }
+    return -EINVAL;
+}
+
+static int parse_delay(const struct rule_ctx *c, const char *s, size_t n,
+                       struct spf_fault_rule *rule)
+{
+    size_t pos = strlen("delay:");
+    int ret;
+
+    rule->action = SPF_ACTION_DELAY;
+    if (same_word(s + pos, n - pos, "rand")) {
+        rule->delay_rand = true;
+        return 0;
+    }
+    ret = split_duration(s + pos, n - pos, &rule->delay_ns);
+    if (ret == -ERANGE)
+        return rule_error(c, "action", s, n,
+                          ": a delay is from 1ns to one hour");
+    if (ret < 0)
+        return rule_error(c, "action", s, n,
+                          ": expected delay:rand or a number with a unit,"
+                          " ns, us, ms or s (delay:250ms)");
+    return 0;
+}
+
+static int parse_signal(const struct rule_ctx *c, const char *s, size_t n,
+                        struct spf_fault_rule *rule)
+{
+    size_t pos = strlen("signal:");
+    int sig = spf_fault_signal_from_name(s + pos, n - pos);
+
+    if (sig < 0)
+        return rule_error(c, "action", s, n,
+                          ": unknown signal (expected a name such as"
+                          " SIGALRM)");
+    if (sig == SIGKILL || sig == SIGSTOP)
+        return rule_error(c, "action", s, n,
+                          ": no handler can run for it (use kill or stop)");
+    rule->action = SPF_ACTION_SIGNAL;
+    rule->sig = sig;
+    return 0;
+}
+
+static int parse_errno_action(const struct rule_ctx *c, const char *s,
+                              size_t n, struct spf_fault_rule *rule)
+{
+    struct text t;
+    int err;
+
+    rule->action = SPF_ACTION_ERRNO;
+    if (same_word(s, n, "errno:any")) {
+        rule->err_any = true;
+        return 0;
+    }
+    err = spf_errno_from_name(s, n);
+    if (err < 0)
+        return rule_error(c, "action", s, n,
+                          ": unknown action (expected an errno name such as"
+                          " EINTR, errno:any, short:K, delay:D, signal:SIG,"
+                          " stop, kill or succeed)");
+    if (!spf_fault_errno_valid(rule->call, err)) {
+        rule_prefix(c, &t);
+        text_str(&t, "action ");
+        text_quoted(&t, s, n);
+        text_str(&t, ": ");
+        text_str(&t, points[rule->call].name);
+        text_str(&t, " cannot fail with this errno (see ");
+        for (unsigned leaf = 0, first = 1; leaf < SPF_CALL__COUNT; leaf++) {
+            if (!(points[rule->call].leaves & LEAF(leaf)) ||
+                leaf_errno_valid(leaf, err))
+                continue;
+            text_str(&t, first ? "" : ", ");
+            text_str(&t, valid_errnos[leaf].man);
+            first = 0;
+        }
+        text_str(&t, ")");
+        return -EINVAL;
+    }
+    rule->err = err;
     return 0;
 }
 
 static int parse_action(const struct rule_ctx *c, const char *s, size_t n,
                         struct spf_fault_rule *rule)
 {
-    struct text t;
-    int err;
-
     if (starts_with(s, n, 0, "short:"))
         return parse_short(c, s, n, rule);
-    err = spf_errno_from_name(s, n);
-    if (err < 0)
-        return rule_error(c, "action", s, n,
-                          ": unknown errno (expected an errno name such as"
-                          " EINTR, or short:K)");
-    if (!spf_fault_errno_valid(rule->call, err)) {
-        rule_prefix(c, &t);
-        text_str(&t, "action ");
-        text_quoted(&t, s, n);
-        text_str(&t, ": ");
-        text_str(&t, call_names[rule->call]);
-        text_str(&t, " cannot fail with this errno (see ");
-        text_str(&t, valid_errnos[rule->call].man);
-        text_str(&t, ")");
-        return -EINVAL;
+    if (starts_with(s, n, 0, "delay:"))
+        return parse_delay(c, s, n, rule);
+    if (starts_with(s, n, 0, "signal:"))
+        return parse_signal(c, s, n, rule);
+    if (same_word(s, n, "stop")) {
+        rule->action = SPF_ACTION_STOP;
+        return 0;
     }
-    rule->action = SPF_ACTION_ERRNO;
-    rule->err = err;
+    if (same_word(s, n, "kill")) {
+        rule->action = SPF_ACTION_KILL;
+        return 0;
+    }
+    if (same_word(s, n, "succeed")) {
+        if (!spf_fault_can_succeed(rule->call))
+            return rule_error(c, "action", s, n,
+                              ": only close, kill, setsid, setpgid, sig/mask,"
+                              " chdir and write can be faked to succeed");
+        rule->action = SPF_ACTION_SUCCEED;
+        return 0;
+    }
+    return parse_errno_action(c, s, n, rule);
+}
+
+int spf_fault_action_parse(struct spf_fault_rule *rule, const char *text,
+                           size_t len, char *errbuf, size_t errlen)
+{
+    /* Contract: see faults.h. */
+    struct rule_ctx c = {
+        .text = text, .len = len, .errbuf = errbuf, .errlen = errlen};
+    struct spf_fault_rule r = *rule;
+
+    if (errlen > 0)
+        errbuf[0] = '\0';
+    if ((unsigned)r.call >= SPF_POINT__COUNT)
+        return -EINVAL;
+    r.action = SPF_ACTION_ERRNO;
+    r.err = 0;
+    r.err_any = false;
+    r.short_how = SPF_SHORT_FIXED;
+    r.short_max = 0;
+    r.delay_ns = 0;
+    r.delay_rand = false;
+    r.sig = 0;
+    if (parse_action(&c, text, len, &r) < 0)
+        return -EINVAL;
+    *rule = r;
     return 0;
+}
+
+static int parse_backend(const struct rule_ctx *c, const char *s, size_t n,
+                         struct spf_fault_rule *rule)
+{
+    for (size_t k = 0; k < ARRAY_SIZE(backend_names); k++) {
+        if (same_word(s, n, backend_names[k])) {
+            rule->backend = (enum spf_fault_backend)k;
+            return 0;
+        }
+    }
+    return rule_error(c, "unknown backend", s, n,
+                      " (expected preload or seccomp)");
 }
 
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-enum field { F_CALL, F_SCOPE, F_TRIGGER, F_PROB, F_ACTION, F__COUNT };
+enum field { F_CALL, F_SCOPE, F_TRIGGER, F_PROB, F_BACKEND, F_ACTION, F__COUNT };
 
 /* The separator that opens each field after the call, in the only order
  * the language allows. */
-static const char field_seps[F__COUNT] = {'\0', '@', '#', '%', '='};
+static const char field_seps[F__COUNT] = {'\0', '@', '#', '%', '!', '='};
 
 struct rule_fields {
     const char *at[F__COUNT];
@@ -590,7 +917,7 @@ static int split_rule(const struct rule_ctx *c, struct rule_fields *ret)
             break;
         if (next <= cur)
             return rule_error(c, "misplaced", c->text + i, 1,
-                              " (the fields go call@scope#trigger%prob=action,"
+                              " (the fields go point@scope#trigger%prob!backend=action,"
                               " each at most once)");
         cur = next;
         start = i + 1;
@@ -610,6 +937,8 @@ static int parse_fields(const struct rule_ctx *c, const struct rule_fields *f,
         ret = parse_trigger(c, f->at[F_TRIGGER], f->len[F_TRIGGER], r);
     if (ret == 0 && f->present[F_PROB])
         ret = parse_prob(c, f->at[F_PROB], f->len[F_PROB], &r->prob_ppm);
+    if (ret == 0 && f->present[F_BACKEND])
+        ret = parse_backend(c, f->at[F_BACKEND], f->len[F_BACKEND], r);
     if (ret == 0)
         ret = parse_action(c, f->at[F_ACTION], f->len[F_ACTION], r);
     return ret;
@@ -618,7 +947,7 @@ static int parse_fields(const struct rule_ctx *c, const struct rule_fields *f,
 static int parse_rule(const struct rule_ctx *c, struct spf_fault_rule *ret_rule)
 {
     struct spf_fault_rule r;
-    struct rule_fields f;
+    struct rule_fields f = {0};
     int ret;
 
     ret = split_rule(c, &f);
@@ -628,11 +957,13 @@ static int parse_rule(const struct rule_ctx *c, struct spf_fault_rule *ret_rule)
     memset(&r, 0, sizeof(r));
     ret = spf_fault_call_from_name(f.at[F_CALL], f.len[F_CALL]);
     if (ret < 0)
-        return rule_error(c, "unknown call", f.at[F_CALL], f.len[F_CALL], NULL);
+        return rule_error(c, "unknown point", f.at[F_CALL], f.len[F_CALL],
+                          " (expected a point such as spawn/exec or io/read,"
+                          " or a call such as execve or read)");
     r.call = (enum spf_fault_call)ret;
     if (!f.present[F_ACTION])
         return rule_error(c, "missing action", NULL, 0,
-                          " (end the rule with =ERRNO or =short:K)");
+                          " (end the rule with =ACTION, such as =ENOENT)");
 
     /* An absent trigger means every call, an absent probability always. */
     r.scope = SPF_SCOPE_DEFAULT;
@@ -727,6 +1058,10 @@ static void format_range(struct text *t, const struct spf_fault_range *r)
 static void format_trigger(struct text *t, const struct spf_fault_rule *r)
 {
     text_str(t, "#");
+    if (r->count != SPF_COUNT_PROCESS) {
+        text_str(t, count_names[r->count]);
+        text_str(t, ":");
+    }
     if (r->every) {
         text_str(t, "*");
         return;
@@ -755,34 +1090,99 @@ static void format_prob(struct text *t, uint32_t ppm)
     text_mem(t, digits, n);
 }
 
+static bool action_formattable(const struct spf_fault_rule *r)
+{
+    switch (r->action) {
+    case SPF_ACTION_ERRNO:
+        return r->err_any || spf_errno_name(r->err) != NULL;
+    case SPF_ACTION_SHORT:
+        return r->short_how != SPF_SHORT_FIXED || r->short_max >= 1;
+    case SPF_ACTION_DELAY:
+        return r->delay_rand ||
+               (r->delay_ns >= 1 && r->delay_ns <= SPF_FAULT_DELAY_MAX_NS);
+    case SPF_ACTION_SIGNAL:
+        return spf_fault_signal_name(r->sig) != NULL;
+    case SPF_ACTION_STOP:
+    case SPF_ACTION_KILL:
+    case SPF_ACTION_SUCCEED:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static bool rule_formattable(const struct spf_fault_rule *r)
 {
-    if ((unsigned)r->call >= SPF_CALL__COUNT || r->scope == 0 ||
+    if ((unsigned)r->call >= SPF_POINT__COUNT || r->scope == 0 ||
         (r->scope & ~ALL_SCOPES) != 0)
         return false;
     if (r->prob_ppm > PPM_ALWAYS || r->n_ranges > SPF_FAULT_MAX_RANGES ||
         (!r->every && r->n_ranges == 0))
         return false;
-    if (r->action == SPF_ACTION_SHORT)
-        return r->short_max >= 1;
-    return r->action == SPF_ACTION_ERRNO && spf_errno_name(r->err) != NULL;
+    if ((unsigned)r->count >= ARRAY_SIZE(count_names) ||
+        (unsigned)r->backend >= ARRAY_SIZE(backend_names))
+        return false;
+    return action_formattable(r);
+}
+
+/* In the largest unit that divides the delay exactly, so it reads back
+ * the same. */
+static void format_duration(struct text *t, uint64_t ns)
+{
+    size_t k = ARRAY_SIZE(duration_units);
+
+    while (--k > 0 && ns % duration_units[k].ns != 0)
+        ;
+    text_u64(t, ns / duration_units[k].ns);
+    text_str(t, duration_units[k].unit);
+}
+
+static void format_rule_action(struct text *t, const struct spf_fault_rule *r)
+{
+    switch (r->action) {
+    case SPF_ACTION_ERRNO:
+        text_str(t, r->err_any ? "errno:any" : spf_errno_name(r->err));
+        break;
+    case SPF_ACTION_SHORT:
+        text_str(t, "short:");
+        if (r->short_how == SPF_SHORT_HALF)
+            text_str(t, "half");
+        else if (r->short_how == SPF_SHORT_RAND)
+            text_str(t, "rand");
+        else
+            text_u64(t, r->short_max);
+        break;
+    case SPF_ACTION_DELAY:
+        text_str(t, "delay:");
+        if (r->delay_rand)
+            text_str(t, "rand");
+        else
+            format_duration(t, r->delay_ns);
+        break;
+    case SPF_ACTION_SIGNAL:
+        text_str(t, "signal:");
+        text_str(t, spf_fault_signal_name(r->sig));
+        break;
+    default:
+        text_str(t, action_names[r->action]);
+        break;
+    }
 }
 
 static void format_rule(struct text *t, const struct spf_fault_rule *r)
 {
-    text_str(t, call_names[r->call]);
+    text_str(t, points[r->call].name);
     if (r->scope != SPF_SCOPE_DEFAULT)
         format_scope(t, r->scope);
     format_trigger(t, r);
     if (r->prob_ppm != PPM_ALWAYS)
         format_prob(t, r->prob_ppm);
-    text_str(t, "=");
-    if (r->action == SPF_ACTION_SHORT) {
-        text_str(t, "short:");
-        text_u64(t, r->short_max);
-    } else {
-        text_str(t, spf_errno_name(r->err));
+    if (r->backend != SPF_BACKEND_PRELOAD) {
+        text_str(t, "!");
+        text_str(t, backend_names[r->backend]);
     }
+    text_str(t, "=");
+    format_rule_action(t, r);
 }
 
 int spf_fault_plan_format(const struct spf_fault_plan *plan, char *buf,
@@ -825,29 +1225,40 @@ static uint64_t mix64(uint64_t x)
 }
 
 /*
- * The draw for one (rule, call number) depends on nothing else, so a case
+ * The draws for one (rule, call number) depend on nothing else, so a case
  * replays the same faults whatever ran before it.  Each key is folded in
  * through the mixer instead of being added, so that (n=1, rule=2) and
- * (n=2, rule=1) draw independently.
+ * (n=2, rule=1) draw independently.  The rule's point, not the leaf
+ * called, is the key: a family's call number already says which call it
+ * is.
  */
-static bool draw_fires(const struct spf_fault_plan *plan,
-                       enum spf_fault_call call, unsigned scope, uint32_t n,
-                       size_t rule_index)
+static uint64_t draw_key(const struct spf_fault_plan *plan, size_t rule_index,
+                         unsigned scope, uint32_t n)
 {
-    uint32_t ppm = plan->rules[rule_index].prob_ppm;
-    uint64_t h;
+    uint64_t h = mix64(plan->seed);
 
+    h = mix64(h ^ plan->stream);
+    h = mix64(h ^ ((uint64_t)plan->rules[rule_index].call << 32 | scope));
+    h = mix64(h ^ n);
+    return mix64(h ^ rule_index);
+}
+
+/* Further choices of a fired rule, each from its own stream. */
+enum draw_salt { SALT_ERRNO = 1, SALT_SHORT, SALT_DELAY };
+
+static uint64_t draw_more(uint64_t key, enum draw_salt salt)
+{
+    return mix64(key ^ ((uint64_t)salt << 56));
+}
+
+static bool draw_fires(uint64_t key, uint32_t ppm)
+{
     if (ppm >= PPM_ALWAYS)
         return true;
     if (ppm == 0)
         return false;
-    h = mix64(plan->seed);
-    h = mix64(h ^ plan->stream);
-    h = mix64(h ^ ((uint64_t)call << 32 | scope));
-    h = mix64(h ^ n);
-    h = mix64(h ^ rule_index);
     /* Scale the top 32 bits to [0, 1000000) without modulo bias. */
-    return (((h >> 32) * PPM_ALWAYS) >> 32) < ppm;
+    return (((key >> 32) * PPM_ALWAYS) >> 32) < ppm;
 }
 
 static bool trigger_matches(const struct spf_fault_rule *r, uint32_t n)
@@ -863,26 +1274,174 @@ static bool trigger_matches(const struct spf_fault_rule *r, uint32_t n)
     return false;
 }
 
+/* The call number a rule sees: the sum of its leaves' counts in the
+ * rule's counting mode, 0 when that mode has no counts here. */
+static uint32_t rule_number(const struct spf_fault_rule *r,
+                            const struct spf_fault_site *site)
+{
+    uint32_t leaves = points[r->call].leaves;
+    uint64_t n = 0;
+
+    for (unsigned leaf = 0; leaf < SPF_CALL__COUNT; leaf++) {
+        if (!(leaves & LEAF(leaf)))
+            continue;
+        switch (r->count) {
+        case SPF_COUNT_TREE:
+            if (site->tree == NULL)
+                return 0;
+            n += site->tree[leaf];
+            break;
+        case SPF_COUNT_THREAD:
+            n += site->thread != NULL ? site->thread[leaf]
+                                      : site->process[leaf];
+            break;
+        default:
+            n += site->process[leaf];
+            break;
+        }
+    }
+    return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+}
+
+/* 2^x for 0 <= x < 12, from the series of e^(x ln 2) on the fraction:
+ * plain arithmetic, so it is async-signal-safe and the same everywhere. */
+static double exp2_small(double x)
+{
+    unsigned whole = (unsigned)x;
+    double y = (x - whole) * 0.69314718055994530942;
+    double term = 1.0, sum = 1.0;
+
+    for (int k = 1; k < 20; k++) {
+        term *= y / k;
+        sum += term;
+    }
+    return sum * (double)(1u << whole);
+}
+
+/* Log-uniform from SPF_FAULT_DELAY_RAND_MIN_NS to _MAX_NS: as many short
+ * delays as long ones, per decade. */
+static uint64_t delay_from_draw(uint64_t h)
+{
+    /* log2(2 s / 1 ms) */
+    static const double span = 10.965784284662087;
+    double u = (double)(h >> 11) / 9007199254740992.0; /* [0, 1) */
+    double ns = (double)SPF_FAULT_DELAY_RAND_MIN_NS * exp2_small(u * span);
+
+    if (ns > (double)SPF_FAULT_DELAY_RAND_MAX_NS)
+        return SPF_FAULT_DELAY_RAND_MAX_NS;
+    return (uint64_t)ns;
+}
+
+static int errno_from_draw(enum spf_fault_call leaf, uint64_t h)
+{
+    const int *errs = valid_errnos[leaf].errs;
+    size_t n = 0;
+
+    while (errs[n] != 0)
+        n++;
+    return errs[h % n];
+}
+
+/* Fills the hit for a rule that matched; false when the rule cannot act
+ * on this call (a transfer too small to cut). */
+static bool fill_hit(const struct spf_fault_plan *plan,
+                     const struct spf_fault_site *site, size_t i, uint32_t n,
+                     uint64_t key, struct spf_fault_hit *hit)
+{
+    const struct spf_fault_rule *r = &plan->rules[i];
+
+    memset(hit, 0, sizeof(*hit));
+    hit->rule = (int)i;
+    hit->n = n;
+    hit->action = r->action;
+    switch (r->action) {
+    case SPF_ACTION_ERRNO:
+        hit->err = r->err_any ? errno_from_draw(site->call,
+                                                draw_more(key, SALT_ERRNO))
+                              : r->err;
+        return true;
+    case SPF_ACTION_SHORT:
+        if (r->short_how == SPF_SHORT_FIXED) {
+            if (site->count == 0)
+                return false;
+            hit->bytes =
+                site->count < r->short_max ? site->count : r->short_max;
+            return true;
+        }
+        if (site->count < 2)
+            return false;
+        hit->bytes = r->short_how == SPF_SHORT_HALF
+                         ? site->count / 2
+                         : 1 + draw_more(key, SALT_SHORT) % (site->count - 1);
+        return true;
+    case SPF_ACTION_DELAY:
+        hit->delay_ns = r->delay_rand
+                            ? delay_from_draw(draw_more(key, SALT_DELAY))
+                            : r->delay_ns;
+        return true;
+    case SPF_ACTION_SIGNAL:
+        hit->sig = r->sig;
+        return true;
+    default:
+        return true;
+    }
+}
+
 int spf_fault_decide(const struct spf_fault_plan *plan,
-                     enum spf_fault_call call, unsigned scope, uint32_t n)
+                     const struct spf_fault_site *site,
+                     struct spf_fault_hit *ret_hit)
 {
     /* Contract: see faults.h.  Rules are tried in plan order and the first
-     * that matches call, scope, trigger and probability wins; n == 0 never
-     * fires.  Async-signal-safe, lock-free, reads only its arguments. */
+     * that matches backend, point, scope, trigger and probability, and can
+     * act on the call, wins; a call number of 0 never fires.  A fixed
+     * short rule fires on any transfer of at least one byte (it may then
+     * move them all); half and rand need two.  Async-signal-safe,
+     * lock-free, reads only its arguments. */
     size_t count = plan->n_rules;
 
-    if (n == 0)
+    if ((unsigned)site->call >= SPF_CALL__COUNT)
         return -1;
     if (count > SPF_FAULT_MAX_RULES)
         count = SPF_FAULT_MAX_RULES;
     for (size_t i = 0; i < count; i++) {
         const struct spf_fault_rule *r = &plan->rules[i];
-        if (r->call != call || (r->scope & scope) == 0)
+        uint32_t n;
+        uint64_t key;
+
+        if (r->backend != site->backend || (r->scope & site->scope) == 0 ||
+            (unsigned)r->call >= SPF_POINT__COUNT ||
+            !(points[r->call].leaves & LEAF(site->call)))
             continue;
-        if (trigger_matches(r, n) && draw_fires(plan, call, scope, n, i))
+        n = rule_number(r, site);
+        if (n == 0 || !trigger_matches(r, n))
+            continue;
+        key = draw_key(plan, i, site->scope, n);
+        if (draw_fires(key, r->prob_ppm) &&
+            fill_hit(plan, site, i, n, key, ret_hit))
             return (int)i;
     }
     return -1;
+}
+
+uint32_t spf_fault_plan_leaves(const struct spf_fault_plan *plan,
+                               enum spf_fault_backend backend)
+{
+    uint32_t leaves = 0;
+
+    for (size_t i = 0; i < plan->n_rules && i < SPF_FAULT_MAX_RULES; i++)
+        if (plan->rules[i].backend == backend)
+            leaves |= spf_fault_point_leaves(plan->rules[i].call);
+    return leaves;
+}
+
+bool spf_fault_plan_counts_tree(const struct spf_fault_plan *plan,
+                                enum spf_fault_backend backend)
+{
+    for (size_t i = 0; i < plan->n_rules && i < SPF_FAULT_MAX_RULES; i++)
+        if (plan->rules[i].backend == backend &&
+            plan->rules[i].count == SPF_COUNT_TREE)
+            return true;
+    return false;
 }
 
 static const char *scope_name(unsigned scope)
@@ -906,18 +1465,49 @@ static void format_errno(struct text *t, int err)
 
 static void format_action(struct text *t, const struct spf_fault_record *r)
 {
-    if (r->action == SPF_ACTION_ERRNO) {
-        text_str(t, " action=errno errno=");
+    text_str(t, " action=");
+    text_str(t, action_names[r->action]);
+    switch (r->action) {
+    case SPF_ACTION_ERRNO:
+        text_str(t, " errno=");
         format_errno(t, r->err);
-        return;
+        break;
+    case SPF_ACTION_SHORT:
+        text_str(t, " want=");
+        text_u64(t, r->want);
+        text_str(t, " got=");
+        if (r->got == UINT64_MAX)
+            text_str(t, "-1");
+        else
+            text_u64(t, r->got);
+        break;
+    case SPF_ACTION_DELAY:
+        text_str(t, " ns=");
+        text_u64(t, r->delay_ns);
+        break;
+    case SPF_ACTION_SIGNAL:
+        text_str(t, " sig=");
+        text_str(t, spf_fault_signal_name(r->sig));
+        if (r->err != 0) {
+            text_str(t, " errno=");
+            format_errno(t, r->err);
+        }
+        break;
+    default:
+        break;
     }
-    text_str(t, " action=short want=");
-    text_u64(t, r->want);
-    text_str(t, " got=");
-    if (r->got == UINT64_MAX)
-        text_str(t, "-1");
-    else
-        text_u64(t, r->got);
+}
+
+static bool record_formattable(const struct spf_fault_record *r)
+{
+    if (scope_name(r->scope) == NULL || (unsigned)r->call >= SPF_CALL__COUNT ||
+        r->pid < 0 || r->tid < 0 || (unsigned)r->action >= SPF_ACTION__COUNT)
+        return false;
+    if (r->action == SPF_ACTION_ERRNO)
+        return r->err > 0;
+    if (r->action == SPF_ACTION_SIGNAL)
+        return spf_fault_signal_name(r->sig) != NULL && r->err >= 0;
+    return true;
 }
 
 int spf_fault_record_format(const struct spf_fault_record *r, char *buf,
@@ -926,26 +1516,25 @@ int spf_fault_record_format(const struct spf_fault_record *r, char *buf,
     /* Contract: one line ending in '\n', NUL-terminated, in the field
      * order record_parse expects; returns its length without the NUL,
      * -ENOSPC if buf is too small, -EINVAL for a record with no single
-     * scope, an unknown call or action, or a negative pid or errno.  An
-     * errno missing from the name table is written as a decimal number.
-     * Async-signal-safe. */
-    const char *scope = scope_name(r->scope);
+     * scope, a call that is no leaf, an unknown action or signal, or a
+     * negative pid, tid or errno.  An errno missing from the name table is
+     * written as a decimal number.  Async-signal-safe. */
     struct text t;
 
-    if (scope == NULL || (unsigned)r->call >= SPF_CALL__COUNT || r->pid < 0)
-        return -EINVAL;
-    if (r->action != SPF_ACTION_ERRNO && r->action != SPF_ACTION_SHORT)
-        return -EINVAL;
-    if (r->action == SPF_ACTION_ERRNO && r->err <= 0)
+    if (!record_formattable(r))
         return -EINVAL;
 
     text_init(&t, buf, len);
     text_str(&t, "spf-fault pid=");
     text_u64(&t, (uint64_t)r->pid);
+    text_str(&t, " tid=");
+    text_u64(&t, (uint64_t)r->tid);
+    text_str(&t, " t=");
+    text_u64(&t, r->t_ns);
     text_str(&t, " scope=");
-    text_str(&t, scope);
+    text_str(&t, scope_name(r->scope));
     text_str(&t, " call=");
-    text_str(&t, call_names[r->call]);
+    text_str(&t, points[r->call].name);
     text_str(&t, " n=");
     text_u64(&t, r->n);
     format_action(&t, r);
@@ -1046,12 +1635,19 @@ static bool parse_head(struct cursor *c, struct spf_fault_record *r)
     if (!take_field(c, "pid", &v) || !value_u64(v, INT32_MAX, &x) || x == 0)
         return false;
     r->pid = (pid_t)x;
+    if (!take_field(c, "tid", &v) || !value_u64(v, INT32_MAX, &x))
+        return false;
+    r->tid = (pid_t)x;
+    if (!take_field(c, "t", &v) || !value_u64(v, UINT64_MAX, &r->t_ns))
+        return false;
     if (!take_field(c, "scope", &v) || !value_scope(v, &r->scope))
         return false;
     if (!take_field(c, "call", &v))
         return false;
+    /* Records name leaves by their canonical names only. */
     call = spf_fault_call_from_name(v.p, v.n);
-    if (call < 0)
+    if (call < 0 || call >= SPF_CALL__COUNT ||
+        !same_word(v.p, v.n, points[call].name))
         return false;
     r->call = (enum spf_fault_call)call;
     if (!take_field(c, "n", &v) || !value_u64(v, UINT32_MAX, &x))
@@ -1060,19 +1656,10 @@ static bool parse_head(struct cursor *c, struct spf_fault_record *r)
     return true;
 }
 
-static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
+static bool parse_short_tail(struct cursor *c, struct spf_fault_record *r)
 {
     struct cursor v;
 
-    if (!take_field(c, "action", &v))
-        return false;
-    if (same_word(v.p, v.n, "errno")) {
-        r->action = SPF_ACTION_ERRNO;
-        return take_field(c, "errno", &v) && value_errno(v, &r->err);
-    }
-    if (!same_word(v.p, v.n, "short"))
-        return false;
-    r->action = SPF_ACTION_SHORT;
     if (!take_field(c, "want", &v) || !value_u64(v, UINT64_MAX, &r->want))
         return false;
     if (!take_field(c, "got", &v))
@@ -1082,6 +1669,44 @@ static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
         return true;
     }
     return value_u64(v, UINT64_MAX - 1, &r->got);
+}
+
+static bool parse_signal_tail(struct cursor *c, struct spf_fault_record *r)
+{
+    struct cursor v;
+
+    if (!take_field(c, "sig", &v) ||
+        (r->sig = spf_fault_signal_from_name(v.p, v.n)) < 0)
+        return false;
+    if (c->n == 0)
+        return true;
+    return take_field(c, "errno", &v) && value_errno(v, &r->err);
+}
+
+static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
+{
+    struct cursor v;
+    size_t k = 0;
+
+    if (!take_field(c, "action", &v))
+        return false;
+    while (k < SPF_ACTION__COUNT && !same_word(v.p, v.n, action_names[k]))
+        k++;
+    if (k == SPF_ACTION__COUNT)
+        return false;
+    r->action = (enum spf_fault_action)k;
+    switch (r->action) {
+    case SPF_ACTION_ERRNO:
+        return take_field(c, "errno", &v) && value_errno(v, &r->err);
+    case SPF_ACTION_SHORT:
+        return parse_short_tail(c, r);
+    case SPF_ACTION_DELAY:
+        return take_field(c, "ns", &v) && value_u64(v, UINT64_MAX, &r->delay_ns);
+    case SPF_ACTION_SIGNAL:
+        return parse_signal_tail(c, r);
+    default:
+        return true;
+    }
 }
 
 int spf_fault_record_parse(const char *line, size_t len,

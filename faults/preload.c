@@ -55,6 +55,14 @@ static const struct {
     {"waitpid", (void **)&spf__real.waitpid},
     {"wait4", (void **)&spf__real.wait4},
     {"wait", (void **)&spf__real.wait},
+    {"_Fork", (void **)&spf__real._Fork},
+    {"dup", (void **)&spf__real.dup},
+    {"close", (void **)&spf__real.close},
+    {"kill", (void **)&spf__real.kill},
+    {"setsid", (void **)&spf__real.setsid},
+    {"setpgid", (void **)&spf__real.setpgid},
+    {"sigprocmask", (void **)&spf__real.sigprocmask},
+    {"pthread_sigmask", (void **)&spf__real.pthread_sigmask},
 };
 
 void spf__resolve_real(void)
@@ -128,11 +136,27 @@ static void load_plan(void)
     }
 
     spf__preload.plan = plan;
-    for (size_t i = 0; i < plan.n_rules; i++) {
-        spf__preload.call_mask |= 1u << plan.rules[i].call;
-        if (plan.rules[i].scope & SPF_SCOPE_EXEC)
+    spf__preload.call_mask |= spf_fault_plan_leaves(&plan, SPF_BACKEND_PRELOAD);
+    spf__preload.count_tree =
+        spf_fault_plan_counts_tree(&plan, SPF_BACKEND_PRELOAD);
+    for (size_t i = 0; i < plan.n_rules; i++)
+        if (plan.rules[i].backend == SPF_BACKEND_PRELOAD &&
+            (plan.rules[i].scope & SPF_SCOPE_EXEC))
             spf__preload.exec_rules = true;
-    }
+}
+
+/* Count mode: every leaf is counted wherever the preload runs, exec'd
+ * programs included, so the reach counts cover the whole tree.  It needs
+ * the shared log, where the counts live. */
+static void load_count_mode(void)
+{
+    const char *v = getenv(SPF_ENV_FAULT_COUNT);
+
+    if (v == NULL || strcmp(v, "1") != 0 || spf__preload.log_map == NULL)
+        return;
+    spf__preload.count_reached = true;
+    spf__preload.call_mask = (1u << SPF_CALL__COUNT) - 1;
+    spf__preload.exec_rules = true;
 }
 
 /* Identifies the open file behind fd, so an exec'd program can tell its
@@ -285,6 +309,7 @@ static void prepare_children_env(void)
         unsetenv(SPF_ENV_FAULT_SEED);
         unsetenv(SPF_ENV_FAULT_LOG_FD);
         unsetenv(SPF_ENV_FAULT_LOG_ID);
+        unsetenv(SPF_ENV_FAULT_COUNT);
         remove_self_from_preload();
         return;
     }
@@ -345,7 +370,8 @@ static void arm_if_asked(void)
     if (v == NULL)
         return;
     unsetenv(SPF_ENV_FAULT_ARM);
-    if (asked && spf__preload.plan.n_rules > 0)
+    if (asked &&
+        (spf__preload.plan.n_rules > 0 || spf__preload.count_reached))
         spf_fault_arm();
 }
 
@@ -366,12 +392,14 @@ __attribute__((constructor)) static void preload_init(void)
     spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;
     spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;
-    if (load_log_fd(exec_scope))
+    if (load_log_fd(exec_scope)) {
         load_plan();
+        load_count_mode();
+    }
     if (!exec_scope) {
         prepare_children_env();
         arm_if_asked();
-    } else if (spf__preload.plan.n_rules > 0) {
+    } else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached) {
         spf_fault_arm();
     }
 }

@@ -58,6 +58,14 @@ struct spf__real_fns {
     pid_t (*waitpid)(pid_t, int *, int);
     pid_t (*wait4)(pid_t, int *, int, struct rusage *);
     pid_t (*wait)(int *);
+    pid_t (*_Fork)(void);
+    int (*dup)(int);
+    int (*close)(int);
+    int (*kill)(pid_t, int);
+    pid_t (*setsid)(void);
+    int (*setpgid)(pid_t, pid_t);
+    int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+    int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
 };
 
 extern struct spf__real_fns spf__real SPF_HIDDEN;
@@ -83,6 +91,8 @@ struct spf__preload {
     struct spf_fault_plan plan;
     unsigned call_mask; /* bit per call that some rule names */
     bool exec_rules;    /* some rule has the exec scope */
+    bool count_tree;    /* some rule counts the tree's calls */
+    bool count_reached; /* count mode: every call reached is counted */
     unsigned own_scope; /* of own_pid: PARENT in the root, else EXEC */
     pid_t own_pid;      /* the process that ran the constructor */
     pid_t root_pid;     /* the root's, which holds the log fd throughout */

@@ -65,20 +65,24 @@ static pid_t raw_getpid(void)
     return (pid_t)syscall(SYS_getpid);
 }
 
-static uint32_t next_child_count(pid_t pid, enum spf_fault_call call)
+/* Counts the call in the slot of child pid, and copies its counts out. */
+static void next_child_counts(pid_t pid, enum spf_fault_call call,
+                              uint32_t ret[SPF_CALL__COUNT])
 {
     unsigned i = children.depth;
 
     while (i-- > 0)
         if (children.slot[i].pid == pid)
-            return ++children.slot[i].counts[call];
+            goto found;
 
     /* XXX: past CHILD_DEPTH nested vforks the deepest slot is reused;
      * nothing in a spawning library nests that deep. */
     i = children.depth < CHILD_DEPTH ? children.depth++ : CHILD_DEPTH - 1;
     memset(&children.slot[i], 0, sizeof(children.slot[i]));
     children.slot[i].pid = pid;
-    return ++children.slot[i].counts[call];
+found:
+    children.slot[i].counts[call]++;
+    memcpy(ret, children.slot[i].counts, sizeof(children.slot[i].counts));
 }
 
 /*
@@ -111,25 +115,56 @@ static void drop_dead_children(void)
     }
 }
 
-/* A call that a rule decided to fault. */
+/*
+ * Per-thread counts, for rules that count a thread's calls.  A thread's
+ * counts belong to the arming that started them: when the generation
+ * moved on (spf_fault_arm), the thread starts again from zero on its next
+ * call, without arm having to reach into other threads' storage.
+ */
+static __thread struct {
+    uint32_t generation;
+    uint32_t counts[SPF_CALL__COUNT];
+} thread_counts __attribute__((tls_model("initial-exec")));
+
+static uint32_t arm_generation; /* __atomic */
+
+static const uint32_t *count_thread(enum spf_fault_call call)
+{
+    uint32_t gen = __atomic_load_n(&arm_generation, __ATOMIC_RELAXED);
+
+    if (thread_counts.generation != gen) {
+        memset(thread_counts.counts, 0, sizeof(thread_counts.counts));
+        thread_counts.generation = gen;
+    }
+    thread_counts.counts[call]++;
+    return thread_counts.counts;
+}
+
+/* A call a rule decided to act on. */
 struct hit {
+    struct spf_fault_hit h;
     const struct spf_fault_rule *rule;
     enum spf_fault_call call;
     unsigned scope;
     pid_t pid;
-    uint32_t n;
 };
 
 /*
- * Counts the call in the caller's process and asks the plan.  Nothing is
- * counted while disarmed, nor for calls no rule names: numbers are only
- * ever compared with rules, so skipping those costs nothing and spares
- * the getpid syscall on every read and write of an unrelated plan.
+ * Counts the call in the caller's process (and thread, and tree, when some
+ * rule counts those) and asks the plan.  Nothing is counted while
+ * disarmed, nor for calls no rule names: numbers are only ever compared
+ * with rules, so skipping those costs nothing and spares the getpid
+ * syscall on every read and write of an unrelated plan.
  */
-static bool should_fault(enum spf_fault_call call, struct hit *ret_hit)
+static bool should_fault(enum spf_fault_call call, uint64_t count,
+                         struct hit *ret_hit)
 {
+    struct spf_fault_site site = {
+        .call = call, .backend = SPF_BACKEND_PRELOAD, .count = count};
+    uint32_t child_counts[SPF_CALL__COUNT];
+    uint64_t tree[SPF_CALL__COUNT];
+    struct spf_fault_log_header *log = spf__preload.log_map;
     struct hit h = {.call = call};
-    int rule;
 
     if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
         return false;
@@ -138,22 +173,34 @@ static bool should_fault(enum spf_fault_call call, struct hit *ret_hit)
 
     h.pid = raw_getpid();
     if (h.pid == spf__preload.own_pid) {
-        uint32_t *counter = &spf__preload.counts[call];
         h.scope = spf__preload.own_scope;
-        h.n = __atomic_add_fetch(counter, 1, __ATOMIC_RELAXED);
+        __atomic_add_fetch(&spf__preload.counts[call], 1, __ATOMIC_RELAXED);
+        site.process = spf__preload.counts;
+        site.thread = count_thread(call);
     } else {
         /* Below the root, everything before exec is the child scope; in
-         * an exec'd program, its children are still the exec scope. */
+         * an exec'd program, its children are still the exec scope.  A
+         * child has one thread: its thread counts are its own. */
         h.scope = spf__preload.own_scope == SPF_SCOPE_PARENT
                       ? SPF_SCOPE_CHILD
                       : spf__preload.own_scope;
-        h.n = next_child_count(h.pid, call);
+        next_child_counts(h.pid, call, child_counts);
+        site.process = child_counts;
+    }
+    site.scope = h.scope;
+    if (log != NULL && spf__preload.count_reached)
+        __atomic_fetch_add(&log->reached[call][__builtin_ctz(h.scope)], 1,
+                           __ATOMIC_RELAXED);
+    if (log != NULL && spf__preload.count_tree) {
+        for (unsigned i = 0; i < SPF_CALL__COUNT; i++)
+            tree[i] = __atomic_load_n(&log->tree[i], __ATOMIC_RELAXED);
+        tree[call] = __atomic_add_fetch(&log->tree[call], 1, __ATOMIC_RELAXED);
+        site.tree = tree;
     }
 
-    rule = spf_fault_decide(&spf__preload.plan, call, h.scope, h.n);
-    if (rule < 0)
+    if (spf_fault_decide(&spf__preload.plan, &site, &h.h) < 0)
         return false;
-    h.rule = &spf__preload.plan.rules[rule];
+    h.rule = &spf__preload.plan.rules[h.h.rule];
     *ret_hit = h;
     return true;
 }
@@ -192,21 +239,28 @@ void spf__log_line(const char *line, size_t len)
     errno = saved;
 }
 
-static void log_hit(const struct hit *h, uint64_t want, uint64_t got)
+static void log_hit(const struct hit *h, int err, uint64_t want, uint64_t got)
 {
     struct spf_fault_record r = {
         .pid = h->pid,
+        .tid = (pid_t)syscall(SYS_gettid),
         .scope = h->scope,
         .call = h->call,
-        .n = h->n,
-        .action = h->rule->action,
-        .err = h->rule->err,
+        .n = h->h.n,
+        .action = h->h.action,
+        .err = err,
         .want = want,
         .got = got,
+        .delay_ns = h->h.delay_ns,
+        .sig = h->h.sig,
     };
     char line[SPF_FAULT_RECORD_MAX];
-    int len = spf_fault_record_format(&r, line, sizeof(line));
+    struct timespec now;
+    int saved = errno, len;
 
+    if (clock_gettime(CLOCK_MONOTONIC, &now) == 0)
+        r.t_ns = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    len = spf_fault_record_format(&r, line, sizeof(line));
     /* Counted first: the count stays exact when the record finds no room. */
     if (spf__preload.log_map)
         __atomic_fetch_add(
@@ -214,52 +268,111 @@ static void log_hit(const struct hit *h, uint64_t want, uint64_t got)
             __ATOMIC_RELAXED);
     if (len > 0)
         spf__log_line(line, (size_t)len);
+    errno = saved;
 }
 
-/* For calls that can only fail: true, with errno set, when a rule fires.
- * The parser only lets an errno action reach these calls. */
+/* Sleeps the whole delay on the monotonic clock, whatever signals come. */
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec t = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+
+    while (syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &t, &t) != 0 &&
+           errno == EINTR)
+        ;
+}
+
+/*
+ * Sends sig to the calling thread.  The kernel runs an unblocked handler
+ * on the way back from tgkill, before this returns.  Returns whether a
+ * real call would now fail with EINTR: the signal was not blocked, and its
+ * disposition is a handler installed without SA_RESTART.
+ */
+static bool interrupt_self(int sig)
+{
+    struct sigaction sa;
+    uint64_t blocked = 0;
+    pid_t pid = (pid_t)syscall(SYS_getpid), tid = (pid_t)syscall(SYS_gettid);
+
+    syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &blocked, sizeof(blocked));
+    syscall(SYS_tgkill, pid, tid, sig);
+    if (blocked & (1ull << (sig - 1)))
+        return false;
+    if (sigaction(sig, NULL, &sa) < 0)
+        return false;
+    if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
+        return false;
+    return (sa.sa_flags & SA_RESTART) == 0;
+}
+
+/* What a wrapper does after asking the plan. */
+enum verdict {
+    GO_ON,   /* call the real function (maybe with fewer bytes) */
+    FAIL,    /* return -1; errno is set */
+    SUCCEED, /* return the call's success value without calling it */
+};
+
+/*
+ * Asks the plan about one call and carries out every action that happens
+ * before the real call: the delay, the signal, the stop, the kill.  A
+ * short transfer is logged by the caller, once it knows what moved.
+ */
+static enum verdict intercept(enum spf_fault_call call, uint64_t count,
+                              struct hit *ret_hit)
+{
+    struct hit h;
+
+    ret_hit->h.action = SPF_ACTION__COUNT; /* nothing fired */
+    if (!should_fault(call, count, &h))
+        return GO_ON;
+    *ret_hit = h;
+    switch (h.h.action) {
+    case SPF_ACTION_ERRNO:
+        log_hit(&h, h.h.err, 0, 0);
+        errno = h.h.err;
+        return FAIL;
+    case SPF_ACTION_SHORT:
+        return GO_ON;
+    case SPF_ACTION_DELAY:
+        log_hit(&h, 0, 0, 0);
+        sleep_ns(h.h.delay_ns);
+        return GO_ON;
+    case SPF_ACTION_SIGNAL: {
+        int saved = errno;
+        bool cut = interrupt_self(h.h.sig) &&
+                   spf_fault_errno_valid(call, EINTR);
+
+        log_hit(&h, cut ? EINTR : 0, 0, 0);
+        errno = cut ? EINTR : saved;
+        return cut ? FAIL : GO_ON;
+    }
+    case SPF_ACTION_STOP:
+        log_hit(&h, 0, 0, 0);
+        syscall(SYS_kill, (pid_t)syscall(SYS_getpid), SIGSTOP);
+        return GO_ON;
+    case SPF_ACTION_KILL:
+        log_hit(&h, 0, 0, 0);
+        syscall(SYS_kill, (pid_t)syscall(SYS_getpid), SIGKILL);
+        return FAIL; /* not reached */
+    case SPF_ACTION_SUCCEED:
+        log_hit(&h, 0, 0, 0);
+        return SUCCEED;
+    default:
+        return GO_ON;
+    }
+}
+
+/* For calls that can only fail or go on: true, with errno set, when the
+ * caller must return -1. */
 static bool fails(enum spf_fault_call call)
 {
     struct hit h;
 
-    if (!should_fault(call, &h) || h.rule->action != SPF_ACTION_ERRNO)
-        return false;
-    log_hit(&h, 0, 0);
-    errno = h.rule->err;
-    return true;
-}
-
-/*
- * For read and write.  Returns false to let the call through untouched,
- * or true with *ret_hit set: for an errno rule the fault is logged and
- * errno set, and the caller returns -1; for a short rule the caller
- * transfers *ret_count bytes, then logs.  A zero count is passed through,
- * so a short transfer is never a zero-byte one, which the caller would
- * take for end of file.
- */
-static bool cut_transfer(enum spf_fault_call call, size_t count,
-                         struct hit *ret_hit, size_t *ret_count)
-{
-    struct hit h;
-
-    if (!should_fault(call, &h))
-        return false;
-    if (h.rule->action == SPF_ACTION_ERRNO) {
-        log_hit(&h, 0, 0);
-        errno = h.rule->err;
-        *ret_hit = h;
-        return true;
-    }
-    if (count == 0)
-        return false;
-    *ret_count = count < h.rule->short_max ? count : h.rule->short_max;
-    *ret_hit = h;
-    return true;
+    return intercept(call, 0, &h) == FAIL;
 }
 
 static ssize_t log_transfer(const struct hit *h, size_t want, ssize_t got)
 {
-    log_hit(h, want, got < 0 ? UINT64_MAX : (uint64_t)got);
+    log_hit(h, 0, want, got < 0 ? UINT64_MAX : (uint64_t)got);
     return got;
 }
 
@@ -509,6 +622,14 @@ SPF_EXPORT pid_t fork(void)
     return SPF_REAL(fork)();
 }
 
+/* glibc's fork without the atfork handlers, since 2.34. */
+SPF_EXPORT pid_t _Fork(void)
+{
+    if (fails(SPF_CALL_FORK))
+        return -1;
+    return SPF_REAL(_Fork)();
+}
+
 int spf__vfork_gate(void)
 {
     /* Contract: see preload.h. */
@@ -584,17 +705,112 @@ SPF_EXPORT int dup3(int oldfd, int newfd, int flags)
     return SPF_REAL(dup3)(oldfd, newfd, flags);
 }
 
+SPF_EXPORT int dup(int oldfd)
+{
+    if (fails(SPF_CALL_DUP2))
+        return -1;
+    return SPF_REAL(dup)(oldfd);
+}
+
+SPF_EXPORT int close(int fd)
+{
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_CLOSE, 0, &h);
+
+    if (v != GO_ON)
+        return v == FAIL ? -1 : 0;
+    return SPF_REAL(close)(fd);
+}
+
+SPF_EXPORT int kill(pid_t pid, int sig)
+{
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_KILL, 0, &h);
+
+    if (v != GO_ON)
+        return v == FAIL ? -1 : 0;
+    return SPF_REAL(kill)(pid, sig);
+}
+
+SPF_EXPORT pid_t setsid(void)
+{
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_SETSID, 0, &h);
+
+    /* A faked setsid answers what a real one would: the caller's pid. */
+    if (v != GO_ON)
+        return v == FAIL ? -1 : raw_getpid();
+    return SPF_REAL(setsid)();
+}
+
+SPF_EXPORT int setpgid(pid_t pid, pid_t pgid)
+{
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_SETPGID, 0, &h);
+
+    if (v != GO_ON)
+        return v == FAIL ? -1 : 0;
+    return SPF_REAL(setpgid)(pid, pgid);
+}
+
+/* A faked mask change changes nothing, but still reports the mask in
+ * force, as the caller will use it to restore. */
+static void current_mask(sigset_t *oldset)
+{
+    if (oldset != NULL)
+        syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, oldset, _NSIG / 8);
+}
+
+SPF_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, &h);
+
+    if (v == FAIL)
+        return -1;
+    if (v == SUCCEED) {
+        current_mask(oldset);
+        return 0;
+    }
+    return SPF_REAL(sigprocmask)(how, set, oldset);
+}
+
+/* pthread_sigmask returns the error instead of setting errno. */
+SPF_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+    struct hit h;
+    int saved = errno;
+    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, &h);
+
+    if (v == FAIL) {
+        int err = errno;
+        errno = saved;
+        return err;
+    }
+    if (v == SUCCEED) {
+        current_mask(oldset);
+        return 0;
+    }
+    return SPF_REAL(pthread_sigmask)(how, set, oldset);
+}
+
 SPF_EXPORT int chdir(const char *path)
 {
-    if (fails(SPF_CALL_CHDIR))
-        return -1;
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_CHDIR, 0, &h);
+
+    if (v != GO_ON)
+        return v == FAIL ? -1 : 0;
     return SPF_REAL(chdir)(path);
 }
 
 SPF_EXPORT int fchdir(int fd)
 {
-    if (fails(SPF_CALL_CHDIR))
-        return -1;
+    struct hit h;
+    enum verdict v = intercept(SPF_CALL_CHDIR, 0, &h);
+
+    if (v != GO_ON)
+        return v == FAIL ? -1 : 0;
     return SPF_REAL(fchdir)(fd);
 }
 
@@ -603,13 +819,13 @@ SPF_EXPORT int fchdir(int fd)
 static ssize_t faulty_read(int fd, void *buf, size_t count)
 {
     struct hit h;
-    size_t cut;
+    enum verdict v = intercept(SPF_CALL_READ, count, &h);
 
-    if (!cut_transfer(SPF_CALL_READ, count, &h, &cut))
-        return SPF_REAL(read)(fd, buf, count);
-    if (h.rule->action == SPF_ACTION_ERRNO)
+    if (v == FAIL)
         return -1;
-    return log_transfer(&h, count, SPF_REAL(read)(fd, buf, cut));
+    if (v != GO_ON || h.h.action != SPF_ACTION_SHORT)
+        return SPF_REAL(read)(fd, buf, count);
+    return log_transfer(&h, count, SPF_REAL(read)(fd, buf, h.h.bytes));
 }
 
 SPF_EXPORT ssize_t read(int fd, void *buf, size_t count)
@@ -629,13 +845,15 @@ SPF_EXPORT ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen)
 SPF_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
     struct hit h;
-    size_t cut;
+    enum verdict v = intercept(SPF_CALL_WRITE, count, &h);
 
-    if (!cut_transfer(SPF_CALL_WRITE, count, &h, &cut))
-        return SPF_REAL(write)(fd, buf, count);
-    if (h.rule->action == SPF_ACTION_ERRNO)
+    if (v == FAIL)
         return -1;
-    return log_transfer(&h, count, SPF_REAL(write)(fd, buf, cut));
+    if (v == SUCCEED)
+        return (ssize_t)count;
+    if (h.h.action != SPF_ACTION_SHORT)
+        return SPF_REAL(write)(fd, buf, count);
+    return log_transfer(&h, count, SPF_REAL(write)(fd, buf, h.h.bytes));
 }
 
 static int faulty_poll(struct pollfd *fds, nfds_t nfds, int timeout)
@@ -711,6 +929,7 @@ SPF_EXPORT void spf_fault_arm(void)
      * right before it spawns.  Thread-safe and async-signal-safe. */
     for (size_t i = 0; i < SPF_CALL__COUNT; i++)
         __atomic_store_n(&spf__preload.counts[i], 0, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&arm_generation, 1, __ATOMIC_RELAXED);
     children.depth = 0;
     __atomic_store_n(&spf__preload.armed, 1, __ATOMIC_RELEASE);
 }

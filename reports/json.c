@@ -137,17 +137,31 @@ static json_t *fault_json(const void *p)
     int bad = 0;
 
     bad |= set(obj, "pid", json_integer(f->pid));
+    bad |= set(obj, "tid", json_integer(f->tid));
+    bad |= set(obj, "t_ns", json_integer((json_int_t)f->t_ns));
     bad |= set(obj, "scope", str_json(spf_fault_scope_name(f->scope)));
     bad |= set(obj, "call", str_json(spf_fault_call_name(f->call)));
     bad |= set(obj, "n", json_integer(f->n));
-    if (f->action == SPF_ACTION_SHORT) {
-        bad |= set(obj, "action", json_string("short"));
+    bad |= set(obj, "action", str_json(spf_fault_action_name(f->action)));
+    switch (f->action) {
+    case SPF_ACTION_SHORT:
         bad |= set(obj, "want", json_integer((json_int_t)f->want));
         /* The record's "-1: failed", as a number. */
         bad |= set(obj, "got", json_integer((json_int_t)f->got));
-    } else {
-        bad |= set(obj, "action", json_string("errno"));
+        break;
+    case SPF_ACTION_ERRNO:
         bad |= set_errno(obj, f->err);
+        break;
+    case SPF_ACTION_DELAY:
+        bad |= set(obj, "delay_ns", json_integer((json_int_t)f->delay_ns));
+        break;
+    case SPF_ACTION_SIGNAL:
+        bad |= set(obj, "signal", str_json(spf_fault_signal_name(f->sig)));
+        if (f->err)
+            bad |= set_errno(obj, f->err);
+        break;
+    default:
+        break;
     }
     return built(obj, bad);
 }

@@ -129,13 +129,33 @@ static void fault_action(const struct spf_fault_record *f, char *buf,
 {
     char err[SPF__ERRNO_MAX];
 
-    if (f->action != SPF_ACTION_SHORT)
+    const char *sig = spf_fault_signal_name(f->sig);
+    const char *name = spf_fault_action_name(f->action);
+
+    switch (f->action) {
+    case SPF_ACTION_ERRNO:
         snprintf(buf, len, "%s", spf__errno_label(f->err, err));
-    else if (f->got == UINT64_MAX)
-        snprintf(buf, len, "short: failed, %" PRIu64 " bytes asked", f->want);
-    else
-        snprintf(buf, len, "short: %" PRIu64 " of %" PRIu64 " bytes", f->got,
-                 f->want);
+        break;
+    case SPF_ACTION_SHORT:
+        if (f->got == UINT64_MAX)
+            snprintf(buf, len, "short: failed, %" PRIu64 " bytes asked",
+                     f->want);
+        else
+            snprintf(buf, len, "short: %" PRIu64 " of %" PRIu64 " bytes",
+                     f->got, f->want);
+        break;
+    case SPF_ACTION_DELAY:
+        snprintf(buf, len, "delay: %" PRIu64 ".%06" PRIu64 " ms",
+                 f->delay_ns / 1000000, f->delay_ns % 1000000);
+        break;
+    case SPF_ACTION_SIGNAL:
+        snprintf(buf, len, "signal: %s, %s", sig ? sig : "?",
+                 f->err ? "call interrupted" : "call went on");
+        break;
+    default:
+        snprintf(buf, len, "%s", name ? name : "?");
+        break;
+    }
 }
 
 static int fault_line(const struct spf_fault_record *f, spf__line_fn *fn,

@@ -174,8 +174,8 @@ static int read_fired_elem(const struct spf__node *item, void *ret)
     if (r < 0)
         return r;
     if (spf__rules_fired_parse(s, &call, &scope) < 0)
-        return spf__node_fail(item, "expected \"call\" or \"call@scope\" "
-                                    "(e.g. execve, read@parent)");
+        return spf__node_fail(item, "expected \"point\" or \"point@scope\" "
+                                    "(e.g. spawn/exec, io/read@parent)");
     return spf__node_text(item, ret);
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,46 +173,153 @@ static int parse_when(const struct spf__node *n, struct spf_fault_rule *rule)
     return r;
 }
 
-enum { R_CALL, R_SCOPE, R_WHEN, R_PROBABILITY, R_ERRNO, R_SHORT, R__COUNT };
+enum {
+    R_CALL,
+    R_SCOPE,
+    R_WHEN,
+    R_COUNT,
+    R_PROBABILITY,
+    R_BACKEND,
+    R_ERRNO,
+    R_SHORT,
+    R_DELAY,
+    R_SIGNAL,
+    R_ACTION,
+    R__COUNT
+};
 static const char *const rule_keys[R__COUNT] = {
-    [R_CALL] = "call",   [R_SCOPE] = "scope",
-    [R_WHEN] = "when",   [R_PROBABILITY] = "probability",
-    [R_ERRNO] = "errno", [R_SHORT] = "short",
+    [R_CALL] = "call",       [R_SCOPE] = "scope",
+    [R_WHEN] = "when",       [R_COUNT] = "count",
+    [R_PROBABILITY] = "probability", [R_BACKEND] = "backend",
+    [R_ERRNO] = "errno",     [R_SHORT] = "short",
+    [R_DELAY] = "delay",     [R_SIGNAL] = "signal",
+    [R_ACTION] = "action",
 };
 
-/* The action: exactly one of errno and short, valid for the call. */
-static int parse_action(const struct spf__node *v, struct spf_fault_rule *rule)
+/* The keys that each give the action; a rule has exactly one. */
+static const int action_keys[] = {R_ERRNO, R_SHORT, R_DELAY, R_SIGNAL,
+                                  R_ACTION};
+#define N_ACTION_KEYS (sizeof(action_keys) / sizeof(action_keys[0]))
+
+/* An errno given as a name or a number: the number must be one the call
+ * can return, which the model checks by name. */
+static int parse_errno_action(const struct spf__node *n,
+                              struct spf_fault_rule *rule)
 {
     const char *call = spf_fault_call_name(rule->call);
+    int r;
+    if (spf__node_is_word(n, "any")) {
+        rule->action = SPF_ACTION_ERRNO;
+        rule->err_any = true;
+        return 0;
+    }
+    rule->action = SPF_ACTION_ERRNO;
+    if ((r = spf__rules_read_errno(n, &rule->err)) < 0)
+        return r;
+    if (spf_fault_errno_valid(rule->call, rule->err))
+        return 0;
+    if (spf_errno_name(rule->err))
+        return spf__node_fail(n, "%s cannot fail with %s", call,
+                              spf_errno_name(rule->err));
+    return spf__node_fail(n, "%s cannot fail with errno %d", call, rule->err);
+}
+
+/*
+ * short, delay, signal and action are written as the rule language writes
+ * them after "=" ("short:half", "delay:250ms", "signal:SIGALRM", "stop"),
+ * so the model parses them and this file only says where they were.
+ */
+static int parse_action_text(const struct spf__node *n, const char *prefix,
+                             struct spf_fault_rule *rule)
+{
+    char text[128], err[256];
+    const char *word;
     long long k;
     int r;
-    if (!v[R_ERRNO].y == !v[R_SHORT].y)
-        return spf__node_fail(v[R_ERRNO].y ? &v[R_SHORT] : &v[R_ERRNO],
-                              "a fault rule needs exactly one of errno and "
-                              "short");
-    if (v[R_ERRNO].y) {
-        rule->action = SPF_ACTION_ERRNO;
-        if ((r = spf__rules_read_errno(&v[R_ERRNO], &rule->err)) < 0)
+    if (spf__node_is_int(n)) {
+        if ((r = spf__node_int(n, 1, UINT32_MAX, &k)) < 0)
             return r;
-        if (spf_fault_errno_valid(rule->call, rule->err))
-            return 0;
-        if (spf_errno_name(rule->err))
-            return spf__node_fail(&v[R_ERRNO], "%s cannot fail with %s", call,
-                                  spf_errno_name(rule->err));
-        return spf__node_fail(&v[R_ERRNO], "%s cannot fail with errno %d", call,
-                              rule->err);
+        snprintf(text, sizeof(text), "%s%lld", prefix, k);
+    } else {
+        if ((r = spf__node_word(n, &word)) < 0)
+            return r;
+        size_t plen = strlen(prefix), wlen = strlen(word);
+        if (plen + wlen >= sizeof(text))
+            return spf__node_fail(n, "too long to be an action");
+        memcpy(text, prefix, plen);
+        memcpy(text + plen, word, wlen + 1);
     }
-
-    rule->action = SPF_ACTION_SHORT;
-    if ((r = spf__node_int(&v[R_SHORT], 1, UINT32_MAX, &k)) < 0)
-        return r;
-    if (!spf_fault_can_be_short(rule->call))
-        return spf__node_fail(&v[R_SHORT],
-                              "short does not apply to %s: only read and "
-                              "write can transfer fewer bytes",
-                              call);
-    rule->short_max = (uint32_t)k;
+    if (spf_fault_action_parse(rule, text, strlen(text), err, sizeof(err)) < 0)
+        return spf__node_fail(n, "%s", err);
     return 0;
+}
+
+static int parse_action(const struct spf__node *v, struct spf_fault_rule *rule)
+{
+    const struct spf__node *given = NULL;
+    int key = -1;
+    for (size_t i = 0; i < N_ACTION_KEYS; i++) {
+        const struct spf__node *n = &v[action_keys[i]];
+        if (!n->y)
+            continue;
+        if (given)
+            return spf__node_fail(n, "a fault rule has exactly one of errno, "
+                                     "short, delay, signal and action");
+        given = n;
+        key = action_keys[i];
+    }
+    if (!given)
+        return spf__node_fail(&v[R_ERRNO], "a fault rule needs one of errno, "
+                                           "short, delay, signal and action");
+    switch (key) {
+    case R_ERRNO:
+        return parse_errno_action(given, rule);
+    case R_SHORT:
+        if (!spf_fault_can_be_short(rule->call))
+            return spf__node_fail(given,
+                                  "short does not apply to %s: only read and "
+                                  "write can transfer fewer bytes",
+                                  spf_fault_call_name(rule->call));
+        return parse_action_text(given, "short:", rule);
+    case R_DELAY:
+        return parse_action_text(given, "delay:", rule);
+    case R_SIGNAL:
+        return parse_action_text(given, "signal:", rule);
+    default:
+        return parse_action_text(given, "", rule);
+    }
+}
+
+static int count_from_name(const char *name)
+{
+    static const char *const names[] = {"process", "thread", "tree"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (strcmp(name, names[i]) == 0)
+            return (int)i;
+    return -EINVAL;
+}
+
+static int backend_from_name(const char *name)
+{
+    if (strcmp(name, "preload") == 0)
+        return SPF_BACKEND_PRELOAD;
+    if (strcmp(name, "seccomp") == 0)
+        return SPF_BACKEND_SECCOMP;
+    return -EINVAL;
+}
+
+static int parse_modes(const struct spf__node *v, struct spf_fault_rule *rule)
+{
+    int k, r = 0;
+    if (v[R_COUNT].y &&
+        (r = spf__node_enum(&v[R_COUNT], count_from_name, "counting mode",
+                            "process, thread or tree", &k)) == 0)
+        rule->count = (enum spf_fault_count)k;
+    if (r == 0 && v[R_BACKEND].y &&
+        (r = spf__node_enum(&v[R_BACKEND], backend_from_name, "backend",
+                            "preload or seccomp", &k)) == 0)
+        rule->backend = (enum spf_fault_backend)k;
+    return r;
 }
 
 static int parse_rule(const struct spf__node *item, struct spf_case *kase)
@@ -230,9 +338,10 @@ static int parse_rule(const struct spf__node *item, struct spf_case *kase)
         return spf__node_fail(item, "at most %d fault rules are allowed",
                               SPF_FAULT_MAX_RULES);
 
-    if ((r = spf__node_enum(&v[R_CALL], call_from_name, "call",
-                            "execve, fork, vfork, pipe2, dup2, chdir, read, "
-                            "write, poll or waitpid",
+    if ((r = spf__node_enum(&v[R_CALL], call_from_name, "point",
+                            "a point such as spawn/exec, spawn/fork or "
+                            "io/read, or a call such as execve or read: see "
+                            "docs/faults.md",
                             &call)) < 0)
         return r;
     rule.call = (enum spf_fault_call)call;
@@ -246,7 +355,7 @@ static int parse_rule(const struct spf__node *item, struct spf_case *kase)
                               "a probability is between 0 and 1");
     if (v[R_PROBABILITY].y)
         rule.prob_ppm = (uint32_t)llround(p * 1e6);
-    if ((r = parse_action(v, &rule)) < 0)
+    if ((r = parse_modes(v, &rule)) < 0 || (r = parse_action(v, &rule)) < 0)
         return r;
 
     kase->faults.rules[kase->faults.n_rules++] = rule;

@@ -621,15 +621,17 @@ static int check_fired(const struct nodes *nd, const struct spf_scenario *sc)
 {
     const struct spf_fault_plan *plan = &sc->kase.faults;
     for (size_t i = 0; i < sc->expect.n_fired; i++) {
-        enum spf_fault_call call = SPF_CALL__COUNT;
+        enum spf_fault_call call;
         unsigned scope = 0;
+        uint32_t leaves = 0;
         bool found = false;
         /* Each entry was checked as it was read; one that did not parse
-         * would match no rule. */
-        if (spf__rules_fired_parse(sc->expect.fired[i], &call, &scope) < 0)
-            call = SPF_CALL__COUNT;
+         * would match no rule.  A rule can fire an entry when they share
+         * a leaf. */
+        if (spf__rules_fired_parse(sc->expect.fired[i], &call, &scope) == 0)
+            leaves = spf_fault_point_leaves(call);
         for (size_t k = 0; k < plan->n_rules && !found; k++)
-            found = plan->rules[k].call == call &&
+            found = (spf_fault_point_leaves(plan->rules[k].call) & leaves) &&
                     (!scope || (plan->rules[k].scope & scope));
         if (found)
             continue;

@@ -338,17 +338,19 @@ static void check_fired(struct check *c)
     for (size_t i = 0; i < c->e->n_fired; i++) {
         enum spf_fault_call call;
         unsigned scope = 0;
+        uint32_t leaves = 0; /* a family stands for any of its leaves */
         bool found = false;
         struct spf__textbuf exp = {0}, got = {0};
-        if (spf__rules_fired_parse(c->e->fired[i], &call, &scope) < 0)
-            call = SPF_CALL__COUNT; /* never fires */
+        if (spf__rules_fired_parse(c->e->fired[i], &call, &scope) == 0)
+            leaves = spf_fault_point_leaves(call);
         for (size_t k = 0; k < c->o->n_fired && !found; k++)
-            found = c->o->fired[k].call == call &&
+            found = (leaves & (1u << c->o->fired[k].call)) &&
                     (!scope || (c->o->fired[k].scope & scope));
         /* The counts also hold what was not kept in full. */
-        for (int k = 0; call < SPF_CALL__COUNT && k < SPF_FAULT_SCOPES; k++)
-            found |= c->o->fired_counts[call][k] > 0 &&
-                     (!scope || (scope & (1u << k)));
+        for (int l = 0; l < SPF_CALL__COUNT; l++)
+            for (int k = 0; (leaves & (1u << l)) && k < SPF_FAULT_SCOPES; k++)
+                found |= c->o->fired_counts[l][k] > 0 &&
+                         (!scope || (scope & (1u << k)));
         if (found)
             continue;
         spf__textbuf_addf(&exp, "%s fired", c->e->fired[i]);

@@ -18,15 +18,18 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <spawnfault/faults.h>
@@ -77,9 +80,16 @@ static void reap(const char *name, pid_t pid)
     int status = 0;
     long rc;
 
-    do
-        rc = syscall(SYS_wait4, pid, &status, 0, NULL);
-    while (rc < 0 && errno == EINTR);
+    for (;;) {
+        rc = syscall(SYS_wait4, pid, &status, WUNTRACED, NULL);
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc < 0 || !WIFSTOPPED(status))
+            break;
+        /* The stop action: say so, and let the child go on. */
+        say("%s stopped sig=%d", name, WSTOPSIG(status));
+        syscall(SYS_kill, pid, SIGCONT);
+    }
     if (rc < 0)
         say("%s reap failed", name);
     else if (WIFEXITED(status))
@@ -344,14 +354,20 @@ static void do_thread(void)
 /* Runs from *i until "end" or the end of argv, leaving *i past it. */
 static void run(char **argv, int argc, int *i);
 
+static bool is_block(const char *name)
+{
+    return strcmp(name, "fork") == 0 || strcmp(name, "vfork") == 0 ||
+           strcmp(name, "_Fork") == 0 || strcmp(name, "clone") == 0 ||
+           strcmp(name, "clonevm") == 0;
+}
+
 /* The index right after the "end" that closes the block opening at i. */
 static int block_end(char **argv, int argc, int i)
 {
     int depth = 1;
 
     for (i++; i < argc; i++) {
-        if (strcmp(argv[i], "fork") == 0 || strcmp(argv[i], "vfork") == 0 ||
-            strcmp(argv[i], "clone") == 0 || strcmp(argv[i], "clonevm") == 0)
+        if (is_block(argv[i]))
             depth++;
         else if (strcmp(argv[i], "end") == 0 && --depth == 0)
             return i + 1;
@@ -384,7 +400,10 @@ static pid_t start_child(const char *name, struct block *b)
     if (strcmp(name, "clonevm") == 0)
         return clone(block_main, stack + sizeof(stack),
                      CLONE_VM | CLONE_VFORK | SIGCHLD, b);
-    pid = strcmp(name, "vfork") == 0 ? vfork() : fork();
+    if (strcmp(name, "_Fork") == 0)
+        pid = _Fork();
+    else
+        pid = strcmp(name, "vfork") == 0 ? vfork() : fork();
     if (pid == 0)
         block_main(b);
     return pid;
@@ -441,6 +460,114 @@ static void do_vfork_loop(long n)
     say("vforkloop ok=%ld failed=%ld bad=%ld", ok, failed, bad);
 }
 
+/* Signals handled since the start, by the handler "handler" installs. */
+static volatile sig_atomic_t handled;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    handled++;
+}
+
+/* "handler:SIG" installs on_signal without SA_RESTART, "restart:SIG"
+ * with it, and "handled" says how many signals it ran for. */
+static void do_handler(const char *name, const char *arg)
+{
+    struct sigaction sa = {.sa_handler = on_signal};
+    int sig = spf_fault_signal_from_name(arg, strlen(arg));
+
+    if (strcmp(name, "restart") == 0)
+        sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    int rc = sigaction(sig, &sa, NULL);
+    result(name, rc, errno);
+}
+
+static struct timespec tic;
+
+/* "toc:MS" says whether MS milliseconds went by since "tic". */
+static void do_toc(const char *arg)
+{
+    struct timespec now;
+    long long ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    ms = (now.tv_sec - tic.tv_sec) * 1000LL +
+         (now.tv_nsec - tic.tv_nsec) / 1000000;
+    if (ms >= strtoll(arg, NULL, 10))
+        say("toc ok");
+    else
+        say("toc %lld ms", ms);
+}
+
+/* Whether fd is open, seen through the raw fcntl system call. */
+static void do_isopen(const char *arg)
+{
+    long fd = strtol(arg, NULL, 10);
+
+    say("isopen %ld %s", fd,
+        syscall(SYS_fcntl, (int)fd, F_GETFD) >= 0 ? "yes" : "no");
+}
+
+/* The calls of the points added with the hierarchy: fd/dup, fd/close,
+ * proc/kill, proc/setsid, proc/setpgid and sig/mask. */
+static bool run_more(const char *name, char *arg)
+{
+    sigset_t set, old;
+    int rc;
+
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    if (strcmp(name, "dup") == 0) {
+        rc = dup(pipe_fds[0]);
+        result(name, rc >= 0 ? 0 : rc, errno);
+        if (rc >= 0)
+            syscall(SYS_close, rc);
+    } else if (strcmp(name, "close") == 0) {
+        rc = close((int)strtol(arg, NULL, 10));
+        result(name, rc, errno);
+    } else if (strcmp(name, "opennull") == 0) {
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        rc = (int)syscall(SYS_dup3, fd, (int)strtol(arg, NULL, 10), O_CLOEXEC);
+        syscall(SYS_close, fd);
+        result(name, rc >= 0 ? 0 : rc, errno);
+    } else if (strcmp(name, "isopen") == 0) {
+        do_isopen(arg);
+    } else if (strcmp(name, "kill") == 0) {
+        rc = kill(getpid(), 0);
+        result(name, rc, errno);
+    } else if (strcmp(name, "setsid") == 0) {
+        pid_t sid = setsid();
+        if (sid < 0)
+            result(name, sid, errno);
+        else
+            say("setsid %s",
+                sid == (pid_t)syscall(SYS_getpid) ? "self" : "other");
+    } else if (strcmp(name, "setpgid") == 0) {
+        rc = setpgid(0, 0);
+        result(name, rc, errno);
+    } else if (strcmp(name, "sigprocmask") == 0) {
+        rc = sigprocmask(SIG_BLOCK, &set, &old);
+        result(name, rc, errno);
+    } else if (strcmp(name, "pthread_sigmask") == 0) {
+        errno = 0;
+        rc = pthread_sigmask(SIG_BLOCK, &set, &old);
+        say("pthread_sigmask %s errno=%d",
+            rc == 0 ? "0" : spf_errno_name(rc), errno);
+    } else if (strcmp(name, "handler") == 0 || strcmp(name, "restart") == 0) {
+        do_handler(name, arg);
+    } else if (strcmp(name, "handled") == 0) {
+        say("handled %d", (int)handled);
+    } else if (strcmp(name, "tic") == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &tic);
+    } else if (strcmp(name, "toc") == 0) {
+        do_toc(arg);
+    } else {
+        return false;
+    }
+    return true;
+}
+
 static bool run_simple(const char *name, char *arg)
 {
     if (strcmp(name, "pipe") == 0 || strcmp(name, "pipe2") == 0)
@@ -461,7 +588,7 @@ static bool run_simple(const char *name, char *arg)
     else if (strncmp(name, "exec", 4) == 0 || strcmp(name, "fexecve") == 0)
         do_exec(name, arg != NULL ? arg : (char[]){"true"});
     else
-        return false;
+        return run_more(name, arg);
     return true;
 }
 
@@ -472,8 +599,7 @@ static void run_one(char **argv, int argc, int *i)
 
     if (arg != NULL)
         *arg++ = '\0';
-    if (strcmp(name, "fork") == 0 || strcmp(name, "vfork") == 0 ||
-        strcmp(name, "clone") == 0 || strcmp(name, "clonevm") == 0) {
+    if (is_block(name)) {
         do_block(argv, argc, i);
         return;
     }

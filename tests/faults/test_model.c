@@ -1,5 +1,6 @@
 /* Tests of faults/model.c: names, errno tables, plans, decisions, records. */
 #include <errno.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,19 @@ static struct spf_fault_plan parse_ok(const char *text)
     return plan;
 }
 
+/* The decision for call n of a leaf, with no other call counted. */
+static int decide_n(const struct spf_fault_plan *p, enum spf_fault_call call,
+                    unsigned scope, uint32_t n)
+{
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_site site = {
+        .call = call, .scope = scope, .process = counts, .count = 100};
+    struct spf_fault_hit hit;
+
+    counts[call] = n;
+    return spf_fault_decide(p, &site, &hit);
+}
+
 static void expect_error(const char *text, const char *message)
 {
     struct spf_fault_plan plan;
@@ -40,21 +54,76 @@ static void expect_error(const char *text, const char *message)
 
 Test(model, call_names_round_trip)
 {
-    static const char *const names[] = {"execve", "fork",   "vfork", "pipe2",
-                                        "dup2",   "chdir",  "read",  "write",
-                                        "poll",   "waitpid"};
+    static const char *const names[] = {
+        "spawn/exec",  "spawn/fork/fork", "spawn/fork/vfork", "fd/pipe",
+        "fd/dup",      "proc/chdir",      "io/read",          "io/write",
+        "io/poll",     "proc/wait",       "fd/close",         "proc/kill",
+        "proc/setsid", "proc/setpgid",    "sig/mask"};
+    static const char *const aliases[] = {"execve", "fork",  "vfork", "pipe2",
+                                          "dup2",   "chdir", "read",  "write",
+                                          "poll",   "waitpid", "close", "kill",
+                                          "setsid", "setpgid", "sigprocmask"};
 
     cr_assert_eq(ARRAY_SIZE(names), SPF_CALL__COUNT);
+    cr_assert_eq(ARRAY_SIZE(aliases), SPF_CALL__COUNT);
     for (int c = 0; c < SPF_CALL__COUNT; c++) {
         cr_assert_str_eq(spf_fault_call_name((enum spf_fault_call)c), names[c]);
         cr_assert_eq(spf_fault_call_from_name(names[c], strlen(names[c])), c);
+        cr_assert_eq(spf_fault_call_from_name(aliases[c], strlen(aliases[c])),
+                     c);
     }
-    cr_assert_null(spf_fault_call_name(SPF_CALL__COUNT));
+    cr_assert_null(spf_fault_call_name(SPF_POINT__COUNT));
     cr_assert_eq(spf_fault_call_from_name("readx", 4), SPF_CALL_READ);
     cr_assert_eq(spf_fault_call_from_name("readx", 5), -EINVAL);
     cr_assert_eq(spf_fault_call_from_name("pipe", 4), -EINVAL);
     cr_assert_eq(spf_fault_call_from_name("READ", 4), -EINVAL);
+    cr_assert_eq(spf_fault_call_from_name("io/", 3), -EINVAL);
     cr_assert_eq(spf_fault_call_from_name("", 0), -EINVAL);
+}
+
+/* A family covers exactly the leaves below it in the hierarchy. */
+Test(model, families_cover_the_leaves_below_them)
+{
+    for (int p = 0; p < SPF_POINT__COUNT; p++) {
+        const char *fam = spf_fault_call_name((enum spf_fault_call)p);
+        size_t flen = strlen(fam);
+        uint32_t want = 0;
+
+        for (int c = 0; c < SPF_CALL__COUNT; c++) {
+            const char *leaf = spf_fault_call_name((enum spf_fault_call)c);
+            if (strcmp(leaf, fam) == 0 ||
+                (strncmp(leaf, fam, flen) == 0 && leaf[flen] == '/'))
+                want |= 1u << c;
+        }
+        cr_assert_eq(spf_fault_point_leaves((enum spf_fault_call)p), want,
+                     "%s", fam);
+        cr_assert_eq(spf_fault_call_from_name(fam, flen), p, "%s", fam);
+    }
+    cr_assert_eq(spf_fault_point_leaves(SPF_POINT_SPAWN_FORK),
+                 1u << SPF_CALL_FORK | 1u << SPF_CALL_VFORK);
+    cr_assert_eq(spf_fault_point_leaves(SPF_POINT__COUNT), 0);
+    /* A family fails only with what every member can return. */
+    cr_assert(spf_fault_errno_valid(SPF_POINT_SPAWN_FORK, EAGAIN));
+    cr_assert_not(spf_fault_errno_valid(SPF_POINT_SPAWN, EAGAIN + 1000));
+    cr_assert_not(spf_fault_errno_valid(SPF_POINT_IO, EBADF) &&
+                  !spf_fault_errno_valid(SPF_CALL_POLL, EBADF));
+    cr_assert(spf_fault_can_be_short(SPF_POINT_IO) == false);
+    cr_assert(spf_fault_can_succeed(SPF_CALL_CLOSE));
+    cr_assert_not(spf_fault_can_succeed(SPF_CALL_EXECVE));
+}
+
+Test(model, signal_names_round_trip)
+{
+    cr_assert_str_eq(spf_fault_signal_name(SIGALRM), "SIGALRM");
+    cr_assert_eq(spf_fault_signal_from_name("SIGUSR1", 7), SIGUSR1);
+    cr_assert_null(spf_fault_signal_name(0));
+    cr_assert_null(spf_fault_signal_name(SIGRTMIN));
+    cr_assert_eq(spf_fault_signal_from_name("ALRM", 4), -EINVAL);
+    for (int sig = 1; sig < 32; sig++) {
+        const char *name = spf_fault_signal_name(sig);
+        cr_assert_not_null(name, "%d", sig);
+        cr_assert_eq(spf_fault_signal_from_name(name, strlen(name)), sig);
+    }
 }
 
 Test(model, errno_names_round_trip)
@@ -229,6 +298,15 @@ Test(model, parse_accepts_the_maximum_sizes)
                  SPF_FAULT_MAX_RANGES);
 }
 
+#define UNKNOWN_POINT                                                          \
+    " (expected a point such as spawn/exec or io/read, or a call such as"      \
+    " execve or read)"
+#define UNKNOWN_ACTION                                                         \
+    ": unknown action (expected an errno name such as EINTR, errno:any,"       \
+    " short:K, delay:D, signal:SIG, stop, kill or succeed)"
+#define BAD_SHORT                                                              \
+    ": expected short:K (K from 1 to 4294967295), short:half or short:rand"
+
 Test(model, parse_errors_name_the_rule_and_the_field)
 {
     struct {
@@ -238,10 +316,13 @@ Test(model, parse_errors_name_the_rule_and_the_field)
         {"read=EINTR;write@parnt#1=short:1",
          "rule 2 (\"write@parnt#1=short:1\"): unknown scope \"parnt\""
          " (expected parent, child or exec)"},
-        {"forx=EAGAIN", "rule 1 (\"forx=EAGAIN\"): unknown call \"forx\""},
-        {"=EAGAIN", "rule 1 (\"=EAGAIN\"): unknown call \"\""},
+        {"forx=EAGAIN", "rule 1 (\"forx=EAGAIN\"): unknown point \"forx\""
+         UNKNOWN_POINT},
+        {"=EAGAIN", "rule 1 (\"=EAGAIN\"): unknown point \"\"" UNKNOWN_POINT},
+        {"io/=EINTR", "rule 1 (\"io/=EINTR\"): unknown point \"io/\""
+         UNKNOWN_POINT},
         {"read#1", "rule 1 (\"read#1\"): missing action"
-                   " (end the rule with =ERRNO or =short:K)"},
+                   " (end the rule with =ACTION, such as =ENOENT)"},
         {"read@=EINTR", "rule 1 (\"read@=EINTR\"): unknown scope \"\""
                         " (expected parent, child or exec)"},
         {"read@child+child=EINTR",
@@ -279,34 +360,73 @@ Test(model, parse_errors_name_the_rule_and_the_field)
          "rule 1 (\"read%0.=EINTR\"): bad probability \"0.\" (expected a"
          " decimal from 0 to 1 with at most 6 decimals)"},
         {"read=ENOEXEC", "rule 1 (\"read=ENOEXEC\"): action \"ENOEXEC\":"
-                         " read cannot fail with this errno (see read(2))"},
+                         " io/read cannot fail with this errno (see read(2))"},
         {"fork=ENOENT", "rule 1 (\"fork=ENOENT\"): action \"ENOENT\":"
-                        " fork cannot fail with this errno (see fork(2))"},
-        {"read=ENOPE", "rule 1 (\"read=ENOPE\"): action \"ENOPE\": unknown"
-                       " errno (expected an errno name such as EINTR, or"
-                       " short:K)"},
-        {"read=", "rule 1 (\"read=\"): action \"\": unknown errno (expected"
-                  " an errno name such as EINTR, or short:K)"},
+                        " spawn/fork/fork cannot fail with this errno (see"
+                        " fork(2))"},
+        {"spawn/fork=ENOENT", "rule 1 (\"spawn/fork=ENOENT\"): action"
+                              " \"ENOENT\": spawn/fork cannot fail with this"
+                              " errno (see fork(2), vfork(2))"},
+        {"io=EBADF", "rule 1 (\"io=EBADF\"): action \"EBADF\": io cannot"
+                     " fail with this errno (see poll(2))"},
+        {"read#tree=EINTR", "rule 1 (\"read#tree=EINTR\"): bad trigger range"
+                            " \"tree\" (expected N, N..M, N.. or one of them"
+                            " +STEP)"},
+        {"read#trees:1=EINTR", "rule 1 (\"read#trees:1=EINTR\"): unknown"
+                               " counting mode \"trees\" (expected process,"
+                               " thread or tree before the ':')"},
+        {"read!ptrace=EINTR", "rule 1 (\"read!ptrace=EINTR\"): unknown backend"
+                              " \"ptrace\" (expected preload or seccomp)"},
+        {"read=EINTR!seccomp", "rule 1 (\"read=EINTR!seccomp\"): action"
+                               " \"EINTR!seccomp\"" UNKNOWN_ACTION},
+        {"read!seccomp#1=EINTR",
+         "rule 1 (\"read!seccomp#1=EINTR\"): misplaced \"#\" (the fields go"
+         " point@scope#trigger%prob!backend=action, each at most once)"},
+        {"poll=delay:5", "rule 1 (\"poll=delay:5\"): action \"delay:5\":"
+                         " expected delay:rand or a number with a unit, ns,"
+                         " us, ms or s (delay:250ms)"},
+        {"poll=delay:0ms", "rule 1 (\"poll=delay:0ms\"): action"
+                           " \"delay:0ms\": a delay is from 1ns to one hour"},
+        {"poll=delay:3601s", "rule 1 (\"poll=delay:3601s\"): action"
+                             " \"delay:3601s\": a delay is from 1ns to one"
+                             " hour"},
+        {"poll=delay:99999999999999999999ns",
+         "rule 1 (\"poll=delay:99999999999999999999ns\"): action"
+         " \"delay:99999999999999999999ns\": a delay is from 1ns to one hour"},
+        {"read=signal:SIGFOO", "rule 1 (\"read=signal:SIGFOO\"): action"
+                               " \"signal:SIGFOO\": unknown signal (expected"
+                               " a name such as SIGALRM)"},
+        {"read=signal:SIGKILL", "rule 1 (\"read=signal:SIGKILL\"): action"
+                                " \"signal:SIGKILL\": no handler can run for"
+                                " it (use kill or stop)"},
+        {"execve=succeed", "rule 1 (\"execve=succeed\"): action \"succeed\":"
+                           " only close, kill, setsid, setpgid, sig/mask,"
+                           " chdir and write can be faked to succeed"},
+        {"io=short:1", "rule 1 (\"io=short:1\"): action \"short:1\": only"
+                       " read and write can be short"},
+        {"read=ENOPE", "rule 1 (\"read=ENOPE\"): action \"ENOPE\""
+                       UNKNOWN_ACTION},
+        {"read=", "rule 1 (\"read=\"): action \"\"" UNKNOWN_ACTION},
         {"execve=short:3", "rule 1 (\"execve=short:3\"): action \"short:3\":"
                            " only read and write can be short"},
-        {"write=short:0", "rule 1 (\"write=short:0\"): action \"short:0\":"
-                          " K must be a number from 1 to 4294967295"},
-        {"write=short:", "rule 1 (\"write=short:\"): action \"short:\": K"
-                         " must be a number from 1 to 4294967295"},
+        {"write=short:0", "rule 1 (\"write=short:0\"): action \"short:0\""
+                          BAD_SHORT},
+        {"write=short:", "rule 1 (\"write=short:\"): action \"short:\""
+                         BAD_SHORT},
         {"write=short:4294967296",
-         "rule 1 (\"write=short:4294967296\"): action \"short:4294967296\":"
-         " K must be a number from 1 to 4294967295"},
+         "rule 1 (\"write=short:4294967296\"): action \"short:4294967296\""
+         BAD_SHORT},
         {"read%0.5#2=EINTR",
          "rule 1 (\"read%0.5#2=EINTR\"): misplaced \"#\" (the fields go"
-         " call@scope#trigger%prob=action, each at most once)"},
+         " point@scope#trigger%prob!backend=action, each at most once)"},
         {"read#1#2=EINTR",
          "rule 1 (\"read#1#2=EINTR\"): misplaced \"#\" (the fields go"
-         " call@scope#trigger%prob=action, each at most once)"},
-        {"read=EINTR#2", "rule 1 (\"read=EINTR#2\"): action \"EINTR#2\":"
-                         " unknown errno (expected an errno name such as"
-                         " EINTR, or short:K)"},
+         " point@scope#trigger%prob!backend=action, each at most once)"},
+        {"read=EINTR#2", "rule 1 (\"read=EINTR#2\"): action \"EINTR#2\""
+                         UNKNOWN_ACTION},
         {"read=EINTR; ;re\x01\"ad=EINTR",
-         "rule 3 (\"re\\x01\\x22ad=EINTR\"): unknown call \"re\\x01\\x22ad\""},
+         "rule 3 (\"re\\x01\\x22ad=EINTR\"): unknown point \"re\\x01\\x22ad\""
+         UNKNOWN_POINT},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
@@ -391,18 +511,31 @@ Test(model, format_round_trips_through_parse)
 {
     static const char *const canonical[] = {
         "",
-        "read#*=EINTR",
-        "execve@child#1=ENOENT;write@parent#*=short:1;read#2=EINTR",
-        "read@parent+exec#3,2..5,4..,1..+2,7..20+3,9..+4=EAGAIN",
-        "write@exec#1%0.5=EPIPE;poll#*%0=EINTR;waitpid#2%0.000001=ECHILD",
-        "fork@child+exec#1..3=ENOMEM;vfork#1=EAGAIN;pipe2#1=EMFILE",
-        "dup2#2=EBADF;chdir@parent#1%0.123456=ENOENT;write#*=short:4294967295",
+        "io/read#*=EINTR",
+        "spawn/exec@child#1=ENOENT;io/write@parent#*=short:1;io/read#2=EINTR",
+        "io/read@parent+exec#3,2..5,4..,1..+2,7..20+3,9..+4=EAGAIN",
+        "io/write@exec#1%0.5=EPIPE;io/poll#*%0=EINTR;"
+        "proc/wait#2%0.000001=ECHILD",
+        "spawn/fork/fork@child+exec#1..3=ENOMEM;spawn/fork/vfork#1=EAGAIN;"
+        "fd/pipe#1=EMFILE",
+        "fd/dup#2=EBADF;proc/chdir@parent#1%0.123456=ENOENT;"
+        "io/write#*=short:4294967295",
+        "spawn/fork#tree:2..=EAGAIN;io/read#thread:1,3=errno:any",
+        "io/write#*=short:half;io/read#*%0.25=short:rand",
+        "io/poll#1=delay:250ms;io/poll#2=delay:1500ns;io/poll#3=delay:2s;"
+        "io/poll#4=delay:rand;io/poll#5=delay:7us",
+        "io/read#*=signal:SIGALRM;proc/wait#1=stop;spawn/exec@exec#1=kill",
+        "fd/close#1=succeed;proc/kill#1=succeed;sig/mask#1..2=succeed",
+        "spawn/exec@exec#1!seccomp=ENOENT;spawn#*%0.5!seccomp=delay:1ms",
+        "io#1=EINTR;proc/setsid#1=EPERM;proc/setpgid#1=ESRCH",
     };
     static const char *const loose[][2] = {
-        {" read=EWOULDBLOCK ; ", "read#*=EAGAIN"},
-        {"read@child+parent#3..3=EINTR", "read#3=EINTR"},
-        {"read@exec+child#5+2%1.0=EINTR", "read@child+exec#5..+2=EINTR"},
-        {"read#1..2+1%0.500=EINTR", "read#1..2%0.5=EINTR"},
+        {" read=EWOULDBLOCK ; ", "io/read#*=EAGAIN"},
+        {"read@child+parent#3..3=EINTR", "io/read#3=EINTR"},
+        {"read@exec+child#5+2%1.0=EINTR", "io/read@child+exec#5..+2=EINTR"},
+        {"read#1..2+1%0.500=EINTR", "io/read#1..2%0.5=EINTR"},
+        {"poll#process:1!preload=delay:1000ms", "io/poll#1=delay:1s"},
+        {"sigprocmask=delay:60000000000ns", "sig/mask#*=delay:60s"},
     };
     char buf[1024];
 
@@ -426,11 +559,11 @@ Test(model, format_round_trips_through_parse)
 Test(model, format_reports_a_short_buffer)
 {
     struct spf_fault_plan p = parse_ok("read#1=EINTR");
-    char buf[13];
+    char buf[16];
 
-    cr_assert_eq(spf_fault_plan_format(&p, buf, 12), -ENOSPC);
-    cr_assert_eq(spf_fault_plan_format(&p, buf, 13), 12);
-    cr_assert_str_eq(buf, "read#1=EINTR");
+    cr_assert_eq(spf_fault_plan_format(&p, buf, 15), -ENOSPC);
+    cr_assert_eq(spf_fault_plan_format(&p, buf, 16), 15);
+    cr_assert_str_eq(buf, "io/read#1=EINTR");
 }
 
 Test(model, format_refuses_plans_no_text_can_express)
@@ -458,7 +591,7 @@ static const char *fired(const char *text, unsigned scope)
 
     out[0] = '\0';
     for (uint32_t n = 1; n <= 30; n++) {
-        if (spf_fault_decide(&p, SPF_CALL_READ, scope, n) < 0)
+        if (decide_n(&p, SPF_CALL_READ, scope, n) < 0)
             continue;
         len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%u",
                                 len > 0 ? "," : "", n);
@@ -500,12 +633,12 @@ Test(model, decide_returns_the_first_matching_rule)
     struct spf_fault_plan p =
         parse_ok("write#*=EIO;read#3=EINTR;read#2..4=EIO;read@exec#*=EIO");
 
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 1), -1);
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 2), 2);
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 3), 1);
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_EXEC, 3), 3);
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_WRITE, SPF_SCOPE_PARENT, 9), 0);
-    cr_assert_eq(spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, 0), -1);
+    cr_assert_eq(decide_n(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 1), -1);
+    cr_assert_eq(decide_n(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 2), 2);
+    cr_assert_eq(decide_n(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, 3), 1);
+    cr_assert_eq(decide_n(&p, SPF_CALL_READ, SPF_SCOPE_EXEC, 3), 3);
+    cr_assert_eq(decide_n(&p, SPF_CALL_WRITE, SPF_SCOPE_PARENT, 9), 0);
+    cr_assert_eq(decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, 0), -1);
 }
 
 static void draw_many(struct spf_fault_plan *p, uint64_t seed, uint64_t stream,
@@ -514,7 +647,7 @@ static void draw_many(struct spf_fault_plan *p, uint64_t seed, uint64_t stream,
     p->seed = seed;
     p->stream = stream;
     for (size_t i = 0; i < n; i++)
-        out[i] = spf_fault_decide(p, SPF_CALL_READ, SPF_SCOPE_PARENT,
+        out[i] = decide_n(p, SPF_CALL_READ, SPF_SCOPE_PARENT,
                                   (uint32_t)i + 1) == 0;
 }
 
@@ -555,10 +688,10 @@ Test(model, decide_draws_depend_on_scope_call_and_rule)
 
     for (uint32_t n = 1; n <= 2000; n++) {
         bool par =
-            spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
-        bool chi = spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, n) >= 0;
+            decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+        bool chi = decide_n(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, n) >= 0;
         bool other =
-            spf_fault_decide(&q, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+            decide_n(&q, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
         differ_scope += par != chi;
         differ_rule += par != other;
     }
@@ -567,7 +700,7 @@ Test(model, decide_draws_depend_on_scope_call_and_rule)
 
     p = parse_ok("read#*%0=EINTR");
     for (uint32_t n = 1; n <= 2000; n++)
-        never += spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+        never += decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
     cr_assert_eq(never, 0);
 }
 
@@ -578,7 +711,7 @@ Test(model, decide_small_probabilities_fire_at_their_rate)
 
     p.seed = 42;
     for (uint32_t n = 1; n <= 100000; n++)
-        hits += spf_fault_decide(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+        hits += decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
     cr_assert(hits > 850 && hits < 1150, "0.01 fired %zu of 100000", hits);
 }
 
@@ -586,6 +719,8 @@ Test(model, record_formats_errno_faults)
 {
     struct spf_fault_record r = {
         .pid = 123,
+        .tid = 124,
+        .t_ns = 5000000001,
         .scope = SPF_SCOPE_CHILD,
         .call = SPF_CALL_EXECVE,
         .n = 1,
@@ -593,8 +728,8 @@ Test(model, record_formats_errno_faults)
         .err = ENOENT,
     };
     char buf[SPF_FAULT_RECORD_MAX];
-    const char *want = "spf-fault pid=123 scope=child call=execve n=1"
-                       " action=errno errno=ENOENT\n";
+    const char *want = "spf-fault pid=123 tid=124 t=5000000001 scope=child"
+                       " call=spawn/exec n=1 action=errno errno=ENOENT\n";
 
     cr_assert_eq(spf_fault_record_format(&r, buf, sizeof(buf)),
                  (int)strlen(want));
@@ -615,12 +750,14 @@ Test(model, record_formats_short_transfers)
     char buf[SPF_FAULT_RECORD_MAX];
 
     cr_assert_gt(spf_fault_record_format(&r, buf, sizeof(buf)), 0);
-    cr_assert_str_eq(buf, "spf-fault pid=77 scope=parent call=write n=3"
-                          " action=short want=65536 got=1\n");
+    cr_assert_str_eq(buf, "spf-fault pid=77 tid=0 t=0 scope=parent"
+                          " call=io/write n=3 action=short want=65536"
+                          " got=1\n");
     r.got = UINT64_MAX;
     cr_assert_gt(spf_fault_record_format(&r, buf, sizeof(buf)), 0);
-    cr_assert_str_eq(buf, "spf-fault pid=77 scope=parent call=write n=3"
-                          " action=short want=65536 got=-1\n");
+    cr_assert_str_eq(buf, "spf-fault pid=77 tid=0 t=0 scope=parent"
+                          " call=io/write n=3 action=short want=65536"
+                          " got=-1\n");
 }
 
 static void assert_round_trip(const struct spf_fault_record *r)
@@ -635,16 +772,17 @@ static void assert_round_trip(const struct spf_fault_record *r)
     cr_assert_eq(spf_fault_record_parse(buf, (size_t)len - 1, &back), 0, "%s",
                  buf);
     cr_assert_eq(back.pid, r->pid);
+    cr_assert_eq(back.tid, r->tid);
+    cr_assert_eq(back.t_ns, r->t_ns);
     cr_assert_eq(back.scope, r->scope);
     cr_assert_eq(back.call, r->call);
     cr_assert_eq(back.n, r->n);
     cr_assert_eq(back.action, r->action);
-    if (r->action == SPF_ACTION_ERRNO) {
-        cr_assert_eq(back.err, r->err);
-    } else {
-        cr_assert_eq(back.want, r->want);
-        cr_assert_eq(back.got, r->got);
-    }
+    cr_assert_eq(back.err, r->err);
+    cr_assert_eq(back.want, r->want);
+    cr_assert_eq(back.got, r->got);
+    cr_assert_eq(back.delay_ns, r->delay_ns);
+    cr_assert_eq(back.sig, r->sig);
     cr_assert_eq(spf_fault_record_parse(buf, (size_t)len, &back), 0);
 }
 
@@ -662,13 +800,32 @@ Test(model, record_round_trips)
             r.err = 4000; /* unnamed: travels as a number */
             assert_round_trip(&r);
             r.action = SPF_ACTION_SHORT;
+            r.err = 0;
             r.want = 10;
             r.got = UINT64_MAX;
             assert_round_trip(&r);
+            r.want = r.got = 0;
+            r.action = SPF_ACTION_DELAY;
+            r.delay_ns = 1234567;
+            assert_round_trip(&r);
+            r.delay_ns = 0;
+            r.action = SPF_ACTION_SIGNAL;
+            r.sig = SIGALRM;
+            assert_round_trip(&r);
+            r.err = EINTR;
+            assert_round_trip(&r);
+            r.err = 0;
+            r.sig = 0;
+            for (int a = SPF_ACTION_STOP; a <= SPF_ACTION_SUCCEED; a++) {
+                r.action = (enum spf_fault_action)a;
+                assert_round_trip(&r);
+            }
         }
     }
     r = (struct spf_fault_record){
         .pid = INT32_MAX,
+        .tid = INT32_MAX,
+        .t_ns = UINT64_MAX,
         .scope = SPF_SCOPE_EXEC,
         .call = SPF_CALL_WAITPID,
         .n = UINT32_MAX,
@@ -705,27 +862,43 @@ Test(model, record_parse_rejects_malformed_lines)
         "",
         "spf-fault",
         "spf-fault error=rule 1 (\"x\"): unknown call \"x\"",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno errno=",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno errno=ENOPE",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno errno=EINTR ",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno errno=EINTR x",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno  errno=EINTR",
-        "spf-fault pid=0 scope=child call=read n=1 action=errno errno=EINTR",
-        "spf-fault pid=-1 scope=child call=read n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 scope=kid call=read n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 scope=child call=pipe n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 scope=child call=read n=x action=errno errno=EINTR",
-        "spf-fault pid=1 scope=child call=read n=4294967296 action=errno"
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=ENOPE",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR ",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR x",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno  errno=EINTR",
+        "spf-fault pid=0 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=-1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=kid call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=pipe n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=x action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=4294967296 action=errno"
         " errno=EINTR",
-        "spf-fault pid=1 call=read scope=child n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 scope=child call=read n=1 action=drop errno=EINTR",
-        "spf-fault pid=1 scope=child call=read n=1 action=short want=1",
-        "spf-fault pid=1 scope=child call=read n=1 action=short want=1 got=-2",
-        "spf-fault pid=1 scope=child call=read n=1 action=short want=1"
+        "spf-fault pid=1 tid=1 t=5 call=io/read scope=child n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=drop errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1 got=-2",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1"
         " got=18446744073709551616",
-        "spf-faultpid=1 scope=child call=read n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 scope=child call=read n=1 action=errno "
+        /* Fields added by this version, and names only the rules take. */
+        "spf-fault pid=1 scope=child call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 scope=child call=io/read n=1 action=errno"
+        " errno=EINTR",
+        "spf-fault pid=1 tid=1 t=-1 scope=child call=io/read n=1 action=errno"
+        " errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=read n=1 action=errno"
+        " errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=spawn/fork n=1"
+        " action=errno errno=EAGAIN",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=delay",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=signal"
+        " sig=ALRM",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=signal"
+        " sig=SIGALRM errno=",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=stop x=1",
+        "spf-faultpid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
         "errno=EINTR\n\n",
     };
     struct spf_fault_record r;
@@ -736,4 +909,154 @@ Test(model, record_parse_rejects_malformed_lines)
                      -EINVAL, "accepted \"%s\"", bad[i]);
     for (size_t i = 0; i < sizeof(r); i++)
         cr_assert_eq(((unsigned char *)&r)[i], 0x5a);
+}
+
+/* A site for one call, with every count given. */
+static int decide_site(const struct spf_fault_plan *p, enum spf_fault_call call,
+                       const uint32_t *process, const uint32_t *thread,
+                       const uint64_t *tree, uint64_t count,
+                       struct spf_fault_hit *hit)
+{
+    struct spf_fault_site site = {.call = call,
+                                  .scope = SPF_SCOPE_PARENT,
+                                  .process = process,
+                                  .thread = thread,
+                                  .tree = tree,
+                                  .count = count};
+
+    return spf_fault_decide(p, &site, hit);
+}
+
+Test(model, family_rules_count_every_member)
+{
+    struct spf_fault_plan p = parse_ok("spawn/fork#3=EAGAIN");
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_hit hit;
+
+    /* fork, vfork, fork: the third call of the family is a fork. */
+    counts[SPF_CALL_FORK] = 1;
+    cr_assert_eq(decide_site(&p, SPF_CALL_FORK, counts, NULL, NULL, 0, &hit),
+                 -1);
+    counts[SPF_CALL_VFORK] = 1;
+    cr_assert_eq(decide_site(&p, SPF_CALL_VFORK, counts, NULL, NULL, 0, &hit),
+                 -1);
+    counts[SPF_CALL_FORK] = 2;
+    cr_assert_eq(decide_site(&p, SPF_CALL_FORK, counts, NULL, NULL, 0, &hit),
+                 0);
+    cr_assert_eq(hit.n, 3);
+    cr_assert_eq(hit.err, EAGAIN);
+    /* Another leaf never matches, whatever the counts. */
+    counts[SPF_CALL_EXECVE] = 3;
+    cr_assert_eq(decide_site(&p, SPF_CALL_EXECVE, counts, NULL, NULL, 0, &hit),
+                 -1);
+    cr_assert_eq(spf_fault_plan_leaves(&p, SPF_BACKEND_PRELOAD),
+                 1u << SPF_CALL_FORK | 1u << SPF_CALL_VFORK);
+}
+
+Test(model, counting_modes_read_their_own_counts)
+{
+    struct spf_fault_plan p =
+        parse_ok("read#thread:2=EINTR;read#tree:5=EIO;read#3=EAGAIN");
+    uint32_t process[SPF_CALL__COUNT] = {0}, thread[SPF_CALL__COUNT] = {0};
+    uint64_t tree[SPF_CALL__COUNT] = {0};
+    struct spf_fault_hit hit;
+
+    process[SPF_CALL_READ] = 1;
+    thread[SPF_CALL_READ] = 2;
+    tree[SPF_CALL_READ] = 4;
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, process, thread, tree, 1, &hit),
+                 0);
+    thread[SPF_CALL_READ] = 1;
+    tree[SPF_CALL_READ] = 5;
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, process, thread, tree, 1, &hit),
+                 1);
+    cr_assert_eq(hit.err, EIO);
+    /* Without tree counts, a tree rule never fires; without thread counts,
+     * a thread rule reads the process's. */
+    process[SPF_CALL_READ] = 2;
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, process, NULL, NULL, 1, &hit),
+                 0);
+    process[SPF_CALL_READ] = 5;
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, process, NULL, NULL, 1, &hit),
+                 -1);
+    cr_assert(spf_fault_plan_counts_tree(&p, SPF_BACKEND_PRELOAD));
+    cr_assert_not(spf_fault_plan_counts_tree(&p, SPF_BACKEND_SECCOMP));
+}
+
+Test(model, rules_of_another_backend_are_left_alone)
+{
+    struct spf_fault_plan p = parse_ok("execve!seccomp=ENOENT;execve#2=EACCES");
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_site site = {.call = SPF_CALL_EXECVE,
+                                  .scope = SPF_SCOPE_CHILD,
+                                  .process = counts};
+    struct spf_fault_hit hit;
+
+    counts[SPF_CALL_EXECVE] = 1;
+    cr_assert_eq(spf_fault_decide(&p, &site, &hit), -1);
+    site.backend = SPF_BACKEND_SECCOMP;
+    cr_assert_eq(spf_fault_decide(&p, &site, &hit), 0);
+    counts[SPF_CALL_EXECVE] = 2;
+    site.backend = SPF_BACKEND_PRELOAD;
+    cr_assert_eq(spf_fault_decide(&p, &site, &hit), 1);
+    cr_assert_eq(spf_fault_plan_leaves(&p, SPF_BACKEND_SECCOMP),
+                 1u << SPF_CALL_EXECVE);
+}
+
+Test(model, seeded_choices_stay_in_bounds_and_replay)
+{
+    struct spf_fault_plan p = parse_ok(
+        "write#1..100=errno:any;write#101..200=short:rand;"
+        "write#201..300=short:half;write#301..=delay:rand");
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_hit a, b;
+    unsigned seen_errnos = 0, below_10ms = 0, above_200ms = 0;
+
+    p.seed = 42;
+    for (uint32_t n = 1; n <= 1300; n++) {
+        counts[SPF_CALL_WRITE] = n;
+        cr_assert_geq(
+            decide_site(&p, SPF_CALL_WRITE, counts, NULL, NULL, 1000, &a), 0);
+        cr_assert_geq(
+            decide_site(&p, SPF_CALL_WRITE, counts, NULL, NULL, 1000, &b), 0);
+        cr_assert_eq(memcmp(&a, &b, sizeof(a)), 0, "call %u replays", n);
+        if (n <= 100) {
+            cr_assert(spf_fault_errno_valid(SPF_CALL_WRITE, a.err));
+            for (int e = 0; e < 64; e++)
+                if (a.err == e)
+                    seen_errnos |= 1u << (e % 32);
+        } else if (n <= 200) {
+            cr_assert(a.bytes >= 1 && a.bytes <= 999, "%lu", a.bytes);
+        } else if (n <= 300) {
+            cr_assert_eq(a.bytes, 500);
+        } else {
+            cr_assert(a.delay_ns >= SPF_FAULT_DELAY_RAND_MIN_NS &&
+                      a.delay_ns <= SPF_FAULT_DELAY_RAND_MAX_NS);
+            below_10ms += a.delay_ns < 10000000;
+            above_200ms += a.delay_ns > 200000000;
+        }
+    }
+    /* 100 draws from 12 errnos see most of them. */
+    cr_assert_geq(__builtin_popcount(seen_errnos), 8);
+    /* Log-uniform over 1 ms..2 s: about 30% below 10 ms and 30% above
+     * 200 ms, of 1000 draws (a uniform draw would put 0.5% below). */
+    cr_assert(below_10ms > 200 && below_10ms < 400, "%u", below_10ms);
+    cr_assert(above_200ms > 200 && above_200ms < 400, "%u", above_200ms);
+}
+
+Test(model, short_rules_skip_transfers_too_small_to_cut)
+{
+    struct spf_fault_plan p = parse_ok("read=short:half;read=short:7");
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_hit hit;
+
+    counts[SPF_CALL_READ] = 1;
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, counts, NULL, NULL, 1, &hit),
+                 1);
+    cr_assert_eq(hit.bytes, 1);
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, counts, NULL, NULL, 0, &hit),
+                 -1);
+    cr_assert_eq(decide_site(&p, SPF_CALL_READ, counts, NULL, NULL, 3, &hit),
+                 0);
+    cr_assert_eq(hit.bytes, 1);
 }

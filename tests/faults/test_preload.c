@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -64,6 +65,8 @@ struct opts {
     bool with_dummy;  /* preload an inert library before ours */
     const char *log;  /* SPF_FAULT_LOG_FD's value, if not LOG_FD */
     bool log_rdonly;  /* the log fd cannot be written to */
+    bool shared_log;  /* a shared log (spf_fault_log_create), not a file */
+    bool count;       /* count mode: SPF_FAULT_COUNT=1 */
     const char *arm;  /* SPF_FAULT_ARM; NULL leaves it unset */
 };
 
@@ -73,6 +76,7 @@ struct run {
     char out[16384];
     char err[16384];
     char log[16384];
+    uint64_t reached[SPF_CALL__COUNT][SPF_FAULT_SCOPES]; /* shared_log */
 };
 
 static bool under_valgrind(void)
@@ -155,11 +159,29 @@ static void build_env(const struct opts *o, char **env, char *preload,
     } else if (!o->no_log) {
         env[n++] = LOG_FD_ENV;
     }
+    if (o->count)
+        env[n++] = SPF_ENV_FAULT_COUNT "=1";
     if (o->arm != NULL) {
         snprintf(arm, 64, "SPF_FAULT_ARM=%s", o->arm);
         env[n++] = arm;
     }
     env[n] = NULL;
+}
+
+static void read_shared_log(int fd, struct run *r)
+{
+    uint64_t dropped, torn;
+    char *text;
+
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(spf_fault_log_read(fd, &text, &dropped, &torn), 0);
+    cr_assert_eq(dropped, 0);
+    cr_assert_eq(torn, 0);
+    cr_assert_lt(strlen(text), sizeof(r->log));
+    strcpy(r->log, text);
+    free(text);
+    cr_assert_eq(spf_fault_log_reached(fd, r->reached), 0);
+    close(fd);
 }
 
 /* Runs the target with cmds (NULL-terminated) under the options, and
@@ -168,10 +190,12 @@ static void run_target(const struct opts *o, struct run *r,
                        const char *const *cmds)
 {
     const char *argv[MAX_CMDS + 2] = {path_of("SPF_TEST_TARGET")};
-    char *env[9], preload[4096], faults[1024], seed[128], logvar[128];
+    char *env[10], preload[4096], faults[1024], seed[128], logvar[128];
     char arm[64];
     posix_spawn_file_actions_t fa;
-    int out = memfd("out"), err = memfd("err"), log = memfd("log");
+    int out = memfd("out"), err = memfd("err");
+    int log = o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1)
+                            : memfd("log");
     size_t n = 1;
 
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
@@ -195,7 +219,10 @@ static void run_target(const struct opts *o, struct run *r,
 
     slurp(out, r->out, sizeof(r->out));
     slurp(err, r->err, sizeof(r->err));
-    slurp(log, r->log, sizeof(r->log));
+    if (o->shared_log)
+        read_shared_log(log, r);
+    else
+        slurp(log, r->log, sizeof(r->log));
     cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
               "target status %#x, stderr: %s", r->status, r->err);
 }
@@ -735,4 +762,174 @@ Test(preload, exec_scope_ignores_a_reused_log_fd)
     cr_assert_str_eq(r.out, "pipe2 0\nwrite 1\nread 1\nspawn exit=0\n"
                             "pipe2 0\nwrite 1\nread -1 EINTR\n"
                             "fork exit=0\n");
+}
+
+/* The points added with the hierarchy, each failing under its own name. */
+Test(preload, fails_the_newer_points)
+{
+    struct opts o = {.plan = "fd/dup#1=EMFILE;fd/close#1=EIO;proc/kill#1=EPERM;"
+                             "proc/setsid#1=EPERM;proc/setpgid#1=EACCES;"
+                             "sig/mask#1,2=EINVAL"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "pipe2", "opennull:50", "arm", "dup", "dup", "close:50",
+        "isopen:50", "kill", "kill", "setsid", "setpgid", "sigprocmask",
+        "pthread_sigmask", "pthread_sigmask");
+    cr_assert_str_eq(r.out, "pipe2 0\nopennull 0\ndup -1 EMFILE\ndup 0\n"
+                            "close -1 EIO\nisopen 50 yes\nkill -1 EPERM\n"
+                            "kill 0\nsetsid -1 EPERM\nsetpgid -1 EACCES\n"
+                            "sigprocmask -1 EINVAL\n"
+                            "pthread_sigmask EINVAL errno=0\n"
+                            "pthread_sigmask 0 errno=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 7);
+    assert_record(&rec[0], SPF_SCOPE_PARENT, SPF_CALL_DUP2, 1, EMFILE);
+    assert_record(&rec[1], SPF_SCOPE_PARENT, SPF_CALL_CLOSE, 1, EIO);
+    assert_record(&rec[6], SPF_SCOPE_PARENT, SPF_CALL_SIGMASK, 2, EINVAL);
+    assert_quiet(&r);
+}
+
+/* spawn/fork counts fork, _Fork, vfork and clone together. */
+Test(preload, family_rules_count_the_whole_family)
+{
+    struct opts o = {.plan = "spawn/fork#2,4=EAGAIN"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "fork", "end", "vfork", "end", "_Fork", "end", "clone",
+        "end", "thread", "clonevm", "end");
+    cr_assert_str_eq(r.out, "fork exit=0\nvfork -1 EAGAIN\n_Fork exit=0\n"
+                            "clone -1 EAGAIN\nthread ok\nclonevm exit=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
+    assert_record(&rec[0], SPF_SCOPE_PARENT, SPF_CALL_VFORK, 2, EAGAIN);
+    assert_record(&rec[1], SPF_SCOPE_PARENT, SPF_CALL_FORK, 4, EAGAIN);
+}
+
+/* A tree-wide count runs on through the child's calls and back. */
+Test(preload, tree_counts_span_processes)
+{
+    struct opts o = {.plan = "pipe2#tree:2,3=EMFILE", .shared_log = true};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end", "vfork", "pipe2",
+        "end", "pipe2");
+    cr_assert_str_eq(r.out, "pipe2 0\npipe2 -1 EMFILE\nfork exit=0\n"
+                            "pipe2 -1 EMFILE\nvfork exit=0\npipe2 0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
+    assert_record(&rec[0], SPF_SCOPE_CHILD, SPF_CALL_PIPE2, 2, EMFILE);
+    assert_record(&rec[1], SPF_SCOPE_CHILD, SPF_CALL_PIPE2, 3, EMFILE);
+}
+
+/* Without the shared log there are no tree counts: the rule never fires
+ * rather than firing on a guess. */
+Test(preload, tree_counts_need_the_shared_log)
+{
+    struct opts o = {.plan = "pipe2#tree:1..=EMFILE"};
+    struct run r;
+
+    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end");
+    cr_assert_str_eq(r.out, "pipe2 0\npipe2 0\nfork exit=0\n");
+    cr_assert_str_eq(r.log, "");
+}
+
+Test(preload, delays_then_calls)
+{
+    struct opts o = {.plan = "pipe2#1=delay:300ms"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "tic", "pipe2", "toc:300");
+    cr_assert_str_eq(r.out, "pipe2 0\ntoc ok\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 1);
+    cr_assert_eq(rec[0].action, SPF_ACTION_DELAY);
+    cr_assert_eq(rec[0].delay_ns, 300000000);
+    cr_assert_gt(rec[0].t_ns, 0);
+    cr_assert_gt(rec[0].tid, 0);
+}
+
+/* A real signal: the handler runs, and the call fails with EINTR only
+ * when the kernel would have cut it, that is without SA_RESTART. */
+Test(preload, signals_the_caller_as_the_kernel_would)
+{
+    struct opts o = {.plan = "read#1..2=signal:SIGUSR1;poll#1=signal:SIGUSR1;"
+                             "pipe2#1=signal:SIGUSR1"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "pipe2", "write:3", "handler:SIGUSR1", "arm", "read:1",
+        "restart:SIGUSR1", "read:1", "poll", "pipe2", "handled");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite 3\nhandler 0\nread -1 EINTR\n"
+                            "restart 0\nread 1\npoll 1\npipe2 0\n"
+                            "handled 4\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 4);
+    cr_assert_eq(rec[0].action, SPF_ACTION_SIGNAL);
+    cr_assert_eq(rec[0].sig, SIGUSR1);
+    cr_assert_eq(rec[0].err, EINTR);
+    cr_assert_eq(rec[1].err, 0); /* SA_RESTART: the read went on */
+    cr_assert_eq(rec[3].call, SPF_CALL_PIPE2);
+    cr_assert_eq(rec[3].err, 0); /* pipe2 cannot fail with EINTR */
+}
+
+Test(preload, stops_and_kills_the_caller)
+{
+    struct opts o = {.plan = "pipe2@child#1=stop;pipe2@child#2=kill"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "fork", "pipe2", "pipe2", "say:unseen", "end");
+    cr_assert_str_eq(r.out, "fork stopped sig=19\npipe2 0\nfork signal=9\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
+    cr_assert_eq(rec[0].action, SPF_ACTION_STOP);
+    cr_assert_eq(rec[1].action, SPF_ACTION_KILL);
+}
+
+/* A fake success does nothing: the fd stays open, the mask unchanged. */
+Test(preload, fakes_success_only_when_asked)
+{
+    struct opts o = {.plan = "close#1=succeed;setsid#1=succeed;"
+                             "write#1=succeed;sig/mask#1=succeed"};
+    struct run r;
+
+    RUN(&o, &r, "pipe2", "opennull:50", "arm", "close:50", "isopen:50",
+        "close:50", "isopen:50", "setsid", "write:5", "read:5",
+        "pthread_sigmask");
+    cr_assert_str_eq(r.out, "pipe2 0\nopennull 0\nclose 0\nisopen 50 yes\n"
+                            "close 0\nisopen 50 no\nsetsid self\nwrite 5\n"
+                            "read -1 EAGAIN\npthread_sigmask 0 errno=0\n");
+}
+
+Test(preload, short_half_and_seeded_errnos)
+{
+    struct opts o = {.plan = "write#1=short:half;read#1=errno:any",
+                     .seed = "5:0"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "pipe2", "arm", "write:10", "read:10", "read:10");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
+    cr_assert_eq(rec[0].got, 5);
+    cr_assert_eq(rec[1].action, SPF_ACTION_ERRNO);
+    cr_assert(spf_fault_errno_valid(SPF_CALL_READ, rec[1].err));
+    char want[256];
+    snprintf(want, sizeof(want), "pipe2 0\nwrite 5\nread -1 %s\nread 5\n",
+             spf_errno_name(rec[1].err));
+    cr_assert_str_eq(r.out, want);
+}
+
+/* Count mode counts every point reached, in every scope, firing nothing. */
+Test(preload, count_mode_counts_what_was_reached)
+{
+    struct opts o = {.shared_log = true, .count = true};
+    struct run r;
+
+    RUN(&o, &r, "arm", "pipe2", "write:2", "read:1", "fork", "read:1", "end");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite 2\nread 1\nread 1\n"
+                            "fork exit=0\n");
+    cr_assert_str_eq(r.log, "");
+    cr_assert_eq(r.reached[SPF_CALL_PIPE2][0], 1);
+    cr_assert_eq(r.reached[SPF_CALL_WRITE][0], 1);
+    cr_assert_eq(r.reached[SPF_CALL_READ][0], 1);
+    cr_assert_eq(r.reached[SPF_CALL_READ][1], 1);
+    cr_assert_eq(r.reached[SPF_CALL_FORK][0], 1);
 }

@@ -259,7 +259,7 @@ Test(json, outcome_fields)
     cr_expect_eq(json_integer_value(get(hostile, "watchdog_signal")), 9);
     cr_assert_eq(json_array_size(fired), 5);
     cr_expect_str_eq(json_string_value(get(json_array_get(fired, 0), "call")),
-                     "execve");
+                     "spawn/exec");
     cr_expect_str_eq(
         json_string_value(get(json_array_get(fired, 0), "errno_name")),
         "EACCES");

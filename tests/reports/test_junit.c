@@ -142,7 +142,7 @@ Test(junit, failure_message_is_the_first_mismatch_on_one_line)
                      "out: expected \"ok]]>\\n\", got bytes "
                      "\\x01\\x02\\xff <&> \n second line\n") != NULL);
     cr_expect(strstr((char *)text, "watchdog: sent SIGKILL\n") != NULL);
-    cr_expect(strstr((char *)text, "fault fired: write@parent#3=short: 1 of "
+    cr_expect(strstr((char *)text, "fault fired: io/write@parent#3=short: 1 of "
                                    "4096 bytes (pid 99)\n") != NULL);
     cr_expect(strstr((char *)text, "seed: 16045690984503111693\n") != NULL);
     cr_expect(strstr((char *)text, "replay: spawnfault run --filter") != NULL);

@@ -35,7 +35,7 @@ Test(text, failures_in_full_then_counts)
     cr_expect(strstr(data,
                      "FAIL harness/agent-crash "
                      "(scenarios/basic/crash.yaml:10) [HARN-01]\n") != NULL);
-    cr_expect(strstr(data, "  fault fired: read@exec#2=short: failed, 512 "
+    cr_expect(strstr(data, "  fault fired: io/read@exec#2=short: failed, 512 "
                            "bytes asked (pid 99)\n") != NULL);
     cr_expect(strstr(data, "  replay: spawnfault run --filter "
                            "harness/agent-crash scenarios\n") != NULL);

@@ -741,8 +741,9 @@ TEST(load_errors, range_misspelt)
 TEST(load_errors, unknown_call)
 {
     expect_error("bad-call.yaml", 5, 11, "faults[0].call",
-                 "unknown call \"exec\" (expected execve, fork, vfork, pipe2, "
-                 "dup2, chdir, read, write, poll or waitpid)");
+                 "unknown point \"exec\" (expected a point such as "
+                 "spawn/exec, spawn/fork or io/read, or a call such as execve "
+                 "or read: see docs/faults.md)");
 }
 
 TEST(load_errors, unknown_scope)
@@ -754,20 +755,20 @@ TEST(load_errors, unknown_scope)
 TEST(load_errors, errno_the_call_cannot_return)
 {
     expect_error("errno-for-call.yaml", 6, 12, "faults[0].errno",
-                 "execve cannot fail with EPIPE");
+                 "spawn/exec cannot fail with EPIPE");
 }
 
 TEST(load_errors, short_for_a_call_that_cannot_be_short)
 {
     expect_error("short-not-rw.yaml", 6, 12, "faults[0].short",
-                 "short does not apply to fork: only read and write can "
+                 "short does not apply to spawn/fork/fork: only read and write can "
                  "transfer fewer bytes");
 }
 
 TEST(load_errors, errno_number_the_call_cannot_return)
 {
     expect_error("errno-zero.yaml", 6, 12, "faults[0].errno",
-                 "read cannot fail with errno 0");
+                 "io/read cannot fail with errno 0");
 }
 
 TEST(load_errors, call_number_too_large)
@@ -828,13 +829,15 @@ TEST(load_errors, file_paths_that_clash)
 TEST(load_errors, errno_and_short)
 {
     expect_error("errno-and-short.yaml", 7, 12, "faults[0].short",
-                 "a fault rule needs exactly one of errno and short");
+                 "a fault rule has exactly one of errno, short, delay, signal "
+                 "and action");
 }
 
 TEST(load_errors, neither_errno_nor_short)
 {
     expect_error("no-action.yaml", 5, 5, "faults[0].errno",
-                 "a fault rule needs exactly one of errno and short");
+                 "a fault rule needs one of errno, short, delay, signal and "
+                 "action");
 }
 
 TEST(load_errors, too_many_rules)
@@ -1075,8 +1078,8 @@ TEST(load_errors, returncode_out_of_range)
 TEST(load_errors, malformed_fired_fault)
 {
     expect_error("fired-bad.yaml", 6, 18, "expect.faults_fired[0]",
-                 "expected \"call\" or \"call@scope\" (e.g. execve, "
-                 "read@parent)");
+                 "expected \"point\" or \"point@scope\" (e.g. spawn/exec, "
+                 "io/read@parent)");
 }
 
 /* Rules that tie fields together. */

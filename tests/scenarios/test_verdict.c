@@ -516,7 +516,7 @@ TEST(verdict, faults_fired)
     o.fired = records();
     o.n_fired = 2;
     check_one(&sc, &o, "faults_fired", "read@child fired",
-              "fired: execve@child#1, read@parent#2");
+              "fired: spawn/exec@child#1, io/read@parent#2");
 
     o = exited(0);
     verdict(&sc, &o, &v);

@@ -1,0 +1,119 @@
+/*
+ * Tests of faults/resources.c: a pids cgroup fails fork and posix_spawn
+ * with the kernel's own EAGAIN, for the tree it holds only.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <spawnfault/resources.h>
+
+extern char **environ;
+
+TestSuite(resources, .timeout = 30);
+
+static struct spf_pids_limit *make_limit(unsigned max)
+{
+    struct spf_pids_limit *l = NULL;
+    char err[512] = "";
+    int r = spf_pids_limit_create(max, &l, err, sizeof(err));
+
+    if (r == -ENOENT || r == -EACCES || r == -EPERM || r == -EROFS)
+        cr_skip_test("no pids cgroup can be made here (%s): run as root on "
+                     "a system with the pids controller",
+                     err);
+    cr_assert_eq(r, 0, "%s", err);
+    return l;
+}
+
+/* In a child inside a limit of 3: itself and two more fit, the next
+ * fork and posix_spawn fail with EAGAIN.  Exits with a code that tells
+ * which step went wrong. */
+static int try_forks(void)
+{
+    pid_t kids[2];
+    pid_t pid;
+    char *argv[] = {"true", NULL};
+
+    for (int i = 0; i < 2; i++) {
+        kids[i] = fork();
+        if (kids[i] == 0) {
+            pause();
+            _exit(0);
+        }
+        if (kids[i] < 0)
+            return 10 + i;
+    }
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid >= 0 || errno != EAGAIN)
+        return 20;
+    if (posix_spawnp(&pid, "true", NULL, NULL, argv, environ) != EAGAIN)
+        return 21;
+    for (int i = 0; i < 2; i++) {
+        kill(kids[i], SIGKILL);
+        waitpid(kids[i], NULL, 0);
+    }
+    /* Room again: the limit counts live processes. */
+    pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid < 0 || waitpid(pid, NULL, 0) != pid)
+        return 30;
+    return 0;
+}
+
+Test(resources, pids_limit_fails_fork_with_the_kernel_s_eagain)
+{
+    struct spf_pids_limit *l = make_limit(4);
+    int status;
+    pid_t pid;
+
+    /* The test process counts while inside: 4 = itself and the child. */
+    cr_assert_eq(spf_pids_limit_enter(l), 0);
+    pid = fork();
+    if (pid == 0)
+        _exit(try_forks());
+    cr_assert_eq(spf_pids_limit_leave(l), 0);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(spf_pids_limit_set(l, 3), 0);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x",
+              status);
+    cr_assert_eq(spf_pids_limit_count(l), 0);
+    cr_assert_eq(spf_pids_limit_destroy(l), 0);
+}
+
+Test(resources, destroy_kills_what_is_left)
+{
+    struct spf_pids_limit *l = make_limit(8);
+    pid_t pid;
+    int status;
+
+    cr_assert_eq(spf_pids_limit_enter(l), 0);
+    pid = fork();
+    if (pid == 0) {
+        pause();
+        _exit(0);
+    }
+    cr_assert_eq(spf_pids_limit_leave(l), 0);
+    cr_assert_eq(spf_pids_limit_count(l), 1);
+    cr_assert_eq(spf_pids_limit_destroy(l), 0);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+
+Test(resources, destroys_an_empty_limit_and_null)
+{
+    struct spf_pids_limit *l = make_limit(1);
+
+    cr_assert_eq(spf_pids_limit_destroy(l), 0);
+    cr_assert_eq(spf_pids_limit_destroy(NULL), 0);
+}

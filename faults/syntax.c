@@ -37,7 +37,8 @@ struct name_row {
 };
 
 /*
- * Every name a SET may hold: the points themselves, then the system calls
+ * Every name a SET may hold: the points themselves (the families spawn,
+ * fd, io, proc and sig name all the points below them), then the system calls
  * strace knows, each with the point whose wrappers see it.  A system call
  * stands for its whole point: clone is spawn/fork, which fork and vfork
  * share.  retval= is checked against the name as written.
@@ -59,6 +60,11 @@ static const struct name_row names[] = {
     {"proc/setsid", "proc/setsid", SUCCESS_VARIES},
     {"proc/setpgid", "proc/setpgid", SUCCESS_ZERO},
     {"sig/mask", "sig/mask", SUCCESS_ZERO},
+    {"spawn", "spawn", SUCCESS_VARIES},
+    {"fd", "fd", SUCCESS_VARIES},
+    {"io", "io", SUCCESS_VARIES},
+    {"proc", "proc", SUCCESS_VARIES},
+    {"sig", "sig", SUCCESS_ZERO},
     {"execve", "spawn/exec", SUCCESS_NONE},
     {"execveat", "spawn/exec", SUCCESS_NONE},
     {"fork", "spawn/fork/fork", SUCCESS_VARIES},

@@ -125,3 +125,29 @@ int spf_fault_log_reached(int fd,
     memcpy(ret, h.reached, sizeof(h.reached));
     return 0;
 }
+
+int spf_fault_log_set_plan(int fd, const struct spf_fault_plan *plan)
+{
+    struct spf_fault_log_header h, *map;
+    int r = read_header(fd, &h);
+
+    if (r < 0)
+        return r;
+    map = mmap(NULL, sizeof(*map), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (map == MAP_FAILED)
+        return -errno;
+    /* Odd: readers retry until it is even again and unchanged. */
+    __atomic_add_fetch(&map->plan_seq, 1, __ATOMIC_ACQ_REL);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    map->plan = *plan;
+    for (int b = 0; b < 2; b++) {
+        map->plan_leaves[b] =
+            spf_fault_plan_leaves(plan, (enum spf_fault_backend)b);
+        map->plan_tree[b] =
+            spf_fault_plan_counts_tree(plan, (enum spf_fault_backend)b);
+    }
+    __atomic_store_n(&map->plan_set, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&map->plan_seq, 1, __ATOMIC_RELEASE);
+    munmap(map, sizeof(*map));
+    return 0;
+}

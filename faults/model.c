@@ -8,10 +8,14 @@
  * (snprintf may take locale locks), no locks, and no state besides constant
  * tables.  Text is built with the small writer below instead.
  */
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <spawnfault/faults.h>
 
@@ -69,13 +73,13 @@ static const struct {
     const char *name;
     enum spf_fault_call point;
 } point_aliases[] = {
-    {"execve", SPF_CALL_EXECVE}, {"fork", SPF_CALL_FORK},
-    {"vfork", SPF_CALL_VFORK},   {"pipe2", SPF_CALL_PIPE2},
-    {"dup2", SPF_CALL_DUP2},     {"chdir", SPF_CALL_CHDIR},
-    {"read", SPF_CALL_READ},     {"write", SPF_CALL_WRITE},
-    {"poll", SPF_CALL_POLL},     {"waitpid", SPF_CALL_WAITPID},
-    {"close", SPF_CALL_CLOSE},   {"kill", SPF_CALL_KILL},
-    {"setsid", SPF_CALL_SETSID}, {"setpgid", SPF_CALL_SETPGID},
+    {"execve", SPF_CALL_EXECVE},       {"fork", SPF_CALL_FORK},
+    {"vfork", SPF_CALL_VFORK},         {"pipe2", SPF_CALL_PIPE2},
+    {"dup2", SPF_CALL_DUP2},           {"chdir", SPF_CALL_CHDIR},
+    {"read", SPF_CALL_READ},           {"write", SPF_CALL_WRITE},
+    {"poll", SPF_CALL_POLL},           {"waitpid", SPF_CALL_WAITPID},
+    {"close", SPF_CALL_CLOSE},         {"kill", SPF_CALL_KILL},
+    {"setsid", SPF_CALL_SETSID},       {"setpgid", SPF_CALL_SETPGID},
     {"sigprocmask", SPF_CALL_SIGMASK},
 };
 
@@ -97,9 +101,9 @@ static const char *const signal_names[] = {
 };
 
 static const char *const action_names[SPF_ACTION__COUNT] = {
-    [SPF_ACTION_ERRNO] = "errno", [SPF_ACTION_SHORT] = "short",
-    [SPF_ACTION_DELAY] = "delay", [SPF_ACTION_SIGNAL] = "signal",
-    [SPF_ACTION_STOP] = "stop",   [SPF_ACTION_KILL] = "kill",
+    [SPF_ACTION_ERRNO] = "errno",     [SPF_ACTION_SHORT] = "short",
+    [SPF_ACTION_DELAY] = "delay",     [SPF_ACTION_SIGNAL] = "signal",
+    [SPF_ACTION_STOP] = "stop",       [SPF_ACTION_KILL] = "kill",
     [SPF_ACTION_SUCCEED] = "succeed",
 };
 
@@ -560,8 +564,8 @@ static int parse_range(const struct rule_ctx *c, const char *s, size_t n,
 /* "process:", "thread:" or "tree:" before the ranges; a word before a ':'
  * that is none of them is an error, so a typo is never taken for a
  * range. */
-static int parse_count_mode(const struct rule_ctx *c, const char **s,
-                            size_t *n, struct spf_fault_rule *rule)
+static int parse_count_mode(const struct rule_ctx *c, const char **s, size_t *n,
+                            struct spf_fault_rule *rule)
 {
     const char *colon = memchr(*s, ':', *n);
     size_t len;
@@ -699,8 +703,8 @@ static int parse_short(const struct rule_ctx *c, const char *s, size_t n,
 static const struct {
     const char *unit;
     uint64_t ns;
-} duration_units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000},
-                      {"s", 1000000000}};
+} duration_units[] = {
+    {"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}};
 
 /* "250ms", "2s", "1500ns": a number and a unit, up to an hour. */
 static int split_duration(const char *s, size_t n, uint64_t *ret_ns)
@@ -766,8 +770,8 @@ static int parse_signal(const struct rule_ctx *c, const char *s, size_t n,
     return 0;
 }
 
-static int parse_errno_action(const struct rule_ctx *c, const char *s,
-                              size_t n, struct spf_fault_rule *rule)
+static int parse_errno_action(const struct rule_ctx *c, const char *s, size_t n,
+                              struct spf_fault_rule *rule)
 {
     struct text t;
     int err;
@@ -875,7 +879,15 @@ static int parse_backend(const struct rule_ctx *c, const char *s, size_t n,
 #define STRINGIFY_(x) #x
 #define STRINGIFY(x) STRINGIFY_(x)
 
-enum field { F_CALL, F_SCOPE, F_TRIGGER, F_PROB, F_BACKEND, F_ACTION, F__COUNT };
+enum field {
+    F_CALL,
+    F_SCOPE,
+    F_TRIGGER,
+    F_PROB,
+    F_BACKEND,
+    F_ACTION,
+    F__COUNT
+};
 
 /* The separator that opens each field after the call, in the only order
  * the language allows. */
@@ -916,9 +928,10 @@ static int split_rule(const struct rule_ctx *c, struct rule_fields *ret)
         if (i == c->len)
             break;
         if (next <= cur)
-            return rule_error(c, "misplaced", c->text + i, 1,
-                              " (the fields go point@scope#trigger%prob!backend=action,"
-                              " each at most once)");
+            return rule_error(
+                c, "misplaced", c->text + i, 1,
+                " (the fields go point@scope#trigger%prob!backend=action,"
+                " each at most once)");
         cur = next;
         start = i + 1;
     }
@@ -1292,8 +1305,8 @@ static uint32_t rule_number(const struct spf_fault_rule *r,
             n += site->tree[leaf];
             break;
         case SPF_COUNT_THREAD:
-            n += site->thread != NULL ? site->thread[leaf]
-                                      : site->process[leaf];
+            n +=
+                site->thread != NULL ? site->thread[leaf] : site->process[leaf];
             break;
         default:
             n += site->process[leaf];
@@ -1356,9 +1369,9 @@ static bool fill_hit(const struct spf_fault_plan *plan,
     hit->action = r->action;
     switch (r->action) {
     case SPF_ACTION_ERRNO:
-        hit->err = r->err_any ? errno_from_draw(site->call,
-                                                draw_more(key, SALT_ERRNO))
-                              : r->err;
+        hit->err = r->err_any
+                       ? errno_from_draw(site->call, draw_more(key, SALT_ERRNO))
+                       : r->err;
         return true;
     case SPF_ACTION_SHORT:
         if (r->short_how == SPF_SHORT_FIXED) {
@@ -1701,7 +1714,8 @@ static bool parse_tail(struct cursor *c, struct spf_fault_record *r)
     case SPF_ACTION_SHORT:
         return parse_short_tail(c, r);
     case SPF_ACTION_DELAY:
-        return take_field(c, "ns", &v) && value_u64(v, UINT64_MAX, &r->delay_ns);
+        return take_field(c, "ns", &v) &&
+               value_u64(v, UINT64_MAX, &r->delay_ns);
     case SPF_ACTION_SIGNAL:
         return parse_signal_tail(c, r);
     default:
@@ -1743,4 +1757,58 @@ int spf_fault_scope_from_name(const char *name, size_t len)
             memcmp(scope_names[k], name, len) == 0)
             return (int)(1u << k);
     return -EINVAL;
+}
+
+static bool read_at(int fd, void *buf, size_t len, uint64_t off)
+{
+    return syscall(SYS_pread64, fd, buf, len, (off_t)off) == (long)len;
+}
+
+/* The interpreter named by a 64-bit ELF file's PT_INTERP, or "" when it
+ * has none; false when the file is no such ELF. */
+static bool elf_interp(int fd, char *ret, size_t len)
+{
+    Elf64_Ehdr eh;
+    Elf64_Phdr ph;
+
+    if (!read_at(fd, &eh, sizeof(eh), 0) ||
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+        eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_phentsize != sizeof(ph))
+        return false;
+    ret[0] = '\0';
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        if (!read_at(fd, &ph, sizeof(ph),
+                     eh.e_phoff + (uint64_t)i * sizeof(ph)))
+            return false;
+        if (ph.p_type != PT_INTERP)
+            continue;
+        if (ph.p_filesz == 0 || ph.p_filesz > len ||
+            !read_at(fd, ret, ph.p_filesz, ph.p_offset))
+            return false;
+        ret[ph.p_filesz - 1] = '\0';
+        return true;
+    }
+    return true;
+}
+
+enum spf_libc spf_fault_program_libc(const char *path)
+{
+    /* Contract: see faults.h. */
+    char interp[256];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool ok;
+
+    if (fd < 0)
+        return SPF_LIBC_UNKNOWN;
+    ok = elf_interp(fd, interp, sizeof(interp));
+    close(fd);
+    if (!ok)
+        return SPF_LIBC_UNKNOWN;
+    if (interp[0] == '\0')
+        return SPF_LIBC_STATIC;
+    if (strstr(interp, "/ld-musl-") != NULL)
+        return SPF_LIBC_MUSL;
+    if (strstr(interp, "/ld-linux") != NULL)
+        return SPF_LIBC_GLIBC;
+    return SPF_LIBC_UNKNOWN;
 }

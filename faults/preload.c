@@ -322,6 +322,36 @@ static void prepare_children_env(void)
         unsetenv(SPF_ENV_FAULT_LOG_ID);
 }
 
+/* Where the build for each libc is: beside this library, by file name.
+ * A build that is not there is left empty, and a program of its libc then
+ * runs without the preload rather than failing to load it. */
+static void find_builds(void)
+{
+    Dl_info info;
+    const char *slash;
+    size_t dir;
+
+#ifdef __GLIBC__
+    spf__preload.own_libc = SPF_LIBC_GLIBC;
+#else
+    spf__preload.own_libc = SPF_LIBC_MUSL;
+#endif
+    if (dladdr((void *)&find_builds, &info) == 0 || info.dli_fname == NULL ||
+        (slash = strrchr(info.dli_fname, '/')) == NULL)
+        return;
+    dir = (size_t)(slash - info.dli_fname) + 1;
+    if (dir + sizeof(SPF_PRELOAD_MUSL_NAME) > SPF_PRELOAD_PATH_MAX)
+        return;
+    memcpy(spf__preload.lib_glibc, info.dli_fname, dir);
+    strcpy(spf__preload.lib_glibc + dir, SPF_PRELOAD_GLIBC_NAME);
+    memcpy(spf__preload.lib_musl, info.dli_fname, dir);
+    strcpy(spf__preload.lib_musl + dir, SPF_PRELOAD_MUSL_NAME);
+    if (access(spf__preload.lib_glibc, R_OK) != 0)
+        spf__preload.lib_glibc[0] = '\0';
+    if (access(spf__preload.lib_musl, R_OK) != 0)
+        spf__preload.lib_musl[0] = '\0';
+}
+
 /*
  * When valgrind traces a child, the child first execs valgrind's launcher,
  * an ordinary dynamic program that loads us, and the launcher execs the
@@ -337,8 +367,8 @@ static bool is_valgrind_launcher(void)
     ssize_t n;
     const char *base;
 
-    if (RUNNING_ON_VALGRIND || (getenv("VALGRIND_LIB") == NULL &&
-                                getenv("VALGRIND_LAUNCHER") == NULL))
+    if (RUNNING_ON_VALGRIND ||
+        (getenv("VALGRIND_LIB") == NULL && getenv("VALGRIND_LAUNCHER") == NULL))
         return false;
     /* Those variables stay in the environment of every program valgrind
      * lets run natively (--trace-children-skip): only the launcher itself
@@ -367,11 +397,11 @@ static void arm_if_asked(void)
     const char *v = getenv(SPF_ENV_FAULT_ARM);
     bool asked = v != NULL && strcmp(v, "1") == 0;
 
-    if (v == NULL)
-        return;
-    unsetenv(SPF_ENV_FAULT_ARM);
-    if (asked &&
-        (spf__preload.plan.n_rules > 0 || spf__preload.count_reached))
+    /* Armed even with no rule yet: the plan may arrive later, through
+     * the shared log. */
+    if (v != NULL)
+        unsetenv(SPF_ENV_FAULT_ARM);
+    if (asked)
         spf_fault_arm();
 }
 
@@ -388,6 +418,7 @@ __attribute__((constructor)) static void preload_init(void)
     spf__resolve_real();
     if (is_valgrind_launcher())
         return;
+    find_builds();
     spf__preload.own_pid = getpid();
     spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;
@@ -395,11 +426,18 @@ __attribute__((constructor)) static void preload_init(void)
     if (load_log_fd(exec_scope)) {
         load_plan();
         load_count_mode();
+        /* A plan in the shared log may gain exec-scope rules at any time:
+         * exec'd programs must carry the preload from the start. */
+        if (spf__preload.log_map != NULL &&
+            __atomic_load_n(&spf__preload.log_map->plan_set, __ATOMIC_ACQUIRE))
+            spf__preload.exec_rules = true;
     }
     if (!exec_scope) {
         prepare_children_env();
         arm_if_asked();
-    } else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached) {
+    } else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached ||
+               (spf__preload.log_map != NULL &&
+                spf__preload.log_map->plan_set)) {
         spf_fault_arm();
     }
 }

@@ -85,6 +85,11 @@ void spf__resolve_real(void) SPF_HIDDEN;
 #define SPF_REAL(fn)                                                           \
     (spf__real.fn != NULL ? spf__real.fn : (spf__resolve_real(), spf__real.fn))
 
+/* The file names of the two builds, and the room for their paths. */
+#define SPF_PRELOAD_GLIBC_NAME "libspawnfault-preload.so"
+#define SPF_PRELOAD_MUSL_NAME "libspawnfault-preload-musl.so"
+#define SPF_PRELOAD_PATH_MAX 512
+
 /* What the constructor sets up; read-only afterwards, except the armed
  * flag and the counters, which change through __atomic builtins. */
 struct spf__preload {
@@ -100,6 +105,11 @@ struct spf__preload {
     struct spf_fault_log_header *log_map; /* the shared log, or NULL */
     int armed;                            /* __atomic */
     uint32_t counts[SPF_CALL__COUNT];     /* own_pid's calls, __atomic */
+    /* The preload built for each libc, side by side in one folder, so an
+     * exec'd program gets the one its loader can load ("" when absent). */
+    enum spf_libc own_libc;
+    char lib_glibc[SPF_PRELOAD_PATH_MAX];
+    char lib_musl[SPF_PRELOAD_PATH_MAX];
 };
 
 extern struct spf__preload spf__preload SPF_HIDDEN;

@@ -26,8 +26,8 @@ struct spf_pids_limit {
     char *dir;  /* the one made for the run */
 };
 
-static void say(char *errbuf, size_t errlen, const char *what,
-                const char *path, int err)
+static void say(char *errbuf, size_t errlen, const char *what, const char *path,
+                int err)
 {
     if (errlen > 0)
         snprintf(errbuf, errlen, "%s %s: %s", what, path, strerror(err));
@@ -47,8 +47,7 @@ static int find_mount(char *ret, size_t len, bool *ret_v2)
         char mnt[4096], fstype[64], opts[1024];
         /* ID PARENT MAJ:MIN ROOT MOUNT OPTS [TAGS...] - FSTYPE SOURCE SUPER */
         const char *dash = strstr(line, " - ");
-        if (dash == NULL ||
-            sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
+        if (dash == NULL || sscanf(line, "%*s %*s %*s %*s %4095s", mnt) != 1 ||
             sscanf(dash + 3, "%63s %*s %1023s", fstype, opts) != 2)
             continue;
         if (strcmp(fstype, "cgroup") == 0) {
@@ -135,8 +134,8 @@ int spf_pids_limit_create(unsigned max, struct spf_pids_limit **ret,
     int r;
 
     if ((r = find_mount(mnt, sizeof(mnt), &v2)) < 0) {
-        say(errbuf, errlen, "no pids cgroup controller in", "/proc/self/mountinfo",
-            -r);
+        say(errbuf, errlen, "no pids cgroup controller in",
+            "/proc/self/mountinfo", -r);
         return r;
     }
     if ((r = find_own(v2, own, sizeof(own))) < 0) {

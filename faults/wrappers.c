@@ -143,11 +143,34 @@ static const uint32_t *count_thread(enum spf_fault_call call)
 /* A call a rule decided to act on. */
 struct hit {
     struct spf_fault_hit h;
-    const struct spf_fault_rule *rule;
     enum spf_fault_call call;
     unsigned scope;
     pid_t pid;
 };
+
+/*
+ * The decision on the plan in the shared log, which the launcher may
+ * rewrite at any time: read under its sequence lock, and decided again if
+ * it changed meanwhile.  A writer that died halfway leaves the count odd
+ * for good, so the wait is bounded: then nothing fires.
+ */
+static int decide_shared(struct spf_fault_log_header *log,
+                         const struct spf_fault_site *site,
+                         struct spf_fault_hit *hit)
+{
+    for (unsigned tries = 0; tries < (1u << 20); tries++) {
+        uint32_t seq = __atomic_load_n(&log->plan_seq, __ATOMIC_ACQUIRE);
+        int rule;
+
+        if (seq & 1)
+            continue;
+        rule = spf_fault_decide(&log->plan, site, hit);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&log->plan_seq, __ATOMIC_RELAXED) == seq)
+            return rule;
+    }
+    return -1;
+}
 
 /*
  * Counts the call in the caller's process (and thread, and tree, when some
@@ -166,9 +189,18 @@ static bool should_fault(enum spf_fault_call call, uint64_t count,
     struct spf_fault_log_header *log = spf__preload.log_map;
     struct hit h = {.call = call};
 
+    bool shared;
+    uint32_t mask;
+
     if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
         return false;
-    if ((spf__preload.call_mask & (1u << call)) == 0)
+    shared = log != NULL && __atomic_load_n(&log->plan_set, __ATOMIC_ACQUIRE);
+    mask = spf__preload.call_mask;
+    if (shared)
+        mask = __atomic_load_n(&log->plan_leaves[SPF_BACKEND_PRELOAD],
+                               __ATOMIC_RELAXED) |
+               (spf__preload.count_reached ? mask : 0);
+    if ((mask & (1u << call)) == 0)
         return false;
 
     h.pid = raw_getpid();
@@ -191,16 +223,19 @@ static bool should_fault(enum spf_fault_call call, uint64_t count,
     if (log != NULL && spf__preload.count_reached)
         __atomic_fetch_add(&log->reached[call][__builtin_ctz(h.scope)], 1,
                            __ATOMIC_RELAXED);
-    if (log != NULL && spf__preload.count_tree) {
+    if (log != NULL &&
+        (shared ? __atomic_load_n(&log->plan_tree[SPF_BACKEND_PRELOAD],
+                                  __ATOMIC_RELAXED) != 0
+                : spf__preload.count_tree)) {
         for (unsigned i = 0; i < SPF_CALL__COUNT; i++)
             tree[i] = __atomic_load_n(&log->tree[i], __ATOMIC_RELAXED);
         tree[call] = __atomic_add_fetch(&log->tree[call], 1, __ATOMIC_RELAXED);
         site.tree = tree;
     }
 
-    if (spf_fault_decide(&spf__preload.plan, &site, &h.h) < 0)
+    if ((shared ? decide_shared(log, &site, &h.h)
+                : spf_fault_decide(&spf__preload.plan, &site, &h.h)) < 0)
         return false;
-    h.rule = &spf__preload.plan.rules[h.h.rule];
     *ret_hit = h;
     return true;
 }
@@ -338,8 +373,8 @@ static enum verdict intercept(enum spf_fault_call call, uint64_t count,
         return GO_ON;
     case SPF_ACTION_SIGNAL: {
         int saved = errno;
-        bool cut = interrupt_self(h.h.sig) &&
-                   spf_fault_errno_valid(call, EINTR);
+        bool cut =
+            interrupt_self(h.h.sig) && spf_fault_errno_valid(call, EINTR);
 
         log_hit(&h, cut ? EINTR : 0, 0, 0);
         errno = cut ? EINTR : saved;
@@ -471,6 +506,153 @@ static int exec_end(enum exec_log how, int ret)
 }
 
 /*
+ * A glibc program cannot load the musl build of this library, nor a musl
+ * program the glibc build: the loader fails and the program never runs.
+ * So when an exec-scope exec starts a program of the other libc, our entry
+ * in its LD_PRELOAD is swapped for the build it can load, or dropped when
+ * that build is missing (the program then runs unfaulted, never broken).
+ * The new environment is built on the caller's stack: this runs between
+ * vfork and exec.
+ */
+#define SWAP_ENV_MAX 4096   /* entries; a larger environment is kept as is */
+#define SWAP_ENTRY_MAX 4096 /* bytes of the rewritten LD_PRELOAD entry */
+
+static const char preload_key[] = "LD_PRELOAD=";
+
+static size_t env_count(char *const envp[])
+{
+    size_t n = 0;
+
+    while (envp != NULL && envp[n] != NULL)
+        n++;
+    return n;
+}
+
+/* The room the caller allocates for a swapped environment: none unless
+ * this process propagates the preload at all. */
+static size_t swap_room(char *const envp[])
+{
+    size_t n = spf__preload.exec_rules ? env_count(envp) : 0;
+
+    return (n < SWAP_ENV_MAX ? n + 1 : 1) * sizeof(char *);
+}
+
+static bool is_our_build(const char *tok, size_t n)
+{
+    size_t i = n;
+
+    while (i > 0 && tok[i - 1] != '/')
+        i--;
+    return (n - i == sizeof(SPF_PRELOAD_GLIBC_NAME) - 1 &&
+            memcmp(tok + i, SPF_PRELOAD_GLIBC_NAME, n - i) == 0) ||
+           (n - i == sizeof(SPF_PRELOAD_MUSL_NAME) - 1 &&
+            memcmp(tok + i, SPF_PRELOAD_MUSL_NAME, n - i) == 0);
+}
+
+/* "LD_PRELOAD=" and the list of value with our entries replaced by lib, or
+ * dropped when lib is "".  False when it does not fit. */
+static bool rewrite_preload(const char *value, const char *lib, char *out)
+{
+    size_t len = sizeof(preload_key) - 1, cap = SWAP_ENTRY_MAX;
+
+    memcpy(out, preload_key, len);
+    for (const char *p = value; *p != '\0';) {
+        size_t n = strcspn(p, " :");
+        const char *tok = p;
+
+        if (n > 0 && is_our_build(p, n)) {
+            tok = lib;
+            n = strlen(lib);
+        }
+        if (n > 0) {
+            if (len + n + 2 > cap)
+                return false;
+            if (len > sizeof(preload_key) - 1)
+                out[len++] = ':';
+            memcpy(out + len, tok, n);
+            len += n;
+        }
+        p += strcspn(p, " :");
+        p += *p != '\0';
+    }
+    out[len] = '\0';
+    return true;
+}
+
+/* The value of NAME in envp, or NULL: getenv, on any environment. */
+static const char *env_value(char *const envp[], const char *name, size_t len)
+{
+    for (size_t i = 0; envp != NULL && envp[i] != NULL; i++)
+        if (strncmp(envp[i], name, len) == 0 && envp[i][len] == '=')
+            return envp[i] + len + 1;
+    return NULL;
+}
+
+/* The libc of what execvp would run: file itself when it has a '/',
+ * else the first executable found along PATH (glibc's default when it is
+ * unset).  A probe only: the real execvp still searches on its own. */
+static enum spf_libc libc_along_path(const char *file)
+{
+    const char *path = env_value(environ, "PATH", 4);
+    size_t flen = strlen(file);
+    char buf[4096];
+
+    if (strchr(file, '/') != NULL)
+        return spf_fault_program_libc(file);
+    if (path == NULL)
+        path = "/bin:/usr/bin";
+    for (const char *p = path;; p++) {
+        size_t n = strcspn(p, ":");
+
+        if (n + flen + 2 <= sizeof(buf)) {
+            memcpy(buf, n > 0 ? p : ".", n > 0 ? n : 1);
+            size_t at = n > 0 ? n : 1;
+            buf[at++] = '/';
+            memcpy(buf + at, file, flen + 1);
+            if (access(buf, X_OK) == 0)
+                return spf_fault_program_libc(buf);
+        }
+        p += n;
+        if (*p == '\0')
+            return SPF_LIBC_UNKNOWN;
+    }
+}
+
+/*
+ * The environment the exec'd program must get: envp itself, or a copy in
+ * room (swap_room bytes) whose LD_PRELOAD names the build of the
+ * program's libc, written to entry (SWAP_ENTRY_MAX bytes).
+ */
+static char *const *swap_env(const char *file, bool search, char *const envp[],
+                             char **room, char *entry)
+{
+    size_t n = env_count(envp), at = n;
+    enum spf_libc libc;
+    const char *lib;
+
+    if (!spf__preload.exec_rules || n >= SWAP_ENV_MAX ||
+        !__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE) ||
+        !env_has_root(envp))
+        return envp;
+    libc = search ? libc_along_path(file) : spf_fault_program_libc(file);
+    if ((libc != SPF_LIBC_GLIBC && libc != SPF_LIBC_MUSL) ||
+        libc == spf__preload.own_libc)
+        return envp;
+    lib =
+        libc == SPF_LIBC_MUSL ? spf__preload.lib_musl : spf__preload.lib_glibc;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(envp[i], preload_key, sizeof(preload_key) - 1) == 0)
+            at = i;
+    if (at == n ||
+        !rewrite_preload(envp[at] + sizeof(preload_key) - 1, lib, entry))
+        return envp;
+    memcpy(room, envp, n * sizeof(char *));
+    room[at] = entry;
+    room[n] = NULL;
+    return room;
+}
+
+/*
  * The wrappers.  Each keeps the contract of the libc function it replaces
  * (see its man page), with one difference: when a rule of the plan fires,
  * it returns -1 with the rule's errno without calling the real function
@@ -479,54 +661,84 @@ static int exec_end(enum exec_log how, int ret)
  * they wrap is.
  */
 
+/* The stack room of swap_env, in the caller's frame: alloca, since the
+ * exec wrappers run between vfork and exec. */
+#define SWAP_ROOM(envp)                                                        \
+    char **room = __builtin_alloca(swap_room(envp));                           \
+    char *entry = __builtin_alloca(SWAP_ENTRY_MAX)
+
 SPF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
     enum exec_log log;
+    char *const *env;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    log = exec_begin(envp);
-    return exec_end(log, SPF_REAL(execve)(path, argv, envp));
+    SWAP_ROOM(envp);
+    env = swap_env(path, false, envp, room, entry);
+    log = exec_begin(env);
+    return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
 
 SPF_EXPORT int execv(const char *path, char *const argv[])
 {
     enum exec_log log;
+    char *const *env;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    log = exec_begin(environ);
-    return exec_end(log, SPF_REAL(execv)(path, argv));
+    SWAP_ROOM(environ);
+    env = swap_env(path, false, environ, room, entry);
+    log = exec_begin(env);
+    if (env == environ)
+        return exec_end(log, SPF_REAL(execv)(path, argv));
+    return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
 
 SPF_EXPORT int execvp(const char *file, char *const argv[])
 {
     enum exec_log log;
+    char *const *env;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    log = exec_begin(environ);
-    return exec_end(log, SPF_REAL(execvp)(file, argv));
+    SWAP_ROOM(environ);
+    env = swap_env(file, true, environ, room, entry);
+    log = exec_begin(env);
+    if (env == environ)
+        return exec_end(log, SPF_REAL(execvp)(file, argv));
+    return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
 
 SPF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
     enum exec_log log;
+    char *const *env;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    log = exec_begin(envp);
-    return exec_end(log, SPF_REAL(execvpe)(file, argv, envp));
+    SWAP_ROOM(envp);
+    env = swap_env(file, true, envp, room, entry);
+    log = exec_begin(env);
+    return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
 
 SPF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
     enum exec_log log;
+    char *const *env;
+    char path[32], *p = path + sizeof(path);
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
-    log = exec_begin(envp);
-    return exec_end(log, SPF_REAL(fexecve)(fd, argv, envp));
+    *--p = '\0';
+    p = format_uint(p, (unsigned long)(fd >= 0 ? fd : 0));
+    p -= 14;
+    memcpy(p, "/proc/self/fd/", 14);
+    SWAP_ROOM(envp);
+    env = swap_env(p, false, envp, room, entry);
+    log = exec_begin(env);
+    return exec_end(log, SPF_REAL(fexecve)(fd, argv, env));
 }
 
 /*
@@ -549,6 +761,22 @@ static size_t count_args(const char *first, va_list *ap)
     return n;
 }
 
+/* The execl family's common end, once the fault was decided: argv was
+ * built on the caller's stack, the environment is swapped on ours. */
+static int exec_list(const char *file, bool search, char **argv,
+                     char *const envp[])
+{
+    enum exec_log log;
+    char *const *env;
+
+    SWAP_ROOM(envp);
+    env = swap_env(file, search, envp, room, entry);
+    log = exec_begin(env);
+    if (search)
+        return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
+    return exec_end(log, SPF_REAL(execve)(file, argv, env));
+}
+
 /* Fills argv[0..n] with first, the next n - 1 arguments and the NULL. */
 static void fill_args(char **argv, size_t n, const char *first, va_list *ap)
 {
@@ -562,7 +790,6 @@ SPF_EXPORT int execl(const char *path, const char *arg, ...)
     va_list ap;
     size_t n;
     char **argv;
-    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -571,8 +798,7 @@ SPF_EXPORT int execl(const char *path, const char *arg, ...)
     argv = __builtin_alloca((n + 1) * sizeof(char *));
     fill_args(argv, n, arg, &ap);
     va_end(ap);
-    log = exec_begin(environ);
-    return exec_end(log, SPF_REAL(execv)(path, argv));
+    return exec_list(path, false, argv, environ);
 }
 
 SPF_EXPORT int execlp(const char *file, const char *arg, ...)
@@ -580,7 +806,6 @@ SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     va_list ap;
     size_t n;
     char **argv;
-    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -589,8 +814,7 @@ SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     argv = __builtin_alloca((n + 1) * sizeof(char *));
     fill_args(argv, n, arg, &ap);
     va_end(ap);
-    log = exec_begin(environ);
-    return exec_end(log, SPF_REAL(execvp)(file, argv));
+    return exec_list(file, true, argv, environ);
 }
 
 SPF_EXPORT int execle(const char *path, const char *arg, ...)
@@ -599,7 +823,6 @@ SPF_EXPORT int execle(const char *path, const char *arg, ...)
     size_t n;
     char **argv;
     char **envp;
-    enum exec_log log;
 
     if (fails(SPF_CALL_EXECVE))
         return -1;
@@ -609,8 +832,7 @@ SPF_EXPORT int execle(const char *path, const char *arg, ...)
     fill_args(argv, n, arg, &ap);
     envp = va_arg(ap, char **); /* right after the NULL ending argv */
     va_end(ap);
-    log = exec_begin(envp);
-    return exec_end(log, SPF_REAL(execve)(path, argv, envp));
+    return exec_list(path, false, argv, envp);
 }
 
 /* fork runs its child on a copy of our memory, so a C wrapper that

@@ -188,11 +188,16 @@ enum {
     R__COUNT
 };
 static const char *const rule_keys[R__COUNT] = {
-    [R_CALL] = "call",       [R_SCOPE] = "scope",
-    [R_WHEN] = "when",       [R_COUNT] = "count",
-    [R_PROBABILITY] = "probability", [R_BACKEND] = "backend",
-    [R_ERRNO] = "errno",     [R_SHORT] = "short",
-    [R_DELAY] = "delay",     [R_SIGNAL] = "signal",
+    [R_CALL] = "call",
+    [R_SCOPE] = "scope",
+    [R_WHEN] = "when",
+    [R_COUNT] = "count",
+    [R_PROBABILITY] = "probability",
+    [R_BACKEND] = "backend",
+    [R_ERRNO] = "errno",
+    [R_SHORT] = "short",
+    [R_DELAY] = "delay",
+    [R_SIGNAL] = "signal",
     [R_ACTION] = "action",
 };
 

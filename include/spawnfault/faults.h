@@ -20,8 +20,8 @@
  *               poll waitpid close kill setsid setpgid sigprocmask)
  *   scope   := where { '+' where }      where := parent | child | exec
  *              (default parent+child: the spawner and its child before exec)
- *   trigger := [ ( process | thread | tree ) ':' ] ( '*' | range { ',' range } )
- *   range   := FIRST [ '..' [ LAST ] ] [ '+' STEP ]   (1-based call numbers)
+ *   trigger := [ ( process | thread | tree ) ':' ] ( '*' | range { ',' range }
+ * ) range   := FIRST [ '..' [ LAST ] ] [ '+' STEP ]   (1-based call numbers)
  *   prob    := a decimal in [0, 1], drawn per call from the plan's seed
  *   backend := preload | seccomp
  *   action  := ERRNO-NAME | errno:any | short:( K | half | rand )
@@ -317,6 +317,15 @@ struct spf_fault_log_header {
     uint64_t tree[SPF_CALL__COUNT];
     /* Calls reached while counting (SPF_FAULT_COUNT), by leaf and scope. */
     uint64_t reached[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+    /* The plan, when the launcher keeps it here (spf_fault_log_set_plan)
+     * instead of in SPF_FAULTS: every process of the tree reads this one
+     * copy at each call, so a change reaches them all at their next call.
+     * A sequence lock guards it: odd while it is being written. */
+    uint32_t plan_seq;
+    uint32_t plan_set;       /* 1 once a plan was written */
+    uint32_t plan_leaves[2]; /* spf_fault_plan_leaves, by backend */
+    uint32_t plan_tree[2];   /* spf_fault_plan_counts_tree, by backend */
+    struct spf_fault_plan plan;
 };
 
 /* A new log memfd (close-on-exec) with room for capacity bytes of
@@ -335,10 +344,31 @@ int spf_fault_log_read(int fd, char **ret_text, uint64_t *ret_dropped,
 int spf_fault_log_counts(int fd,
                          uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES]);
 
+/* Puts plan in the log's header, for every process of the tree to use
+ * from its next call on; the preload then ignores SPF_FAULTS.  A log with
+ * a plan propagates the preload to exec'd programs (they may be given an
+ * exec-scope rule later).  Call it before the target starts, and again
+ * whenever the rules must change.  Returns 0 or -errno.  Not
+ * async-signal-safe. */
+int spf_fault_log_set_plan(int fd, const struct spf_fault_plan *plan);
+
 /* How often each call was reached in count mode, by call and scope index.
  * Returns 0 or -errno. */
 int spf_fault_log_reached(int fd,
                           uint64_t ret[SPF_CALL__COUNT][SPF_FAULT_SCOPES]);
+
+/* The C library a program file runs with, by its ELF interpreter. */
+enum spf_libc {
+    SPF_LIBC_UNKNOWN = 0, /* not an ELF file we can read, or another loader */
+    SPF_LIBC_GLIBC,       /* ld-linux*.so.* */
+    SPF_LIBC_MUSL,        /* ld-musl-*.so.1 */
+    SPF_LIBC_STATIC,      /* no interpreter: LD_PRELOAD means nothing to it */
+};
+
+/* Reads the program headers of the file at path (opened read-only,
+ * close-on-exec, and closed again).  Async-signal-safe: open, the pread64
+ * system call and close only. */
+enum spf_libc spf_fault_program_libc(const char *path);
 
 /* Environment variables read by the preload. */
 #define SPF_ENV_FAULTS "SPF_FAULTS"             /* the plan, as text */

@@ -15,15 +15,16 @@ shift
 #   bcmp is memcmp under the name clang gives it when only equality counts.
 #   syscall: a trap stub with no state; used for getpid, gettid, tgkill,
 #   kill, rt_sigprocmask and clock_nanosleep.
-#   clock_gettime, sigaction: listed in signal-safety(7); the time of a
-#   record, and the disposition a signal action finds.
+#   clock_gettime, sigaction, access: listed in signal-safety(7); the time
+#   of a record, the disposition a signal action finds, and the PATH
+#   search that finds which libc an execvp'd program uses.
 #   __errno_location, environ: errno and the environment pointer.
 #   __stack_chk_fail, __*_chk: hardening checks; they only abort.
 #   _GLOBAL_OFFSET_TABLE_: a linker symbol, not a call.
 #   spf__resolve_real: dlsym, reached only before the constructor ran.
 #   __asan_* ...: sanitizer and coverage instrumentation.
 allowed='fcntl fcntl64 open open64 close bcmp memchr memcmp memcpy memmove memset strchr strcmp
-strlen strncmp syscall clock_gettime sigaction __errno_location environ
+strcspn strlen strncmp strstr syscall access clock_gettime sigaction __errno_location environ
 __stack_chk_fail
 __memcpy_chk __memset_chk __memmove_chk _GLOBAL_OFFSET_TABLE_
 spf__resolve_real'

@@ -34,8 +34,13 @@
 
 #include <spawnfault/faults.h>
 
+#ifdef __GLIBC__
 /* glibc declares it only when _FORTIFY_SOURCE is on. */
 ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen);
+#else
+/* musl has no fortified entry points: the command is a plain read. */
+#define __read_chk(fd, buf, nbytes, buflen) read((fd), (buf), (nbytes))
+#endif
 
 #define MAX_EXEC_ARGS 64
 #define CLONE_STACK_SIZE (256 * 1024)
@@ -255,7 +260,12 @@ static void do_exec(const char *name, char *list)
     int rc;
 
     exec_argv(list, argv);
-    if (strcmp(name, "execve") == 0) {
+    if (strcmp(name, "execother") == 0) {
+        /* The other build of this program (glibc or musl), which the
+         * test names in SPF_TEST_OTHER. */
+        const char *other = getenv("SPF_TEST_OTHER");
+        rc = execve(other != NULL ? other : "/nonexistent", argv, environ);
+    } else if (strcmp(name, "execve") == 0) {
         rc = execve(self, argv, environ);
     } else if (strcmp(name, "execv") == 0) {
         rc = execv(self, argv);
@@ -552,10 +562,25 @@ static bool run_more(const char *name, char *arg)
     } else if (strcmp(name, "pthread_sigmask") == 0) {
         errno = 0;
         rc = pthread_sigmask(SIG_BLOCK, &set, &old);
-        say("pthread_sigmask %s errno=%d",
-            rc == 0 ? "0" : spf_errno_name(rc), errno);
+        say("pthread_sigmask %s errno=%d", rc == 0 ? "0" : spf_errno_name(rc),
+            errno);
     } else if (strcmp(name, "handler") == 0 || strcmp(name, "restart") == 0) {
         do_handler(name, arg);
+    } else if (strcmp(name, "setplan") == 0) {
+        /* Rewrites the plan in the shared log on fd 20, as a launcher
+         * would while the tree runs. */
+        struct spf_fault_plan plan;
+        char err[256];
+        rc = spf_fault_plan_parse(arg, strlen(arg), &plan, err, sizeof(err));
+        if (rc == 0)
+            rc = spf_fault_log_set_plan(20, &plan);
+        say("setplan %d", rc);
+    } else if (strcmp(name, "libc") == 0) {
+#ifdef __GLIBC__
+        say("libc glibc");
+#else
+        say("libc musl");
+#endif
     } else if (strcmp(name, "handled") == 0) {
         say("handled %d", (int)handled);
     } else if (strcmp(name, "tic") == 0) {

@@ -59,10 +59,10 @@ Test(model, call_names_round_trip)
         "fd/dup",      "proc/chdir",      "io/read",          "io/write",
         "io/poll",     "proc/wait",       "fd/close",         "proc/kill",
         "proc/setsid", "proc/setpgid",    "sig/mask"};
-    static const char *const aliases[] = {"execve", "fork",  "vfork", "pipe2",
-                                          "dup2",   "chdir", "read",  "write",
-                                          "poll",   "waitpid", "close", "kill",
-                                          "setsid", "setpgid", "sigprocmask"};
+    static const char *const aliases[] = {
+        "execve", "fork", "vfork",  "pipe2",   "dup2",
+        "chdir",  "read", "write",  "poll",    "waitpid",
+        "close",  "kill", "setsid", "setpgid", "sigprocmask"};
 
     cr_assert_eq(ARRAY_SIZE(names), SPF_CALL__COUNT);
     cr_assert_eq(ARRAY_SIZE(aliases), SPF_CALL__COUNT);
@@ -95,8 +95,8 @@ Test(model, families_cover_the_leaves_below_them)
                 (strncmp(leaf, fam, flen) == 0 && leaf[flen] == '/'))
                 want |= 1u << c;
         }
-        cr_assert_eq(spf_fault_point_leaves((enum spf_fault_call)p), want,
-                     "%s", fam);
+        cr_assert_eq(spf_fault_point_leaves((enum spf_fault_call)p), want, "%s",
+                     fam);
         cr_assert_eq(spf_fault_call_from_name(fam, flen), p, "%s", fam);
     }
     cr_assert_eq(spf_fault_point_leaves(SPF_POINT_SPAWN_FORK),
@@ -316,11 +316,11 @@ Test(model, parse_errors_name_the_rule_and_the_field)
         {"read=EINTR;write@parnt#1=short:1",
          "rule 2 (\"write@parnt#1=short:1\"): unknown scope \"parnt\""
          " (expected parent, child or exec)"},
-        {"forx=EAGAIN", "rule 1 (\"forx=EAGAIN\"): unknown point \"forx\""
-         UNKNOWN_POINT},
+        {"forx=EAGAIN",
+         "rule 1 (\"forx=EAGAIN\"): unknown point \"forx\"" UNKNOWN_POINT},
         {"=EAGAIN", "rule 1 (\"=EAGAIN\"): unknown point \"\"" UNKNOWN_POINT},
-        {"io/=EINTR", "rule 1 (\"io/=EINTR\"): unknown point \"io/\""
-         UNKNOWN_POINT},
+        {"io/=EINTR",
+         "rule 1 (\"io/=EINTR\"): unknown point \"io/\"" UNKNOWN_POINT},
         {"read#1", "rule 1 (\"read#1\"): missing action"
                    " (end the rule with =ACTION, such as =ENOENT)"},
         {"read@=EINTR", "rule 1 (\"read@=EINTR\"): unknown scope \"\""
@@ -404,29 +404,28 @@ Test(model, parse_errors_name_the_rule_and_the_field)
                            " chdir and write can be faked to succeed"},
         {"io=short:1", "rule 1 (\"io=short:1\"): action \"short:1\": only"
                        " read and write can be short"},
-        {"read=ENOPE", "rule 1 (\"read=ENOPE\"): action \"ENOPE\""
-                       UNKNOWN_ACTION},
+        {"read=ENOPE",
+         "rule 1 (\"read=ENOPE\"): action \"ENOPE\"" UNKNOWN_ACTION},
         {"read=", "rule 1 (\"read=\"): action \"\"" UNKNOWN_ACTION},
         {"execve=short:3", "rule 1 (\"execve=short:3\"): action \"short:3\":"
                            " only read and write can be short"},
-        {"write=short:0", "rule 1 (\"write=short:0\"): action \"short:0\""
-                          BAD_SHORT},
-        {"write=short:", "rule 1 (\"write=short:\"): action \"short:\""
-                         BAD_SHORT},
-        {"write=short:4294967296",
-         "rule 1 (\"write=short:4294967296\"): action \"short:4294967296\""
-         BAD_SHORT},
+        {"write=short:0",
+         "rule 1 (\"write=short:0\"): action \"short:0\"" BAD_SHORT},
+        {"write=short:",
+         "rule 1 (\"write=short:\"): action \"short:\"" BAD_SHORT},
+        {"write=short:4294967296", "rule 1 (\"write=short:4294967296\"): "
+                                   "action \"short:4294967296\"" BAD_SHORT},
         {"read%0.5#2=EINTR",
          "rule 1 (\"read%0.5#2=EINTR\"): misplaced \"#\" (the fields go"
          " point@scope#trigger%prob!backend=action, each at most once)"},
         {"read#1#2=EINTR",
          "rule 1 (\"read#1#2=EINTR\"): misplaced \"#\" (the fields go"
          " point@scope#trigger%prob!backend=action, each at most once)"},
-        {"read=EINTR#2", "rule 1 (\"read=EINTR#2\"): action \"EINTR#2\""
-                         UNKNOWN_ACTION},
+        {"read=EINTR#2",
+         "rule 1 (\"read=EINTR#2\"): action \"EINTR#2\"" UNKNOWN_ACTION},
         {"read=EINTR; ;re\x01\"ad=EINTR",
-         "rule 3 (\"re\\x01\\x22ad=EINTR\"): unknown point \"re\\x01\\x22ad\""
-         UNKNOWN_POINT},
+         "rule 3 (\"re\\x01\\x22ad=EINTR\"): unknown point "
+         "\"re\\x01\\x22ad\"" UNKNOWN_POINT},
     };
 
     for (size_t i = 0; i < ARRAY_SIZE(rows); i++)
@@ -647,8 +646,8 @@ static void draw_many(struct spf_fault_plan *p, uint64_t seed, uint64_t stream,
     p->seed = seed;
     p->stream = stream;
     for (size_t i = 0; i < n; i++)
-        out[i] = decide_n(p, SPF_CALL_READ, SPF_SCOPE_PARENT,
-                                  (uint32_t)i + 1) == 0;
+        out[i] =
+            decide_n(p, SPF_CALL_READ, SPF_SCOPE_PARENT, (uint32_t)i + 1) == 0;
 }
 
 static size_t count_diff(const bool *a, const bool *b, size_t n)
@@ -687,11 +686,9 @@ Test(model, decide_draws_depend_on_scope_call_and_rule)
     size_t differ_scope = 0, differ_rule = 0, never = 0;
 
     for (uint32_t n = 1; n <= 2000; n++) {
-        bool par =
-            decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+        bool par = decide_n(&p, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
         bool chi = decide_n(&p, SPF_CALL_READ, SPF_SCOPE_CHILD, n) >= 0;
-        bool other =
-            decide_n(&q, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
+        bool other = decide_n(&q, SPF_CALL_READ, SPF_SCOPE_PARENT, n) >= 0;
         differ_scope += par != chi;
         differ_rule += par != other;
     }
@@ -863,23 +860,39 @@ Test(model, record_parse_rejects_malformed_lines)
         "spf-fault",
         "spf-fault error=rule 1 (\"x\"): unknown call \"x\"",
         "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=ENOPE",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR ",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR x",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno  errno=EINTR",
-        "spf-fault pid=0 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
-        "spf-fault pid=-1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=kid call=io/read n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=pipe n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=x action=errno errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=4294967296 action=errno"
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=ENOPE",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=EINTR ",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=EINTR x",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno  "
+        "errno=EINTR",
+        "spf-fault pid=0 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=EINTR",
+        "spf-fault pid=-1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=kid call=io/read n=1 action=errno "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=pipe n=1 action=errno "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=x action=errno "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=4294967296 "
+        "action=errno"
         " errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 call=io/read scope=child n=1 action=errno errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=drop errno=EINTR",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1 got=-2",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short want=1"
+        "spf-fault pid=1 tid=1 t=5 call=io/read scope=child n=1 action=errno "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=drop "
+        "errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short "
+        "want=1",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short "
+        "want=1 got=-2",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=short "
+        "want=1"
         " got=18446744073709551616",
         /* Fields added by this version, and names only the rules take. */
         "spf-fault pid=1 scope=child call=io/read n=1 action=errno errno=EINTR",
@@ -896,8 +909,10 @@ Test(model, record_parse_rejects_malformed_lines)
         " sig=ALRM",
         "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=signal"
         " sig=SIGALRM errno=",
-        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=stop x=1",
-        "spf-faultpid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno errno=EINTR",
+        "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=stop "
+        "x=1",
+        "spf-faultpid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
+        "errno=EINTR",
         "spf-fault pid=1 tid=1 t=5 scope=child call=io/read n=1 action=errno "
         "errno=EINTR\n\n",
     };
@@ -987,9 +1002,8 @@ Test(model, rules_of_another_backend_are_left_alone)
 {
     struct spf_fault_plan p = parse_ok("execve!seccomp=ENOENT;execve#2=EACCES");
     uint32_t counts[SPF_CALL__COUNT] = {0};
-    struct spf_fault_site site = {.call = SPF_CALL_EXECVE,
-                                  .scope = SPF_SCOPE_CHILD,
-                                  .process = counts};
+    struct spf_fault_site site = {
+        .call = SPF_CALL_EXECVE, .scope = SPF_SCOPE_CHILD, .process = counts};
     struct spf_fault_hit hit;
 
     counts[SPF_CALL_EXECVE] = 1;
@@ -1005,9 +1019,9 @@ Test(model, rules_of_another_backend_are_left_alone)
 
 Test(model, seeded_choices_stay_in_bounds_and_replay)
 {
-    struct spf_fault_plan p = parse_ok(
-        "write#1..100=errno:any;write#101..200=short:rand;"
-        "write#201..300=short:half;write#301..=delay:rand");
+    struct spf_fault_plan p =
+        parse_ok("write#1..100=errno:any;write#101..200=short:rand;"
+                 "write#201..300=short:half;write#301..=delay:rand");
     uint32_t counts[SPF_CALL__COUNT] = {0};
     struct spf_fault_hit a, b;
     unsigned seen_errnos = 0, below_10ms = 0, above_200ms = 0;

@@ -67,6 +67,9 @@ struct opts {
     bool log_rdonly;  /* the log fd cannot be written to */
     bool shared_log;  /* a shared log (spf_fault_log_create), not a file */
     bool count;       /* count mode: SPF_FAULT_COUNT=1 */
+    bool musl;        /* the musl target under the musl build */
+    bool other;       /* SPF_TEST_OTHER: the target of the other libc */
+    const char *shared_plan; /* put in the shared log before the start */
     const char *arm;  /* SPF_FAULT_ARM; NULL leaves it unset */
 };
 
@@ -136,13 +139,16 @@ static const char *sanitizer_preload(void)
 
 static void build_env(const struct opts *o, char **env, char *preload,
                       size_t preload_len, char *faults, char *seed, char *log,
-                      char *arm)
+                      char *arm, char *other)
 {
     size_t n = 0;
 
-    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s", sanitizer_preload(),
+    /* libasan is no musl library: a musl target gets the preload alone. */
+    snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s",
+             o->musl ? "" : sanitizer_preload(),
              o->with_dummy ? path_of("SPF_TEST_DUMMY_PRELOAD") : "",
-             o->with_dummy ? ":" : "", path_of("SPF_TEST_PRELOAD"));
+             o->with_dummy ? ":" : "",
+             path_of(o->musl ? "SPF_TEST_PRELOAD_MUSL" : "SPF_TEST_PRELOAD"));
     env[n++] = "PATH=/usr/bin:/bin";
     env[n++] = preload;
     if (o->plan != NULL) {
@@ -164,6 +170,11 @@ static void build_env(const struct opts *o, char **env, char *preload,
     if (o->arm != NULL) {
         snprintf(arm, 64, "SPF_FAULT_ARM=%s", o->arm);
         env[n++] = arm;
+    }
+    if (o->other) {
+        snprintf(other, 4200, "SPF_TEST_OTHER=%s",
+                 path_of(o->musl ? "SPF_TEST_TARGET" : "SPF_TEST_TARGET_MUSL"));
+        env[n++] = other;
     }
     env[n] = NULL;
 }
@@ -189,19 +200,31 @@ static void read_shared_log(int fd, struct run *r)
 static void run_target(const struct opts *o, struct run *r,
                        const char *const *cmds)
 {
-    const char *argv[MAX_CMDS + 2] = {path_of("SPF_TEST_TARGET")};
-    char *env[10], preload[4096], faults[1024], seed[128], logvar[128];
-    char arm[64];
+    const char *argv[MAX_CMDS + 2] = {
+        path_of(o->musl ? "SPF_TEST_TARGET_MUSL" : "SPF_TEST_TARGET")};
+    char *env[11], preload[4096], faults[1024], seed[128], logvar[128];
+    char other[4200], arm[64];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err");
-    int log = o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1)
-                            : memfd("log");
+    int log =
+        o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1) : memfd("log");
+
+    if (o->shared_plan != NULL) {
+        struct spf_fault_plan plan;
+        char perr[256];
+        cr_assert_eq(spf_fault_plan_parse(o->shared_plan,
+                                          strlen(o->shared_plan), &plan, perr,
+                                          sizeof(perr)),
+                     0, "%s", perr);
+        cr_assert_eq(spf_fault_log_set_plan(log, &plan), 0);
+    }
     size_t n = 1;
 
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
         argv[n] = cmds[n - 1];
     argv[n] = NULL;
-    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, arm);
+    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, arm,
+              other);
 
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
     cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
@@ -812,8 +835,8 @@ Test(preload, tree_counts_span_processes)
     struct run r;
     struct spf_fault_record rec[MAX_RECORDS];
 
-    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end", "vfork", "pipe2",
-        "end", "pipe2");
+    RUN(&o, &r, "arm", "pipe2", "fork", "pipe2", "end", "vfork", "pipe2", "end",
+        "pipe2");
     cr_assert_str_eq(r.out, "pipe2 0\npipe2 -1 EMFILE\nfork exit=0\n"
                             "pipe2 -1 EMFILE\nvfork exit=0\npipe2 0\n");
     cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
@@ -932,4 +955,78 @@ Test(preload, count_mode_counts_what_was_reached)
     cr_assert_eq(r.reached[SPF_CALL_READ][0], 1);
     cr_assert_eq(r.reached[SPF_CALL_READ][1], 1);
     cr_assert_eq(r.reached[SPF_CALL_FORK][0], 1);
+}
+
+/* musl: the same preload built against musl, in a musl program. */
+Test(preload, musl_build_faults_a_musl_program)
+{
+    struct opts o = {.plan = "pipe2#2=EMFILE;spawn/fork#1=EAGAIN;"
+                             "read#1=signal:SIGUSR1",
+                     .musl = true};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "libc", "arm", "pipe2", "pipe2", "fork", "end", "vfork",
+        "say:vforked", "end", "handler:SIGUSR1", "pipe2", "write:1", "read:1",
+        "handled", "close:50");
+    cr_assert_str_eq(r.out, "libc musl\npipe2 0\npipe2 -1 EMFILE\n"
+                            "fork -1 EAGAIN\nvforked\nvfork exit=0\n"
+                            "handler 0\npipe2 0\nwrite 1\nread -1 EINTR\n"
+                            "handled 1\nclose -1 EBADF\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 3);
+    assert_record(&rec[0], SPF_SCOPE_PARENT, SPF_CALL_PIPE2, 2, EMFILE);
+    assert_quiet(&r);
+}
+
+/* A glibc program exec'ing a musl one in the exec scope: the musl program
+ * gets the musl build, loads it, and is faulted; without the swap its
+ * loader would refuse the glibc build and it would never run. */
+Test(preload, exec_scope_gives_a_musl_program_the_musl_build)
+{
+    struct opts o = {.plan = "pipe2@exec#1=EMFILE", .other = true};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    path_of("SPF_TEST_TARGET_MUSL");
+    RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
+    cr_assert_str_eq(r.out,
+                     "libc musl\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 1);
+    assert_record(&rec[0], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 1, EMFILE);
+}
+
+/* And back: a musl program exec'ing a glibc one. */
+Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
+{
+    struct opts o = {
+        .plan = "pipe2@exec#1=EMFILE", .other = true, .musl = true};
+    struct run r;
+
+    if (sanitizer_preload()[0] != '\0')
+        cr_skip_test("the glibc program would need libasan first in "
+                     "LD_PRELOAD, which a musl parent cannot give it");
+    RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
+    cr_assert_str_eq(r.out,
+                     "libc glibc\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+}
+
+/* A plan kept in the shared log applies from its start, and a change
+ * reaches the process and its children at their next call; exec'd
+ * programs carry the preload, so a later exec-scope rule reaches them. */
+Test(preload, follows_the_plan_in_the_shared_log)
+{
+    struct opts o = {.shared_log = true, .shared_plan = "pipe2#1=EMFILE"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "pipe2", "pipe2", "setplan:pipe2#*=ENFILE", "pipe2",
+        "fork", "pipe2", "end", "setplan:pipe2@exec#2=EMFILE", "fork",
+        "execve:pipe2,pipe2,pipe2", "end", "setplan:", "pipe2");
+    cr_assert_str_eq(r.out, "pipe2 -1 EMFILE\npipe2 0\nsetplan 0\n"
+                            "pipe2 -1 ENFILE\npipe2 -1 ENFILE\n"
+                            "fork exit=0\nsetplan 0\npipe2 0\n"
+                            "pipe2 -1 EMFILE\npipe2 0\nfork exit=0\n"
+                            "setplan 0\npipe2 0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 4);
+    assert_record(&rec[3], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 2, EMFILE);
 }

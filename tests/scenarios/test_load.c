@@ -760,9 +760,10 @@ TEST(load_errors, errno_the_call_cannot_return)
 
 TEST(load_errors, short_for_a_call_that_cannot_be_short)
 {
-    expect_error("short-not-rw.yaml", 6, 12, "faults[0].short",
-                 "short does not apply to spawn/fork/fork: only read and write can "
-                 "transfer fewer bytes");
+    expect_error(
+        "short-not-rw.yaml", 6, 12, "faults[0].short",
+        "short does not apply to spawn/fork/fork: only read and write can "
+        "transfer fewer bytes");
 }
 
 TEST(load_errors, errno_number_the_call_cannot_return)

@@ -101,6 +101,10 @@ check "an errno the call cannot return is refused" 2 "$prog" inject \
     --fault 'write=ENOEXEC' -- true
 has "by the native parser, naming the action" "$tmp/err" \
     '--fault 1 ("write=ENOEXEC"): rule 1 ("write=ENOEXEC"): action "ENOEXEC"'
+check "a rule for the seccomp backend is refused" 2 "$prog" inject \
+    --fault 'write:error=EIO:backend=seccomp' -- true
+has "saying it would never fire" "$tmp/err" \
+    'backend seccomp: inject runs the preload alone'
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true
 check "a seed with a sign is bad input" 2 "$prog" inject --seed -1 -- true

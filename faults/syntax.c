@@ -94,27 +94,6 @@ static const struct name_row names[] = {
     {"sigprocmask", "sig/mask", SUCCESS_ZERO},
 };
 
-/* Signal names, canonical first; the aliases are accepted, never written. */
-static const struct {
-    int sig;
-    const char *name;
-} signals[] = {
-    {SIGHUP, "SIGHUP"},       {SIGINT, "SIGINT"},       {SIGQUIT, "SIGQUIT"},
-    {SIGILL, "SIGILL"},       {SIGTRAP, "SIGTRAP"},     {SIGABRT, "SIGABRT"},
-    {SIGBUS, "SIGBUS"},       {SIGFPE, "SIGFPE"},       {SIGKILL, "SIGKILL"},
-    {SIGUSR1, "SIGUSR1"},     {SIGSEGV, "SIGSEGV"},     {SIGUSR2, "SIGUSR2"},
-    {SIGPIPE, "SIGPIPE"},     {SIGALRM, "SIGALRM"},     {SIGTERM, "SIGTERM"},
-    {SIGCHLD, "SIGCHLD"},     {SIGCONT, "SIGCONT"},     {SIGSTOP, "SIGSTOP"},
-    {SIGTSTP, "SIGTSTP"},     {SIGTTIN, "SIGTTIN"},     {SIGTTOU, "SIGTTOU"},
-    {SIGURG, "SIGURG"},       {SIGXCPU, "SIGXCPU"},     {SIGXFSZ, "SIGXFSZ"},
-    {SIGPROF, "SIGPROF"},     {SIGVTALRM, "SIGVTALRM"}, {SIGWINCH, "SIGWINCH"},
-    {SIGIO, "SIGIO"},         {SIGPWR, "SIGPWR"},       {SIGSYS, "SIGSYS"},
-#ifdef SIGSTKFLT
-    {SIGSTKFLT, "SIGSTKFLT"},
-#endif
-    {SIGIOT, "SIGIOT"},       {SIGPOLL, "SIGPOLL"},
-};
-
 /* A bounded writer: once full it only notes the loss, so callers write
  * everything and look once at the end. */
 struct out {
@@ -427,52 +406,50 @@ static bool same_upper(struct piece a, const char *word)
     return true;
 }
 
-/* signal=: a number, or a name in any case with or without "SIG".
- * Returns the row of the signal's canonical name. */
-static int signal_value(struct spec *s, size_t *ret_row)
+/* signal=: a number, or a name in any case with or without "SIG", as
+ * strace takes it; the model's table says which signals exist. */
+static int signal_value(struct spec *s, int *ret_sig)
 {
     struct piece v = s->val[K_SIGNAL];
-    size_t i = 0;
+    char name[16] = "SIG";
+    size_t skip = 0;
     uint64_t x;
-    int sig = 0;
+    int sig = -EINVAL;
 
     if (number(v, 255, &x)) {
-        sig = (int)x;
+        if (spf_fault_signal_name((int)x) != NULL)
+            sig = (int)x;
     } else {
-        if (v.n > 3 && same_upper((struct piece){v.p, 3}, "SIG")) {
-            v.p += 3;
-            v.n -= 3;
-        }
-        while (i < ARRAY_SIZE(signals) && !same_upper(v, signals[i].name + 3))
-            i++;
-        if (i < ARRAY_SIZE(signals))
-            sig = signals[i].sig;
+        if (v.n > 3 && same_upper((struct piece){v.p, 3}, "SIG"))
+            skip = 3;
+        for (size_t i = skip; i < v.n && 3 + i - skip < sizeof(name); i++)
+            name[3 + i - skip] = upper(v.p[i]);
+        if (3 + v.n - skip <= sizeof(name))
+            sig = spf_fault_signal_from_name(name, 3 + v.n - skip);
     }
-    for (i = 0; i < ARRAY_SIZE(signals) && signals[i].sig != sig; i++)
-        ;
-    if (i == ARRAY_SIZE(signals))
+    if (sig < 0)
         return fail_key(s, K_SIGNAL,
                         ": unknown signal (expected a name such"
                         " as SIGUSR1, or its number; real-time"
                         " signals are not supported)");
-    *ret_row = i;
+    *ret_sig = sig;
     return 0;
 }
 
 static int write_signal(struct spec *s, struct out *o)
 {
-    size_t row = 0;
-    int r = signal_value(s, &row);
+    int sig = 0;
+    int r = signal_value(s, &sig);
 
     if (r < 0)
         return r;
-    if (signals[row].sig == SIGSTOP) {
+    if (sig == SIGSTOP) {
         out_str(o, "stop");
-    } else if (signals[row].sig == SIGKILL) {
+    } else if (sig == SIGKILL) {
         out_str(o, "kill");
     } else {
         out_str(o, "signal:");
-        out_str(o, signals[row].name);
+        out_str(o, spf_fault_signal_name(sig));
     }
     return 0;
 }

@@ -171,7 +171,7 @@ Test(syntax, signals)
     expect("read:signal=usr1", "io/read=signal:SIGUSR1", 1);
     expect("read:signal=SigAlrm", "io/read=signal:SIGALRM", 1);
     expect("read:signal=10", "io/read=signal:SIGUSR1", 1);
-    expect("read:signal=SIGIOT", "io/read=signal:SIGABRT", 1);
+    expect("read:signal=6", "io/read=signal:SIGABRT", 1);
     expect("read:error=EINTR:signal=SIGALRM", "io/read=signal:SIGALRM", 1);
     expect("read:signal=SIGALRM:error=eintr", "io/read=signal:SIGALRM", 1);
     expect("read:signal=SIGSTOP", "io/read=stop", 1);
@@ -297,6 +297,18 @@ Test(syntax, names_of_the_set)
 
 Test(syntax, bad_errors_and_signals)
 {
+    static const char unknown[] = "\": unknown signal (expected a name such"
+                                  " as SIGUSR1, or its number; real-time"
+                                  " signals are not supported)";
+    static const char *const bad[] = {"0", "SIGRTMIN", "sigverylongnamehere",
+                                      "USR1 "};
+    char spec[64], message[192];
+
+    for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+        snprintf(spec, sizeof(spec), "read:signal=%s", bad[i]);
+        snprintf(message, sizeof(message), "signal \"%s%s", bad[i], unknown);
+        expect_error(spec, message);
+    }
     expect_error("write:error=EFOO",
                  "error \"EFOO\": unknown errno (expected a name such as"
                  " ENOENT, or its number)");

@@ -7,6 +7,8 @@
  *                  [--seed N] [--verbose]
  *                  [--target TARGET | --compare TARGET,TARGET...]
  *   spawnfault list [PATH...] [--filter GLOB]... [--skip-tag TAG]...
+ *   spawnfault inject [--fault SPEC]... [--seed N] [--log FILE] [--count]
+ *                     [--] CMD [ARG...]          (inject.c)
  *
  * Options and paths may come in any order; after "--" everything is a
  * path.  Several --filter options select what any of them matches.
@@ -30,6 +32,9 @@
 
 #include <spawnfault/report.h>
 #include <spawnfault/scenario.h>
+
+#include "inject.h"
+#include "print.h"
 
 #define EXIT_FAILED 1
 #define EXIT_BAD_INPUT 2
@@ -59,6 +64,9 @@ static void usage(FILE *f)
           "TARGET,TARGET...]\n"
           "       spawnfault list [PATH...] [--filter GLOB]... "
           "[--skip-tag TAG]...\n"
+          "       spawnfault inject [--fault SPEC]... [--seed N] "
+          "[--log FILE] [--count]\n"
+          "                         [--] CMD [ARG...]\n"
           "\n"
           "PATH is a scenario file or a folder of them (*.yaml, "
           "recursively);\n"
@@ -70,27 +78,24 @@ static void usage(FILE *f)
           "found),\n"
           "cpython:3.N, node.  --compare runs every target and reports "
           "each field\n"
-          "that differs from the first target's.  See docs/targets.md.\n",
+          "that differs from the first target's.  See docs/targets.md.\n"
+          "\n"
+          "inject runs CMD under the fault rules and exits as CMD did.  See\n"
+          "docs/inject.md.\n",
           f);
 }
 
 static void error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Messages quote paths and file contents: escaped, so that no name can
- * move the terminal's cursor or fake a line. */
+ * move the terminal's cursor or fake a line (print.c). */
 static void error(const char *fmt, ...)
 {
     va_list ap;
-    char *msg = NULL;
-    int n;
 
     va_start(ap, fmt);
-    n = vasprintf(&msg, fmt, ap);
+    spf__cli_verror("error", fmt, ap);
     va_end(ap);
-    fputs("spawnfault: error: ", stderr);
-    spf_report_put_text(stderr, n < 0 ? "(out of memory)" : msg);
-    fputc('\n', stderr);
-    free(msg);
 }
 
 /* Decimal digits only, as reports print seeds: strtoull alone would also
@@ -646,6 +651,8 @@ int main(int argc, char **argv)
         printf("spawnfault %s\n", SPF_VERSION);
         return 0;
     }
+    if (!strcmp(cmd, "inject"))
+        return spf__cli_inject(argc - 1, argv + 1);
     if (strcmp(cmd, "run") && strcmp(cmd, "list")) {
         error("unknown command \"%s\"", cmd);
         usage(stderr);

@@ -386,9 +386,30 @@ static bool is_valgrind_launcher(void)
 }
 
 /*
+ * A launcher that runs an unmodified program cannot call spf_fault_arm in
+ * it, so it asks with SPF_ENV_FAULT_ARM=1 and the root arms here, before
+ * main.  The variable goes before anything can pass it on: a child the
+ * root spawns is counted as the child scope by this very root, and an
+ * exec'd program must follow the exec scope's own rule.
+ */
+static void arm_if_asked(void)
+{
+    const char *v = getenv(SPF_ENV_FAULT_ARM);
+    bool asked = v != NULL && strcmp(v, "1") == 0;
+
+    /* Armed even with no rule yet: the plan may arrive later, through
+     * the shared log. */
+    if (v != NULL)
+        unsetenv(SPF_ENV_FAULT_ARM);
+    if (asked)
+        spf_fault_arm();
+}
+
+/*
  * A process without SPF_ENV_FAULT_ROOT is the root: scope parent, disarmed
- * until spf_fault_arm.  With it, the process is a program exec'd below a
- * root: scope exec, armed from the start.
+ * until spf_fault_arm, or armed at load when asked (arm_if_asked).  With
+ * it, the process is a program exec'd below a root: scope exec, armed from
+ * the start.
  */
 __attribute__((constructor)) static void preload_init(void)
 {
@@ -411,9 +432,12 @@ __attribute__((constructor)) static void preload_init(void)
             __atomic_load_n(&spf__preload.log_map->plan_set, __ATOMIC_ACQUIRE))
             spf__preload.exec_rules = true;
     }
-    if (!exec_scope)
+    if (!exec_scope) {
         prepare_children_env();
-    else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached ||
-             (spf__preload.log_map != NULL && spf__preload.log_map->plan_set))
+        arm_if_asked();
+    } else if (spf__preload.plan.n_rules > 0 || spf__preload.count_reached ||
+               (spf__preload.log_map != NULL &&
+                spf__preload.log_map->plan_set)) {
         spf_fault_arm();
+    }
 }

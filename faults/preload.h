@@ -26,6 +26,11 @@
 #define SPF_ENV_FAULT_ROOT "SPF_FAULT_ROOT"
 #define SPF_ENV_FAULT_LOG_ID "SPF_FAULT_LOG_ID"
 
+/* Set to "1" by a launcher whose program knows nothing of arming (spawnfault
+ * inject): the root arms itself at load.  The root removes it from its
+ * environment whatever its value, so no process below sees it. */
+#define SPF_ENV_FAULT_ARM "SPF_FAULT_ARM"
+
 /* The real functions.  The constructor resolves them; see SPF_REAL. */
 struct spf__real_fns {
     int (*execve)(const char *, char *const[], char *const[]);

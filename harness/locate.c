@@ -66,6 +66,11 @@ int spf_harness_locate(struct spf_harness_config *cfg)
     return 0;
 }
 
+const char *spf_harness_locate_preload(void)
+{
+    return find(&preload, found[1]);
+}
+
 /* Targets. */
 
 static const struct where cpython_script = {

@@ -259,6 +259,11 @@ struct spf_harness_config {
 /* Fill paths left NULL.  Returns 0, or -ENOENT naming nothing found. */
 int spf_harness_locate(struct spf_harness_config *cfg);
 
+/* The preload alone, found as spf_harness_locate finds it (SPF_PRELOAD,
+ * then beside the running program in a build tree, then where meson
+ * installed it): a path that lives as long as the process, or NULL. */
+const char *spf_harness_locate_preload(void);
+
 struct spf_harness_job;
 
 /*

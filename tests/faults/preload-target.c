@@ -637,6 +637,10 @@ static void run_one(char **argv, int argc, int *i)
         call_switch(SPF_FAULT_DISARM_SYMBOL);
     else if (strcmp(name, "env") == 0)
         do_env();
+    else if (strcmp(name, "armvar") == 0)
+        say("SPF_FAULT_ARM=%s", getenv("SPF_FAULT_ARM") != NULL
+                                    ? getenv("SPF_FAULT_ARM")
+                                    : "(unset)");
     else if (strcmp(name, "thread") == 0)
         do_thread();
     else if (strcmp(name, "spawn") == 0)

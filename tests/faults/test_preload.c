@@ -70,6 +70,7 @@ struct opts {
     bool musl;        /* the musl target under the musl build */
     bool other;       /* SPF_TEST_OTHER: the target of the other libc */
     const char *shared_plan; /* put in the shared log before the start */
+    const char *arm;  /* SPF_FAULT_ARM; NULL leaves it unset */
 };
 
 struct run {
@@ -138,7 +139,7 @@ static const char *sanitizer_preload(void)
 
 static void build_env(const struct opts *o, char **env, char *preload,
                       size_t preload_len, char *faults, char *seed, char *log,
-                      char *other)
+                      char *arm, char *other)
 {
     size_t n = 0;
 
@@ -166,6 +167,10 @@ static void build_env(const struct opts *o, char **env, char *preload,
     }
     if (o->count)
         env[n++] = SPF_ENV_FAULT_COUNT "=1";
+    if (o->arm != NULL) {
+        snprintf(arm, 64, "SPF_FAULT_ARM=%s", o->arm);
+        env[n++] = arm;
+    }
     if (o->other) {
         snprintf(other, 4200, "SPF_TEST_OTHER=%s",
                  path_of(o->musl ? "SPF_TEST_TARGET" : "SPF_TEST_TARGET_MUSL"));
@@ -197,8 +202,8 @@ static void run_target(const struct opts *o, struct run *r,
 {
     const char *argv[MAX_CMDS + 2] = {
         path_of(o->musl ? "SPF_TEST_TARGET_MUSL" : "SPF_TEST_TARGET")};
-    char *env[10], preload[4096], faults[1024], seed[128], logvar[128];
-    char other[4200];
+    char *env[11], preload[4096], faults[1024], seed[128], logvar[128];
+    char other[4200], arm[64];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err");
     int log =
@@ -218,7 +223,8 @@ static void run_target(const struct opts *o, struct run *r,
     for (; cmds[n - 1] != NULL && n <= MAX_CMDS; n++)
         argv[n] = cmds[n - 1];
     argv[n] = NULL;
-    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, other);
+    build_env(o, env, preload, sizeof(preload), faults, seed, logvar, arm,
+              other);
 
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
     cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
@@ -338,6 +344,39 @@ Test(preload, counts_nothing_before_arm)
         "read:1");
     cr_assert_str_eq(
         r.out, "pipe2 0\nwrite 4\nread 1\nread 1\nread -1 EINTR\nread 1\n");
+}
+
+Test(preload, arms_at_load_when_asked)
+{
+    struct opts o = {.plan = "read#1=EINTR", .arm = "1"};
+    struct run r;
+
+    RUN(&o, &r, "pipe2", "write:2", "read:1", "read:1");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite 2\nread -1 EINTR\nread 1\n");
+}
+
+Test(preload, arms_at_load_only_for_1)
+{
+    struct opts o = {.plan = "read#1=EINTR", .arm = "yes"};
+    struct run r;
+
+    RUN(&o, &r, "pipe2", "write:2", "read:1", "armvar");
+    cr_assert_str_eq(r.out,
+                     "pipe2 0\nwrite 2\nread 1\nSPF_FAULT_ARM=(unset)\n");
+}
+
+/* Only the root is armed this way: its children are its child scope, and
+ * a program it execs must not believe itself a root asked to arm. */
+Test(preload, the_arm_request_stops_at_the_root)
+{
+    struct opts o = {.plan = "read@child#1=EINTR", .arm = "1"};
+    struct run r;
+
+    RUN(&o, &r, "armvar", "pipe2", "write:2", "fork", "armvar", "read:1",
+        "execve:armvar", "end", "read:1");
+    cr_assert_str_eq(r.out, "SPF_FAULT_ARM=(unset)\npipe2 0\nwrite 2\n"
+                            "SPF_FAULT_ARM=(unset)\nread -1 EINTR\n"
+                            "SPF_FAULT_ARM=(unset)\nfork exit=0\nread 1\n");
 }
 
 Test(preload, stops_at_disarm)

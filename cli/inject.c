@@ -1,0 +1,609 @@
+/*
+ * spawnfault inject: run any program under fault rules, through the
+ * preload, and exit as it did.
+ *
+ *   spawnfault inject [--fault SPEC]... [--seed N] [--log FILE] [--count]
+ *                     [--] CMD [ARG...]
+ *
+ * Every SPEC is translated (fault-syntax.h) and checked by the native
+ * parser before anything runs.  The program is the root of the fault
+ * tree, armed from its load (SPF_FAULT_ARM=1): its own calls are the
+ * parent scope, its children before exec the child scope.  The launcher
+ * itself never loads the preload, so its own spawn is never faulted.
+ *
+ * SIGINT, SIGTERM and SIGHUP sent to the launcher are passed on to the
+ * program; the launcher still waits for it, writes the log and exits.
+ * docs/inject.md is the user's side of all this.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <spawnfault/fault-syntax.h>
+#include <spawnfault/faults.h>
+#include <spawnfault/harness.h>
+#include <spawnfault/spawn.h>
+
+/* faults/preload.h: for SPF_ENV_FAULT_ARM, the one private variable a
+ * launcher sets. */
+#include "preload.h"
+
+#include "inject.h"
+#include "print.h"
+
+#define EXIT_BAD_INPUT 2
+#define EXIT_CANNOT_RUN 126
+#define EXIT_NOT_FOUND 127
+
+/* Room for records: the memfd is sparse, so only what is written costs. */
+#define LOG_CAPACITY (4u << 20)
+
+/* The log fd goes above the fds shells and programs use by number. */
+#define LOG_FD_MIN 100
+
+extern char **environ;
+
+struct inject {
+    const char **specs;
+    size_t n_specs;
+    uint64_t seed;
+    const char *log_path; /* NULL: no log; "-": stderr */
+    bool count;
+    char **cmd;
+    size_t n_cmd;
+    char plan[SPF_FAULT_PLAN_TEXT_MAX];
+    size_t n_rules;
+};
+
+/* The program's environment: ours, with the preload and the plan. */
+struct env {
+    struct spf_env_var *v;
+    size_t n;
+    char *preload;
+    char seed[40];
+    char log_fd[16];
+};
+
+/* The program, for the signal handler: its pid while it runs, and a
+ * pidfd where the kernel has them (-1 otherwise). */
+static volatile sig_atomic_t child_pid;
+static volatile sig_atomic_t child_pidfd = -1;
+static volatile sig_atomic_t pending_signal;
+
+static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+
+static void usage(FILE *f)
+{
+    fputs("usage: spawnfault inject [--fault SPEC]... [--seed N] "
+          "[--log FILE] [--count]\n"
+          "                         [--] CMD [ARG...]\n"
+          "\n"
+          "SPEC is strace's -e inject= syntax (write:error=EIO:when=2+) or a\n"
+          "native rule (write#2..=EIO).  --log - writes the fired faults to\n"
+          "stderr.  The exit status is CMD's.  See docs/inject.md.\n",
+          f);
+}
+
+/* Decimal, or hexadecimal after 0x: never a sign, a blank or octal. */
+static bool parse_seed(const char *s, uint64_t *ret)
+{
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? "0123456789abcdefABCDEF" : "0123456789";
+    const char *d = hex ? s + 2 : s;
+    size_t n = strspn(d, digits);
+    char *end;
+
+    if (n == 0 || d[n] != '\0' || (hex && n > 16))
+        return false;
+    errno = 0;
+    *ret = strtoull(d, &end, hex ? 16 : 10);
+    return errno == 0;
+}
+
+static int parse_args(int argc, char **argv, struct inject *a)
+{
+    static const struct option longs[] = {
+        {"fault", required_argument, NULL, 'f'},
+        {"seed", required_argument, NULL, 's'},
+        {"log", required_argument, NULL, 'l'},
+        {"count", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    /* No more --fault options than words. */
+    a->specs = calloc((size_t)argc, sizeof(*a->specs));
+    if (!a->specs) {
+        spf__cli_error("out of memory");
+        return -1;
+    }
+    /* '+': the first word that is not an option starts the command, whose
+     * own options are its business. */
+    while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+        if (c == 'f')
+            a->specs[a->n_specs++] = optarg;
+        if (c == 's' && !parse_seed(optarg, &a->seed)) {
+            spf__cli_error("--seed: expected a decimal integer, or 0x and 1"
+                           " to 16 hexadecimal digits, got \"%s\"",
+                           optarg);
+            return -1;
+        }
+        if (c == 'l')
+            a->log_path = optarg;
+        if (c == 'c')
+            a->count = true;
+        if (c == 'h') {
+            usage(stdout);
+            exit(0);
+        }
+        if (c == '?') {
+            usage(stderr);
+            return -1;
+        }
+    }
+    a->cmd = argv + optind;
+    a->n_cmd = (size_t)(argc - optind);
+    if (a->n_cmd == 0) {
+        spf__cli_error("inject: no command to run");
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+/* XXX: the seccomp supervisor is not part of this build; until inject
+ * starts it, a rule for it is refused rather than left to never fire. */
+static bool seccomp_rule(const struct spf_fault_plan *plan)
+{
+    for (size_t i = 0; i < plan->n_rules; i++)
+        if (plan->rules[i].backend == SPF_BACKEND_SECCOMP)
+            return true;
+    return false;
+}
+
+/* One --fault: translated, then parsed as the preload will parse it. */
+static int compile_one(struct inject *a, size_t i, size_t *len)
+{
+    char rules[SPF_FAULT_SYNTAX_OUT_MAX], err[512];
+    const char *spec = a->specs[i];
+    struct spf_fault_plan *plan;
+    int n, r;
+
+    n = spf_fault_syntax_translate(spec, strlen(spec), rules, sizeof(rules),
+                                   err, sizeof(err));
+    plan = n > 0 ? malloc(sizeof(*plan)) : NULL;
+    r = !plan ? -ENOMEM
+              : spf_fault_plan_parse(rules, strlen(rules), plan, err,
+                                     sizeof(err));
+    if (r == 0 && seccomp_rule(plan))
+        r = -EOPNOTSUPP;
+    free(plan);
+    if (r == -EOPNOTSUPP) {
+        spf__cli_error("--fault %zu (\"%s\"): backend seccomp: inject runs"
+                       " the preload alone, so the rule would never fire",
+                       i + 1, spec);
+        return -1;
+    }
+    if (n < 0 || r == -EINVAL) {
+        spf__cli_error("--fault %zu (\"%s\"): %s", i + 1, spec, err);
+        return -1;
+    }
+    if (r < 0) {
+        spf__cli_error("out of memory");
+        return -1;
+    }
+    if (*len + (*len > 0) + strlen(rules) >= sizeof(a->plan)) {
+        spf__cli_error("--fault %zu: the rules of every --fault come to more"
+                       " than %d bytes",
+                       i + 1, SPF_FAULT_PLAN_TEXT_MAX - 1);
+        return -1;
+    }
+    *len += (size_t)sprintf(a->plan + *len, "%s%s", *len ? ";" : "", rules);
+    a->n_rules += (size_t)n;
+    return 0;
+}
+
+/* Every --fault checked, and the plan they make, before anything runs. */
+static int compile(struct inject *a)
+{
+    size_t len = 0;
+
+    for (size_t i = 0; i < a->n_specs; i++)
+        if (compile_one(a, i, &len) < 0)
+            return -1;
+    if (a->n_rules > SPF_FAULT_MAX_RULES) {
+        spf__cli_error("--fault: %zu rules in all, at most %d (a set of"
+                       " names gives one rule per point)",
+                       a->n_rules, SPF_FAULT_MAX_RULES);
+        return -1;
+    }
+    return 0;
+}
+
+static void env_add(struct env *e, const char *name, const char *value)
+{
+    e->v[e->n++] = (struct spf_env_var){spf_str_c(name), spf_str_c(value)};
+}
+
+/*
+ * Our own variables never pass from the caller: a stale plan would be
+ * the one getenv finds, and a stray SPF_FAULT_ROOT would make the program
+ * believe it is not the root.  Our preload goes first in LD_PRELOAD.
+ */
+static int make_env(const struct inject *a, const char *preload, int log_fd,
+                    struct env *e)
+{
+    const char *old = getenv("LD_PRELOAD");
+    size_t n = 0;
+
+    while (environ[n])
+        n++;
+    e->v = calloc(n + 5, sizeof(*e->v));
+    if (!e->v || asprintf(&e->preload, "%s%s%s", preload,
+                          old && *old ? ":" : "", old ? old : "") < 0) {
+        e->preload = NULL;
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(environ[i], '=');
+
+        if (!eq || !strncmp(environ[i], "SPF_FAULT", 9) ||
+            !strncmp(environ[i], "LD_PRELOAD=", 11))
+            continue;
+        e->v[e->n++] = (struct spf_env_var){
+            {environ[i], (size_t)(eq - environ[i])}, spf_str_c(eq + 1)};
+    }
+    snprintf(e->seed, sizeof(e->seed), "%" PRIx64 ":0", a->seed);
+    snprintf(e->log_fd, sizeof(e->log_fd), "%d", log_fd);
+    env_add(e, "LD_PRELOAD", e->preload);
+    env_add(e, SPF_ENV_FAULTS, a->plan);
+    env_add(e, SPF_ENV_FAULT_SEED, e->seed);
+    env_add(e, SPF_ENV_FAULT_LOG_FD, e->log_fd);
+    env_add(e, SPF_ENV_FAULT_ARM, "1");
+    return 0;
+}
+
+/* The shared log, at a high fd.  Returns the fd or -1 after a message. */
+static int create_log(void)
+{
+    int fd = spf_fault_log_create(LOG_CAPACITY), high;
+
+    if (fd < 0) {
+        spf__cli_error("cannot create the fault log: %s", strerror(-fd));
+        return -1;
+    }
+    high = fcntl(fd, F_DUPFD_CLOEXEC, LOG_FD_MIN);
+    close(fd);
+    if (high < 0)
+        spf__cli_error("cannot create the fault log: %s", strerror(errno));
+    return high;
+}
+
+/* Opened before the run, so that a bad path costs no run. */
+static int open_log_file(const char *path)
+{
+    int fd;
+
+    if (!path)
+        return -1;
+    if (!strcmp(path, "-"))
+        return STDERR_FILENO;
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0)
+        spf__cli_error("--log %s: %s", path, strerror(errno));
+    return fd < 0 ? -2 : fd;
+}
+
+/*
+ * Through the pidfd, a signal can never reach another process that took
+ * the pid after the program was reaped.  XXX: without pidfds (kernels
+ * before 5.3) the pid is used, and one arriving in the few instructions
+ * between the reaping and the clearing of child_pid could; the launcher
+ * has no other child to mistake, and the kernel hands out pids in order.
+ * Async-signal-safe.
+ */
+static void signal_child(int sig)
+{
+#ifdef SYS_pidfd_send_signal
+    if (child_pidfd >= 0) {
+        syscall(SYS_pidfd_send_signal, (int)child_pidfd, sig, NULL, 0);
+        return;
+    }
+#endif
+    if (child_pid > 0)
+        kill((pid_t)child_pid, sig);
+}
+
+/* A pidfd for the running program, or -1. */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    return -1;
+#endif
+}
+
+/*
+ * A signal sent to the launcher goes on to the program.  One that the
+ * terminal sent (si_code SI_KERNEL) reached the whole foreground process
+ * group, the program included, and is not sent twice.  Before the program
+ * exists, it is kept for later.  Async-signal-safe.
+ */
+static void forward(int sig, siginfo_t *info, void *uctx)
+{
+    int saved = errno;
+
+    if (child_pid <= 0)
+        pending_signal = sig;
+    else if (info == NULL || info->si_code != SI_KERNEL)
+        signal_child(sig);
+    errno = saved;
+}
+
+/* A signal the caller ignores stays ignored, here and in the program. */
+static void catch_signals(void)
+{
+    struct sigaction sa = {.sa_sigaction = forward, .sa_flags = SA_SIGINFO};
+    struct sigaction old;
+
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
+        if (sigaction(forwarded[i], NULL, &old) == 0 &&
+            old.sa_handler != SIG_IGN)
+            sigaction(forwarded[i], &sa, NULL);
+}
+
+static int spawn_status(const struct inject *a, struct spf_spawn_error *err)
+{
+    spf__cli_error("cannot run %s: %s", a->cmd[0],
+                   err->message ? err->message : spf_strerror(err->err));
+    if (err->stage != SPF_STAGE_EXEC)
+        return EXIT_BAD_INPUT;
+    return err->err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+}
+
+/*
+ * Spawn with the project's core and wait.  Returns 0 with the returncode
+ * (the exit code, or -N for signal N), or the launcher's own exit status
+ * after a message.  A signal that came before the spawn cancels it and
+ * counts as the program's death.
+ */
+static int run(const struct inject *a, const struct env *e, int log_fd,
+               int *ret_code)
+{
+    struct spf_str *argv = calloc(a->n_cmd, sizeof(*argv));
+    struct spf_spawn_error err = {0};
+    struct spf_popen_opts o;
+    struct spf_proc *p;
+    int r;
+
+    if (!argv) {
+        spf__cli_error("out of memory");
+        return EXIT_BAD_INPUT;
+    }
+    for (size_t i = 0; i < a->n_cmd; i++)
+        argv[i] = spf_str_c(a->cmd[i]);
+    spf_popen_opts_init(&o);
+    o.argv = argv;
+    o.argc = a->n_cmd;
+    o.env_replace = e->v != NULL;
+    o.env = e->v;
+    o.envc = e->n;
+    o.pass_fds = &log_fd;
+    o.n_pass_fds = log_fd >= 0;
+    if (pending_signal) {
+        free(argv);
+        *ret_code = -pending_signal;
+        return 0;
+    }
+    r = spf_popen(&o, &p, &err);
+    free(argv);
+    if (r < 0) {
+        r = spawn_status(a, &err);
+        spf_spawn_error_clear(&err);
+        return r;
+    }
+    /* The pidfd is opened before the wait can reap the program, so it
+     * names the program; pidfds are always close-on-exec. */
+    child_pidfd = open_pidfd(spf_proc_pid(p));
+    child_pid = spf_proc_pid(p);
+    if (pending_signal)
+        signal_child(pending_signal);
+    r = spf_proc_wait(p, SPF_FOREVER, ret_code);
+    child_pid = 0;
+    if (child_pidfd >= 0) {
+        close(child_pidfd);
+        child_pidfd = -1;
+    }
+    if (r < 0) {
+        spf__cli_error("waiting for %s: %s", a->cmd[0], spf_strerror(-r));
+        spf_proc_kill(p);
+    }
+    spf_proc_free(p);
+    return r < 0 ? EXIT_BAD_INPUT : 0;
+}
+
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* The preload writes "spf-fault error=..." when it could not use the
+ * plan; everything else in the log is records, opaque here. */
+static void report_log_errors(const char *text)
+{
+    static const char tag[] = "spf-fault error=";
+
+    for (const char *l = text; *l; l = strchr(l, '\n') + 1) {
+        size_t n = strcspn(l, "\n");
+
+        if (!strncmp(l, tag, sizeof(tag) - 1))
+            spf__cli_warning("the preload refused the plan: %.*s",
+                             (int)(n - sizeof(tag) + 1), l + sizeof(tag) - 1);
+        if (l[n] == '\0')
+            break;
+    }
+}
+
+/* The fired records, to out_fd when there is one.  Returns 0 or 1 on a
+ * failure already reported. */
+static int write_log(const struct inject *a, int log_fd, int out_fd)
+{
+    uint64_t dropped = 0, torn = 0;
+    char *text = NULL;
+    int r =
+        log_fd >= 0 ? spf_fault_log_read(log_fd, &text, &dropped, &torn) : 0;
+
+    if (r < 0) {
+        spf__cli_error("cannot read the fault log: %s", strerror(-r));
+        return 1;
+    }
+    if (text)
+        report_log_errors(text);
+    if (dropped)
+        spf__cli_warning("%" PRIu64 " fired faults did not fit in the log;"
+                         " --count counts them all",
+                         dropped);
+    if (torn)
+        spf__cli_warning("%" PRIu64 " log records were cut short by the"
+                         " death of their writer",
+                         torn);
+    if (out_fd >= 0 && text && (r = write_all(out_fd, text, strlen(text))) < 0)
+        spf__cli_error("--log %s: %s", a->log_path, strerror(-r));
+    free(text);
+    return r < 0;
+}
+
+/* One line per point that fired, then the total, on stderr: stdout is the
+ * program's. */
+static int print_counts(int log_fd)
+{
+    uint64_t c[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+    uint64_t total = 0;
+    int r = 0;
+
+    memset(c, 0, sizeof(c));
+    if (log_fd >= 0 && (r = spf_fault_log_counts(log_fd, c)) < 0) {
+        spf__cli_error("cannot read the fault counts: %s", strerror(-r));
+        return 1;
+    }
+    for (int call = 0; call < SPF_CALL__COUNT; call++) {
+        uint64_t n = c[call][0] + c[call][1] + c[call][2];
+
+        if (n == 0)
+            continue;
+        total += n;
+        fprintf(stderr,
+                "spawnfault: count: %s %" PRIu64 " parent=%" PRIu64
+                " child=%" PRIu64 " exec=%" PRIu64 "\n",
+                spf_fault_call_name((enum spf_fault_call)call), n, c[call][0],
+                c[call][1], c[call][2]);
+    }
+    fprintf(stderr, "spawnfault: count: total %" PRIu64 "\n", total);
+    return 0;
+}
+
+/*
+ * The program was killed by a signal: die of the same one, so that the
+ * caller sees what it would have seen without us (a shell prints
+ * "Killed", a script's loop stops at Ctrl-C).  Without a core file of our
+ * own: the program's, if any, is the one worth reading.  Returns 128+N
+ * only when the signal does not end us (SIGCHLD, SIGWINCH...).
+ */
+static int die_like(int sig)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    struct rlimit no_core = {0, 0};
+    sigset_t set;
+
+    fflush(NULL);
+    setrlimit(RLIMIT_CORE, &no_core);
+    sigemptyset(&dfl.sa_mask);
+    sigaction(sig, &dfl, NULL);
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    return 128 + sig;
+}
+
+/* From parsed arguments to the program's returncode, or our own status. */
+static int inject(struct inject *a, int out_fd, int *ret_code)
+{
+    const char *preload = a->n_rules ? spf_harness_locate_preload() : NULL;
+    struct env e = {0};
+    int log_fd = -1, r, bad;
+
+    if (a->n_rules && !preload) {
+        spf__cli_error("cannot find the preload libspawnfault-preload.so"
+                       " (set SPF_PRELOAD to its path)");
+        return EXIT_BAD_INPUT;
+    }
+    if (preload && strpbrk(preload, " :")) {
+        spf__cli_error("the preload's path %s holds a blank or a ':', which"
+                       " LD_PRELOAD cannot carry",
+                       preload);
+        return EXIT_BAD_INPUT;
+    }
+    if (a->n_rules && (log_fd = create_log()) < 0)
+        return EXIT_BAD_INPUT;
+    if (a->n_rules && make_env(a, preload, log_fd, &e) < 0) {
+        spf__cli_error("out of memory");
+        r = EXIT_BAD_INPUT;
+    } else {
+        r = run(a, &e, log_fd, ret_code);
+    }
+    bad = write_log(a, log_fd, out_fd);
+    if (a->count)
+        bad |= print_counts(log_fd);
+    free(e.v);
+    free(e.preload);
+    if (log_fd >= 0)
+        close(log_fd);
+    return r ? r : bad ? EXIT_BAD_INPUT : 0;
+}
+
+int spf__cli_inject(int argc, char **argv)
+{
+    struct inject *a = calloc(1, sizeof(*a));
+    int code = 0, out_fd = -1, r = EXIT_BAD_INPUT;
+
+    if (!a) {
+        spf__cli_error("out of memory");
+        return EXIT_BAD_INPUT;
+    }
+    catch_signals();
+    if (parse_args(argc, argv, a) == 0 && compile(a) == 0 &&
+        (out_fd = open_log_file(a->log_path)) != -2)
+        r = inject(a, out_fd, &code);
+    if (out_fd > STDERR_FILENO && close(out_fd) < 0 && r == 0) {
+        spf__cli_error("--log %s: %s", a->log_path, strerror(errno));
+        r = EXIT_BAD_INPUT;
+    }
+    free(a->specs);
+    free(a);
+    if (r != 0)
+        return r;
+    return code < 0 ? die_like(-code) : code;
+}

@@ -1,0 +1,244 @@
+#!/bin/sh
+# spawnfault inject on real programs: which process is the root and which
+# calls it counts, faults that must change what a program does, exit
+# statuses (a signal included), bad specs, the log, the seed, signals sent
+# to the launcher.  TAP.
+# Usage: inject.sh SPAWNFAULT
+set -u
+prog=$1
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/spf-inject-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); echo "not ok $n - $1"
+    [ -f "$tmp/err" ] && sed 's/^/# err: /' "$tmp/err"
+    [ -f "$tmp/out" ] && sed 's/^/# out: /' "$tmp/out"
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+# check DESCRIPTION EXPECTED-STATUS COMMAND...: the command's exit status
+check() {
+    desc=$1 want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else
+        not_ok "$desc (exit $got, expected $want)"; fi
+}
+# has DESCRIPTION FILE TEXT: FILE holds the fixed string TEXT
+has() {
+    if grep -qF -- "$3" "$2"; then ok "$1"; else not_ok "$1"; fi
+}
+# is DESCRIPTION GOT WANT
+is() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+echo "TAP version 13"
+
+if [ -n "${SPF_UNDER_SANITIZERS:-}" ]; then
+    echo "1..0 # SKIP a sanitized preload cannot load into /bin/sh"
+    exit 0
+fi
+
+# Exit statuses pass through, with or without faults; "--" is optional
+# and everything after the command is the command's.
+check "an exit code passes through" 3 "$prog" inject -- sh -c 'exit 3'
+check "without --, the command's own options stay its own" 4 \
+    "$prog" inject sh -c 'exit 4'
+check "with a rule that never fires, the code still passes" 5 \
+    "$prog" inject --fault 'write#1000=EIO' -- sh -c 'exit 5'
+
+# The program is the root and is armed from its load, so its first exec
+# is call 1 of the parent scope: a POSIX shell whose exec finds no
+# command exits 127.  The launcher's own exec of sh is never counted.
+check "the root's first exec fails" 127 \
+    "$prog" inject --fault 'execve#1=ENOENT' -- sh -c 'exec /bin/true'
+has "and the shell says the command is not found" "$tmp/err" "not found"
+
+# A child of the root counts its own calls from 1: its exec is its first.
+check "a child's first exec fails, the root goes on" 0 \
+    "$prog" inject --fault 'execve@child#1=ENOENT' -- \
+    sh -c '/bin/true; echo "child: $?"'
+is "the child exits 127" "$(cat "$tmp/out")" "child: 127"
+
+# echo is a builtin: its write is the root's.  A write that fails makes
+# echo fail, whatever else the shell does after.
+check "echo fails when write fails" 1 \
+    "$prog" inject --fault 'write=EIO' -- sh -c 'echo hi'
+is "and wrote nothing" "$(cat "$tmp/out")" ""
+
+# Killed by a signal: the launcher dies of the same signal.
+if command -v python3 >/dev/null; then
+    got=$(python3 -c 'import subprocess, sys
+print(subprocess.run(sys.argv[1:]).returncode)' \
+        "$prog" inject -- sh -c 'kill -USR1 $$' 2>/dev/null)
+    is "a program killed by SIGUSR1 kills the launcher with SIGUSR1" "$got" -10
+    got=$(python3 -c 'import subprocess, sys
+print(subprocess.run(sys.argv[1:]).returncode)' \
+        "$prog" inject -- sh -c 'exit 138' 2>/dev/null)
+    is "an exit code of 138 stays an exit code" "$got" 138
+else
+    skip "a program killed by SIGUSR1 kills the launcher with SIGUSR1" \
+        "no python3 to tell a signal from an exit code"
+    skip "an exit code of 138 stays an exit code" "no python3"
+fi
+check "as a shell sees it: 128+9" 137 "$prog" inject -- sh -c 'kill -KILL $$'
+
+# Bad input: exit 2, a message naming the --fault and the field, and
+# nothing run.
+check "an unknown errno is bad input" 2 "$prog" inject \
+    --fault 'write=EIO' --fault 'write:error=EFOO' -- sh -c 'touch "$1"' sh \
+    "$tmp/ran"
+has "the message names the second --fault and the field" "$tmp/err" \
+    'spawnfault: error: --fault 2 ("write:error=EFOO"): error "EFOO": unknown errno'
+if [ -e "$tmp/ran" ]; then not_ok "nothing ran"; else ok "nothing ran"; fi
+check "what only strace has is refused" 2 "$prog" inject \
+    --fault 'read:error=EIO:delay_exit=10' -- true
+has "saying so" "$tmp/err" \
+    '--fault 1 ("read:error=EIO:delay_exit=10"): delay_exit: strace has it'
+check "an errno the call cannot return is refused" 2 "$prog" inject \
+    --fault 'write=ENOEXEC' -- true
+has "by the native parser, naming the action" "$tmp/err" \
+    '--fault 1 ("write=ENOEXEC"): rule 1 ("write=ENOEXEC"): action "ENOEXEC"'
+check "a rule for the seccomp backend is refused" 2 "$prog" inject \
+    --fault 'write:error=EIO:backend=seccomp' -- true
+has "saying it would never fire" "$tmp/err" \
+    'backend seccomp: inject runs the preload alone'
+check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
+check "an unknown option is bad input" 2 "$prog" inject --frob -- true
+check "a seed with a sign is bad input" 2 "$prog" inject --seed -1 -- true
+check "a seed may be hexadecimal" 0 "$prog" inject --seed 0xff -- true
+check "a missing command exits 127" 127 "$prog" inject -- "$tmp/nonexist"
+has "and says why" "$tmp/err" "cannot run $tmp/nonexist"
+check "a log that cannot be opened is bad input" 2 "$prog" inject \
+    --log "$tmp/no/such/dir" --fault 'write=EIO' -- sh -c 'touch "$1"' sh \
+    "$tmp/ran"
+if [ -e "$tmp/ran" ]; then not_ok "nothing ran"; else ok "nothing ran"; fi
+
+# The log holds one line per fired fault; its fields may grow, so only
+# what the rule fixes is checked.
+check "the log is written" 1 "$prog" inject --log "$tmp/log" \
+    --fault 'write#1=EIO' -- sh -c 'echo hi'
+is "one line per fired fault" "$(wc -l <"$tmp/log" | tr -d ' ')" 1
+line=$(cat "$tmp/log")
+case $line in
+"spf-fault "*" n=1 "*"errno=EIO"*) ok "the line is the first write's EIO" ;;
+*) not_ok "the line is the first write's EIO: $line" ;;
+esac
+check "--log - writes to stderr" 1 "$prog" inject --log - \
+    --fault 'write#1=EIO' -- sh -c 'echo hi'
+has "the record is on stderr" "$tmp/err" "spf-fault "
+check "--count counts the fired faults" 0 "$prog" inject --count \
+    --fault 'write#2..3=EIO' -- sh -c 'echo a; echo b; echo c; echo d; true'
+has "two in all" "$tmp/err" "spawnfault: count: total 2"
+if [ "$(head -n 1 "$tmp/out")" = a ] && ! grep -qx b "$tmp/out"; then
+    ok "the first write went through, the second did not"
+else not_ok "the first write went through, the second did not"; fi
+
+# The program's children see none of our variables, stale ones included.
+check "the fault variables stop at the root" 0 env SPF_FAULT_ROOT=1 \
+    SPF_FAULT_ARM=1 "$prog" inject --fault 'write#1000=EIO' -- sh -c env
+if grep -q '^SPF_FAULT\|libspawnfault-preload' "$tmp/out"; then
+    not_ok "no SPF_FAULT variable nor the preload below the root"
+else ok "no SPF_FAULT variable nor the preload below the root"; fi
+
+# The same seed makes the same draws.  Each record names the process and
+# thread that fired it, whose ids differ from run to run, and may carry a
+# time: ids are replaced by their order of first appearance in the log
+# (the same processes must fire, in the same order), times are dropped,
+# and everything else (which calls, which numbers, what fault) must be
+# equal.  A run where all or none fired would compare equal for any seed,
+# so it must not be one.
+seq_prog='for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24; do echo $i; done; true'
+draws() {
+    "$prog" inject --seed "$1" --log "$tmp/log-$2" --fault 'write%0.5=EIO' \
+        -- sh -c "$seq_prog" >"$tmp/out-$2" 2>/dev/null
+    awk '{
+        for (i = 1; i <= NF; i++) {
+            split($i, kv, "=")
+            if (kv[1] == "pid" || kv[1] == "tid") {
+                if (!(kv[2] in id)) id[kv[2]] = ++ids
+                $i = kv[1] "=#" id[kv[2]]
+            } else if (kv[1] == "t" || kv[1] == "time") {
+                $i = kv[1] "=*"
+            }
+        }
+        print
+    }' "$tmp/log-$2" >"$tmp/norm-$2"
+}
+draws 7 a; draws 7 b; draws 8 c
+fired=$(wc -l <"$tmp/norm-a" | tr -d ' ')
+if [ "$fired" -gt 0 ] && [ "$fired" -lt 24 ]; then
+    ok "some writes failed and some did not ($fired of 24)"
+else not_ok "some writes failed and some did not ($fired of 24)"; fi
+if cmp -s "$tmp/norm-a" "$tmp/norm-b" && cmp -s "$tmp/out-a" "$tmp/out-b"
+then ok "the same seed gives the same log and output"
+else not_ok "the same seed gives the same log and output"; fi
+if cmp -s "$tmp/norm-a" "$tmp/norm-c"; then
+    not_ok "another seed gives another log"
+else ok "another seed gives another log"; fi
+
+# A signal sent to the launcher goes to the program; the launcher waits
+# for it, writes the log, and dies of the same signal.  No process is
+# left.  (A background job of a script ignores SIGINT, so SIGTERM and
+# SIGHUP stand for the three.)
+for sig in TERM:15 HUP:1; do
+    num=${sig#*:} sig=${sig%:*}
+    rm -f "$tmp/pid" "$tmp/siglog"
+    "$prog" inject --log "$tmp/siglog" --fault 'read#1000=EIO' -- \
+        sh -c 'echo $$ >"$1.tmp"; mv "$1.tmp" "$1"; exec sleep 30' sh \
+        "$tmp/pid" 2>/dev/null &
+    launcher=$!
+    tries=0
+    while [ ! -s "$tmp/pid" ] && [ $tries -lt 100 ]; do
+        sleep 0.05; tries=$((tries + 1))
+    done
+    child=$(cat "$tmp/pid" 2>/dev/null)
+    sleep 0.2
+    kill -$sig $launcher
+    { wait $launcher; } 2>/dev/null
+    status=$?
+    is "SIG$sig: the launcher dies of it" "$status" $((128 + num))
+    if [ -n "$child" ] && ! kill -0 "$child" 2>/dev/null; then
+        ok "SIG$sig: the program is gone"
+    else
+        not_ok "SIG$sig: the program is gone (pid '$child')"
+        [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+    fi
+    if [ -f "$tmp/siglog" ]; then ok "SIG$sig: the log was written"
+    else not_ok "SIG$sig: the log was written"; fi
+done
+
+# strace's syntax.  It names the hierarchical points of the native
+# language; until the model knows them these are skipped, saying why.
+if "$prog" inject --fault 'spawn/exec#1000=ENOENT' -- true 2>/dev/null; then
+    check "strace syntax: execve:error=ENOENT:when=1" 127 \
+        "$prog" inject --fault 'execve:error=ENOENT:when=1' -- \
+        sh -c 'exec /bin/true'
+    check "strace syntax: write:error=EIO makes echo fail" 1 \
+        "$prog" inject --fault 'write:error=EIO' -- sh -c 'echo hi'
+    is "and it wrote nothing" "$(cat "$tmp/out")" ""
+    check "strace syntax: a child's exec, with our scope key" 0 \
+        "$prog" inject --fault 'execve:error=ENOENT:when=1:scope=child' -- \
+        sh -c '/bin/true; echo "child: $?"'
+    is "the child exits 127" "$(cat "$tmp/out")" "child: 127"
+    check "strace syntax: when=2+ lets the first write through" 0 \
+        "$prog" inject --count --fault 'write:error=EIO:when=2+' -- \
+        sh -c 'echo a; echo b; echo c; true'
+    is "only the first line came out" "$(cat "$tmp/out")" "a"
+    has "the count names the point" "$tmp/err" "spawnfault: count: io/write "
+else
+    why="the native rule language has no hierarchical points yet"
+    for what in "strace syntax: execve:error=ENOENT:when=1" \
+        "strace syntax: write:error=EIO makes echo fail" \
+        "and it wrote nothing" \
+        "strace syntax: a child's exec, with our scope key" \
+        "the child exits 127" \
+        "strace syntax: when=2+ lets the first write through" \
+        "only the first line came out" "the count names the point"; do
+        skip "$what" "$why"
+    done
+fi
+
+echo "1..$n"

@@ -26,12 +26,17 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <spawnfault/fault-syntax.h>
 #include <spawnfault/faults.h>
 #include <spawnfault/harness.h>
+#include <spawnfault/resources.h>
 #include <spawnfault/spawn.h>
+#if SPF_HAVE_SECCOMP
+#include <spawnfault/seccomp.h>
+#endif
 
 /* faults/preload.h: for SPF_ENV_FAULT_ARM, the one private variable a
  * launcher sets. */
@@ -58,10 +63,15 @@ struct inject {
     uint64_t seed;
     const char *log_path; /* NULL: no log; "-": stderr */
     bool count;
+    unsigned max_procs; /* 0: no pids cgroup */
+    unsigned max_fds;   /* 0: RLIMIT_NOFILE left as it is */
     char **cmd;
     size_t n_cmd;
     char plan[SPF_FAULT_PLAN_TEXT_MAX];
     size_t n_rules;
+    size_t n_seccomp;  /* rules for the seccomp supervisor */
+    char path[4096];   /* cmd[0] as found along PATH */
+    enum spf_libc libc; /* of that file */
 };
 
 /* The program's environment: ours, with the preload and the plan. */
@@ -85,11 +95,14 @@ static void usage(FILE *f)
 {
     fputs("usage: spawnfault inject [--fault SPEC]... [--seed N] "
           "[--log FILE] [--count]\n"
-          "                         [--] CMD [ARG...]\n"
+          "                         [--max-procs N] [--max-fds N] "
+          "[--] CMD [ARG...]\n"
           "\n"
           "SPEC is strace's -e inject= syntax (write:error=EIO:when=2+) or a\n"
           "native rule (write#2..=EIO).  --log - writes the fired faults to\n"
-          "stderr.  The exit status is CMD's.  See docs/inject.md.\n",
+          "stderr; --count counts every point reached.  --max-procs and\n"
+          "--max-fds are real limits (a pids cgroup, RLIMIT_NOFILE).  The\n"
+          "exit status is CMD's.  See docs/inject.md.\n",
           f);
 }
 
@@ -109,6 +122,19 @@ static bool parse_seed(const char *s, uint64_t *ret)
     return errno == 0;
 }
 
+#define LIMIT_MAX 1000000u
+
+static int parse_limit(const char *s, unsigned *ret)
+{
+    uint64_t v;
+
+    if (s[0] == '0' || !parse_seed(s, &v) || v == 0 || v > LIMIT_MAX ||
+        strncmp(s, "0x", 2) == 0)
+        return -1;
+    *ret = (unsigned)v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct inject *a)
 {
     static const struct option longs[] = {
@@ -116,6 +142,8 @@ static int parse_args(int argc, char **argv, struct inject *a)
         {"seed", required_argument, NULL, 's'},
         {"log", required_argument, NULL, 'l'},
         {"count", no_argument, NULL, 'c'},
+        {"max-procs", required_argument, NULL, 'p'},
+        {"max-fds", required_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -142,6 +170,14 @@ static int parse_args(int argc, char **argv, struct inject *a)
             a->log_path = optarg;
         if (c == 'c')
             a->count = true;
+        if ((c == 'p' || c == 'n') &&
+            parse_limit(optarg, c == 'p' ? &a->max_procs : &a->max_fds) < 0) {
+            spf__cli_error("--%s: expected a whole number from 1 to %u, got"
+                           " \"%s\"",
+                           c == 'p' ? "max-procs" : "max-fds", LIMIT_MAX,
+                           optarg);
+            return -1;
+        }
         if (c == 'h') {
             usage(stdout);
             exit(0);
@@ -161,14 +197,13 @@ static int parse_args(int argc, char **argv, struct inject *a)
     return 0;
 }
 
-/* XXX: the seccomp supervisor is not part of this build; until inject
- * starts it, a rule for it is refused rather than left to never fire. */
-static bool seccomp_rule(const struct spf_fault_plan *plan)
+static size_t seccomp_rules(const struct spf_fault_plan *plan)
 {
+    size_t n = 0;
+
     for (size_t i = 0; i < plan->n_rules; i++)
-        if (plan->rules[i].backend == SPF_BACKEND_SECCOMP)
-            return true;
-    return false;
+        n += plan->rules[i].backend == SPF_BACKEND_SECCOMP;
+    return n;
 }
 
 /* One --fault: translated, then parsed as the preload will parse it. */
@@ -185,12 +220,17 @@ static int compile_one(struct inject *a, size_t i, size_t *len)
     r = !plan ? -ENOMEM
               : spf_fault_plan_parse(rules, strlen(rules), plan, err,
                                      sizeof(err));
-    if (r == 0 && seccomp_rule(plan))
+#if !SPF_HAVE_SECCOMP
+    if (r == 0 && seccomp_rules(plan) > 0)
         r = -EOPNOTSUPP;
+#endif
+    if (r == 0)
+        a->n_seccomp += seccomp_rules(plan);
     free(plan);
     if (r == -EOPNOTSUPP) {
-        spf__cli_error("--fault %zu (\"%s\"): backend seccomp: inject runs"
-                       " the preload alone, so the rule would never fire",
+        spf__cli_error("--fault %zu (\"%s\"): backend seccomp: this build"
+                       " has no seccomp supervisor (libseccomp was not"
+                       " found), so the rule would never fire",
                        i + 1, spec);
         return -1;
     }
@@ -248,9 +288,14 @@ static int make_env(const struct inject *a, const char *preload, int log_fd,
 
     while (environ[n])
         n++;
-    e->v = calloc(n + 5, sizeof(*e->v));
-    if (!e->v || asprintf(&e->preload, "%s%s%s", preload,
-                          old && *old ? ":" : "", old ? old : "") < 0) {
+    e->v = calloc(n + 6, sizeof(*e->v));
+    /* Seccomp rules alone: the environment stays the caller's, minus our
+     * variables. */
+    if (!preload)
+        e->preload = old ? strdup(old) : NULL;
+    if (!e->v || (preload && asprintf(&e->preload, "%s%s%s", preload,
+                                      old && *old ? ":" : "",
+                                      old ? old : "") < 0)) {
         e->preload = NULL;
         return -ENOMEM;
     }
@@ -263,13 +308,18 @@ static int make_env(const struct inject *a, const char *preload, int log_fd,
         e->v[e->n++] = (struct spf_env_var){
             {environ[i], (size_t)(eq - environ[i])}, spf_str_c(eq + 1)};
     }
+    if (e->preload)
+        env_add(e, "LD_PRELOAD", e->preload);
+    if (!preload)
+        return 0;
     snprintf(e->seed, sizeof(e->seed), "%" PRIx64 ":0", a->seed);
     snprintf(e->log_fd, sizeof(e->log_fd), "%d", log_fd);
-    env_add(e, "LD_PRELOAD", e->preload);
     env_add(e, SPF_ENV_FAULTS, a->plan);
     env_add(e, SPF_ENV_FAULT_SEED, e->seed);
     env_add(e, SPF_ENV_FAULT_LOG_FD, e->log_fd);
     env_add(e, SPF_ENV_FAULT_ARM, "1");
+    if (a->count)
+        env_add(e, SPF_ENV_FAULT_COUNT, "1");
     return 0;
 }
 
@@ -373,6 +423,83 @@ static int spawn_status(const struct inject *a, struct spf_spawn_error *err)
     return err->err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }
 
+/* The real limits the program starts under: a pids cgroup it is born
+ * into, and a soft RLIMIT_NOFILE it inherits.  The launcher holds them
+ * only across the spawn. */
+struct limits {
+    struct spf_pids_limit *pids;
+    struct rlimit saved_nofile;
+    bool nofile_set;
+};
+
+static int limits_begin(const struct inject *a, struct limits *l)
+{
+    char err[512];
+    int r;
+
+    if (a->max_procs) {
+        /* The launcher counts too while it is inside, until it leaves. */
+        r = spf_pids_limit_create(a->max_procs + 1, &l->pids, err,
+                                  sizeof(err));
+        if (r < 0) {
+            spf__cli_error("--max-procs: %s", err);
+            return -1;
+        }
+        if ((r = spf_pids_limit_enter(l->pids)) < 0) {
+            spf__cli_error("--max-procs: cannot enter the cgroup: %s",
+                           strerror(-r));
+            return -1;
+        }
+    }
+    if (a->max_fds) {
+        struct rlimit lim;
+        if (getrlimit(RLIMIT_NOFILE, &l->saved_nofile) < 0) {
+            spf__cli_error("--max-fds: %s", strerror(errno));
+            return -1;
+        }
+        lim = l->saved_nofile;
+        lim.rlim_cur = a->max_fds;
+        if (lim.rlim_max != RLIM_INFINITY && lim.rlim_cur > lim.rlim_max) {
+            spf__cli_error("--max-fds: %u is above the hard limit %llu",
+                           a->max_fds, (unsigned long long)lim.rlim_max);
+            return -1;
+        }
+        if (setrlimit(RLIMIT_NOFILE, &lim) < 0) {
+            spf__cli_error("--max-fds: %s", strerror(errno));
+            return -1;
+        }
+        l->nofile_set = true;
+    }
+    return 0;
+}
+
+/* Right after the spawn: the launcher leaves the cgroup (whose limit is
+ * now the program's own) and takes its fd limit back. */
+static void limits_spawned(const struct inject *a, struct limits *l)
+{
+    if (l->pids) {
+        spf_pids_limit_leave(l->pids);
+        spf_pids_limit_set(l->pids, a->max_procs);
+    }
+    if (l->nofile_set) {
+        setrlimit(RLIMIT_NOFILE, &l->saved_nofile);
+        l->nofile_set = false;
+    }
+}
+
+/* After the wait: whatever is left in the cgroup is killed, and the
+ * cgroup removed. */
+static void limits_end(const struct inject *a, struct limits *l)
+{
+    int r;
+
+    limits_spawned(a, l);
+    if (l->pids && (r = spf_pids_limit_destroy(l->pids)) < 0)
+        spf__cli_warning("--max-procs: cannot remove the cgroup: %s",
+                         strerror(-r));
+    l->pids = NULL;
+}
+
 /*
  * Spawn with the project's core and wait.  Returns 0 with the returncode
  * (the exit code, or -N for signal N), or the launcher's own exit status
@@ -386,6 +513,7 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
     struct spf_spawn_error err = {0};
     struct spf_popen_opts o;
     struct spf_proc *p;
+    struct limits lim = {0};
     int r;
 
     if (!argv) {
@@ -407,11 +535,18 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
         *ret_code = -pending_signal;
         return 0;
     }
+    if (limits_begin(a, &lim) < 0) {
+        free(argv);
+        limits_end(a, &lim);
+        return EXIT_BAD_INPUT;
+    }
     r = spf_popen(&o, &p, &err);
+    limits_spawned(a, &lim);
     free(argv);
     if (r < 0) {
         r = spawn_status(a, &err);
         spf_spawn_error_clear(&err);
+        limits_end(a, &lim);
         return r;
     }
     /* The pidfd is opened before the wait can reap the program, so it
@@ -431,8 +566,107 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
         spf_proc_kill(p);
     }
     spf_proc_free(p);
+    limits_end(a, &lim);
     return r < 0 ? EXIT_BAD_INPUT : 0;
 }
+
+#if SPF_HAVE_SECCOMP
+/* envp for execve, from the variables spf_popen would have taken. */
+static char **env_strings(const struct env *e)
+{
+    char **envp = calloc(e->n + 1, sizeof(*envp));
+
+    for (size_t i = 0; envp && i < e->n; i++)
+        if (asprintf(&envp[i], "%.*s=%.*s", (int)e->v[i].name.len,
+                     e->v[i].name.ptr, (int)e->v[i].value.len,
+                     e->v[i].value.ptr) < 0)
+            envp[i] = NULL;
+    return envp;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/*
+ * With seccomp rules, the program runs under the supervisor, which this
+ * process becomes until the whole tree is gone; the preload's rules, if
+ * any, apply as well (the two backends take different rules).  The log
+ * fd is inherited for that one fork and exec.
+ */
+static int run_seccomp(const struct inject *a, const struct env *e,
+                       int log_fd, int *ret_code)
+{
+    struct spf_fault_plan plan;
+    struct spf_seccomp *ctx = NULL;
+    struct limits lim = {0};
+    char err[512], **envp = env_strings(e);
+    int r, status = 0, stage = 0;
+    pid_t pid;
+
+    if (!envp ||
+        spf_fault_plan_parse(a->plan, strlen(a->plan), &plan, err,
+                             sizeof(err)) < 0) {
+        free_strings(envp, e->n);
+        spf__cli_error("out of memory");
+        return EXIT_BAD_INPUT;
+    }
+    plan.seed = a->seed;
+    r = spf_seccomp_prepare(&plan, &ctx);
+    if (r < 0) {
+        spf__cli_error("the seccomp supervisor cannot start: %s%s",
+                       strerror(-r),
+                       r == -EOPNOTSUPP || r == -ENOSYS
+                           ? " (this kernel has no seccomp user notification)"
+                           : "");
+        free_strings(envp, e->n);
+        return EXIT_BAD_INPUT;
+    }
+    if (pending_signal || limits_begin(a, &lim) < 0) {
+        limits_end(a, &lim);
+        spf_seccomp_free(ctx);
+        free_strings(envp, e->n);
+        *ret_code = -pending_signal;
+        return pending_signal ? 0 : EXIT_BAD_INPUT;
+    }
+    if (log_fd >= 0)
+        fcntl(log_fd, F_SETFD, 0);
+    a->cmd[0] = (char *)a->path;
+    r = spf_seccomp_start(ctx, a->cmd, envp, &pid);
+    if (log_fd >= 0)
+        fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+    limits_spawned(a, &lim);
+    if (r == 0) {
+        child_pidfd = open_pidfd(pid);
+        child_pid = pid;
+        if (pending_signal)
+            signal_child(pending_signal);
+        r = spf_seccomp_supervise(ctx, pid, log_fd, &status, &stage);
+        child_pid = 0;
+        if (child_pidfd >= 0) {
+            close(child_pidfd);
+            child_pidfd = -1;
+        }
+    }
+    limits_end(a, &lim);
+    spf_seccomp_free(ctx);
+    free_strings(envp, e->n);
+    if (r < 0) {
+        spf__cli_error("cannot run %s: %s%s", a->path, strerror(-r),
+                       stage == SPF_SECCOMP_STAGE_INSTALL
+                           ? " (while installing the seccomp filter)"
+                           : "");
+        if (stage == SPF_SECCOMP_STAGE_EXEC)
+            return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+        return EXIT_BAD_INPUT;
+    }
+    *ret_code = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+    return 0;
+}
+#endif
 
 static int write_all(int fd, const char *s, size_t n)
 {
@@ -495,32 +729,41 @@ static int write_log(const struct inject *a, int log_fd, int out_fd)
     return r < 0;
 }
 
-/* One line per point that fired, then the total, on stderr: stdout is the
- * program's. */
+/* One line per point reached or fired, then the totals, on stderr:
+ * stdout is the program's. */
 static int print_counts(int log_fd)
 {
-    uint64_t c[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
-    uint64_t total = 0;
+    uint64_t fired[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+    uint64_t reached[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+    uint64_t total_fired = 0, total_reached = 0;
     int r = 0;
 
-    memset(c, 0, sizeof(c));
-    if (log_fd >= 0 && (r = spf_fault_log_counts(log_fd, c)) < 0) {
+    memset(fired, 0, sizeof(fired));
+    memset(reached, 0, sizeof(reached));
+    if (log_fd >= 0 && ((r = spf_fault_log_counts(log_fd, fired)) < 0 ||
+                        (r = spf_fault_log_reached(log_fd, reached)) < 0)) {
         spf__cli_error("cannot read the fault counts: %s", strerror(-r));
         return 1;
     }
     for (int call = 0; call < SPF_CALL__COUNT; call++) {
-        uint64_t n = c[call][0] + c[call][1] + c[call][2];
+        const uint64_t *n = reached[call];
+        uint64_t f = fired[call][0] + fired[call][1] + fired[call][2];
+        uint64_t all = n[0] + n[1] + n[2];
 
-        if (n == 0)
+        if (all == 0 && f == 0)
             continue;
-        total += n;
+        total_fired += f;
+        total_reached += all;
         fprintf(stderr,
-                "spawnfault: count: %s %" PRIu64 " parent=%" PRIu64
-                " child=%" PRIu64 " exec=%" PRIu64 "\n",
-                spf_fault_call_name((enum spf_fault_call)call), n, c[call][0],
-                c[call][1], c[call][2]);
+                "spawnfault: count: %s reached %" PRIu64 " (parent %" PRIu64
+                ", child %" PRIu64 ", exec %" PRIu64 "), fired %" PRIu64 "\n",
+                spf_fault_call_name((enum spf_fault_call)call), all, n[0],
+                n[1], n[2], f);
     }
-    fprintf(stderr, "spawnfault: count: total %" PRIu64 "\n", total);
+    fprintf(stderr,
+            "spawnfault: count: total reached %" PRIu64 ", fired %" PRIu64
+            "\n",
+            total_reached, total_fired);
     return 0;
 }
 
@@ -548,29 +791,99 @@ static int die_like(int sig)
     return 128 + sig;
 }
 
+/* cmd[0] as execvp would find it along PATH, and its libc. */
+static void resolve(struct inject *a)
+{
+    const char *path = getenv("PATH"), *name = a->cmd[0];
+
+    snprintf(a->path, sizeof(a->path), "%s", name);
+    if (strchr(name, '/') == NULL) {
+        if (path == NULL)
+            path = "/bin:/usr/bin";
+        for (const char *p = path;; p++) {
+            size_t n = strcspn(p, ":");
+            char cand[sizeof(a->path)];
+
+            if ((size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)n,
+                                 n ? p : ".", name) < sizeof(cand) &&
+                access(cand, X_OK) == 0) {
+                snprintf(a->path, sizeof(a->path), "%s", cand);
+                break;
+            }
+            p += n;
+            if (*p == '\0')
+                break;
+        }
+    }
+    a->libc = spf_fault_program_libc(a->path);
+}
+
+/*
+ * The preload this program can load: the glibc build, or the musl one
+ * beside it for a musl program.  NULL after a message when there is none,
+ * or when the program is static, since a preload rule could then never
+ * fire.
+ */
+static const char *pick_preload(const struct inject *a)
+{
+    static char musl[4096];
+    const char *glibc = spf_harness_locate_preload(), *slash;
+
+    if (!glibc) {
+        spf__cli_error("cannot find the preload libspawnfault-preload.so"
+                       " (set SPF_PRELOAD to its path)");
+        return NULL;
+    }
+    if (a->libc == SPF_LIBC_STATIC) {
+        spf__cli_error("%s is statically linked: no preload can enter it, so"
+                       " its rules would never fire (give them"
+                       " backend=seccomp)",
+                       a->path);
+        return NULL;
+    }
+    if (a->libc != SPF_LIBC_MUSL)
+        return glibc;
+    slash = strrchr(glibc, '/');
+    snprintf(musl, sizeof(musl), "%.*slibspawnfault-preload-musl.so",
+             slash ? (int)(slash - glibc + 1) : 0, glibc);
+    if (access(musl, R_OK) != 0) {
+        spf__cli_error("%s is a musl program, and the musl build of the"
+                       " preload (%s) is missing: build with musl-tools"
+                       " installed",
+                       a->path, musl);
+        return NULL;
+    }
+    return musl;
+}
+
 /* From parsed arguments to the program's returncode, or our own status. */
 static int inject(struct inject *a, int out_fd, int *ret_code)
 {
-    const char *preload = a->n_rules ? spf_harness_locate_preload() : NULL;
+    bool need_preload = a->n_rules > a->n_seccomp || a->count;
+    const char *preload = NULL;
     struct env e = {0};
     int log_fd = -1, r, bad;
 
-    if (a->n_rules && !preload) {
-        spf__cli_error("cannot find the preload libspawnfault-preload.so"
-                       " (set SPF_PRELOAD to its path)");
+    resolve(a);
+    if (need_preload && !(preload = pick_preload(a)))
         return EXIT_BAD_INPUT;
-    }
     if (preload && strpbrk(preload, " :")) {
         spf__cli_error("the preload's path %s holds a blank or a ':', which"
                        " LD_PRELOAD cannot carry",
                        preload);
         return EXIT_BAD_INPUT;
     }
-    if (a->n_rules && (log_fd = create_log()) < 0)
+    if ((a->n_rules || a->count) && (log_fd = create_log()) < 0)
         return EXIT_BAD_INPUT;
-    if (a->n_rules && make_env(a, preload, log_fd, &e) < 0) {
+    if ((a->n_rules || a->count) && make_env(a, preload, log_fd, &e) < 0) {
         spf__cli_error("out of memory");
         r = EXIT_BAD_INPUT;
+    } else if (a->n_seccomp > 0) {
+#if SPF_HAVE_SECCOMP
+        r = run_seccomp(a, &e, log_fd, ret_code);
+#else
+        r = EXIT_BAD_INPUT; /* refused when the rules were compiled */
+#endif
     } else {
         r = run(a, &e, log_fd, ret_code);
     }

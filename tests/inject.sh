@@ -101,10 +101,16 @@ check "an errno the call cannot return is refused" 2 "$prog" inject \
     --fault 'write=ENOEXEC' -- true
 has "by the native parser, naming the action" "$tmp/err" \
     '--fault 1 ("write=ENOEXEC"): rule 1 ("write=ENOEXEC"): action "ENOEXEC"'
-check "a rule for the seccomp backend is refused" 2 "$prog" inject \
-    --fault 'write:error=EIO:backend=seccomp' -- true
-has "saying it would never fire" "$tmp/err" \
-    'backend seccomp: inject runs the preload alone'
+# The seccomp backend sees the fork and exec a shell makes, and a write
+# of a program that no preload is in.
+check "a seccomp rule fails a child's exec" 0 "$prog" inject \
+    --fault 'execve:error=ENOENT:when=1:scope=child:backend=seccomp' -- \
+    sh -c '/bin/true; echo "status $?"'
+has "which the shell reports as not found" "$tmp/out" "status 127"
+check "seccomp and preload rules together" 1 "$prog" inject --log - \
+    --fault 'fork:error=EAGAIN:when=99:backend=seccomp' \
+    --fault 'write#1=EIO' -- sh -c 'echo hi'
+has "the preload's rule fired" "$tmp/err" "call=io/write n=1 action=errno"
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true
 check "a seed with a sign is bad input" 2 "$prog" inject --seed -1 -- true
@@ -129,9 +135,18 @@ esac
 check "--log - writes to stderr" 1 "$prog" inject --log - \
     --fault 'write#1=EIO' -- sh -c 'echo hi'
 has "the record is on stderr" "$tmp/err" "spf-fault "
-check "--count counts the fired faults" 0 "$prog" inject --count \
+check "--count counts the points reached and the faults fired" 0 \
+    "$prog" inject --count \
     --fault 'write#2..3=EIO' -- sh -c 'echo a; echo b; echo c; echo d; true'
-has "two in all" "$tmp/err" "spawnfault: count: total 2"
+# Reached: the four echoes and the shell's own messages about the two
+# that failed.
+if grep -Eq '^spawnfault: count: io/write reached [0-9]+ \(parent [0-9]+, child 0, exec 0\), fired 2$' "$tmp/err"; then
+    ok "the writes reached, two of them fired"
+else not_ok "the writes reached, two of them fired"; fi
+check "--count alone faults nothing" 0 "$prog" inject --count -- \
+    sh -c 'echo a; /bin/true'
+has "and counts the shell's fork and its child's exec" "$tmp/err" \
+    "spawnfault: count: spawn/exec reached 1 (parent 0, child 1, exec 0)"
 if [ "$(head -n 1 "$tmp/out")" = a ] && ! grep -qx b "$tmp/out"; then
     ok "the first write went through, the second did not"
 else not_ok "the first write went through, the second did not"; fi
@@ -210,35 +225,47 @@ for sig in TERM:15 HUP:1; do
     else not_ok "SIG$sig: the log was written"; fi
 done
 
-# strace's syntax.  It names the hierarchical points of the native
-# language; until the model knows them these are skipped, saying why.
-if "$prog" inject --fault 'spawn/exec#1000=ENOENT' -- true 2>/dev/null; then
-    check "strace syntax: execve:error=ENOENT:when=1" 127 \
-        "$prog" inject --fault 'execve:error=ENOENT:when=1' -- \
-        sh -c 'exec /bin/true'
-    check "strace syntax: write:error=EIO makes echo fail" 1 \
-        "$prog" inject --fault 'write:error=EIO' -- sh -c 'echo hi'
-    is "and it wrote nothing" "$(cat "$tmp/out")" ""
-    check "strace syntax: a child's exec, with our scope key" 0 \
-        "$prog" inject --fault 'execve:error=ENOENT:when=1:scope=child' -- \
-        sh -c '/bin/true; echo "child: $?"'
-    is "the child exits 127" "$(cat "$tmp/out")" "child: 127"
-    check "strace syntax: when=2+ lets the first write through" 0 \
-        "$prog" inject --count --fault 'write:error=EIO:when=2+' -- \
-        sh -c 'echo a; echo b; echo c; true'
-    is "only the first line came out" "$(cat "$tmp/out")" "a"
-    has "the count names the point" "$tmp/err" "spawnfault: count: io/write "
+# strace's syntax, on real programs.
+check "strace syntax: execve:error=ENOENT:when=1" 127 \
+    "$prog" inject --fault 'execve:error=ENOENT:when=1' -- \
+    sh -c 'exec /bin/true'
+check "strace syntax: write:error=EIO makes echo fail" 1 \
+    "$prog" inject --fault 'write:error=EIO' -- sh -c 'echo hi'
+is "and it wrote nothing" "$(cat "$tmp/out")" ""
+check "strace syntax: a child's exec, with our scope key" 0 \
+    "$prog" inject --fault 'execve:error=ENOENT:when=1:scope=child' -- \
+    sh -c '/bin/true; echo "child: $?"'
+is "the child exits 127" "$(cat "$tmp/out")" "child: 127"
+check "strace syntax: when=2+ lets the first write through" 0 \
+    "$prog" inject --count --fault 'write:error=EIO:when=2+' -- \
+    sh -c 'echo a; echo b; echo c; true'
+is "only the first line came out" "$(cat "$tmp/out")" "a"
+has "the count names the point" "$tmp/err" "spawnfault: count: io/write "
+
+# Real limits: a pids cgroup fails the shell's fork with the kernel's
+# EAGAIN, RLIMIT_NOFILE fails an open with EMFILE.  Both need what root
+# has here; elsewhere they are skipped, saying so.
+if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/pids ] ||
+    grep -qw pids /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+    check "--max-procs 2: the shell's second child cannot be made" 2 \
+        "$prog" inject --max-procs 2 -- \
+        sh -c 'sleep 0.2 & sleep 0.2 & wait; echo done'
+    has "the shell says it cannot fork" "$tmp/err" "Cannot fork"
+    if ls /sys/fs/cgroup/pids 2>/dev/null | grep -q '^spawnfault-'; then
+        not_ok "the cgroup is removed afterwards"
+    else ok "the cgroup is removed afterwards"; fi
 else
-    why="the native rule language has no hierarchical points yet"
-    for what in "strace syntax: execve:error=ENOENT:when=1" \
-        "strace syntax: write:error=EIO makes echo fail" \
-        "and it wrote nothing" \
-        "strace syntax: a child's exec, with our scope key" \
-        "the child exits 127" \
-        "strace syntax: when=2+ lets the first write through" \
-        "only the first line came out" "the count names the point"; do
-        skip "$what" "$why"
-    done
+    skip "--max-procs 2: the shell's second child cannot be made" \
+        "no pids cgroup can be made here (needs root and the pids controller)"
+    skip "the shell says it cannot fork" "as above"
+    skip "the cgroup is removed afterwards" "as above"
 fi
+# A failed redirection of exec ends a non-interactive shell with 2.
+check "--max-fds 10: an fd past the tenth cannot be opened" 2 \
+    "$prog" inject --max-fds 10 -- sh -c '
+        i=3; while [ $i -lt 12 ]; do eval "exec $i</dev/null"
+        i=$((i + 1)); done; echo opened all'
+has "the shell saw EMFILE" "$tmp/err" "Too many open files"
+check "--max-fds 0 is bad input" 2 "$prog" inject --max-fds 0 -- true
 
 echo "1..$n"

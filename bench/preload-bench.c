@@ -79,8 +79,16 @@ static const struct variant_def {
 static const char *const lib_names[] = {"none", "spf", "fiu"};
 
 /* What a worker is asked: op, and how many answers it gives. */
-enum op { OP_QUIT, OP_PROBE, OP_DEVNULL1, OP_DEVNULL2, OP_PIPE, OP_POSIX,
-          OP_SPF };
+enum op {
+    OP_QUIT,
+    OP_PROBE,
+    OP_DEVNULL1,
+    OP_DEVNULL2,
+    OP_PIPE,
+    OP_GETPID,
+    OP_POSIX,
+    OP_SPF,
+};
 
 struct command {
     int32_t op;
@@ -203,6 +211,8 @@ static int64_t worker_once(enum op op, int null)
         return workload_devnull(op == OP_DEVNULL1 ? 1 : 2);
     case OP_PIPE:
         return workload_pipe();
+    case OP_GETPID:
+        return workload_getpid();
     case OP_POSIX:
         return contend_timed(C_POSIX, SPAWN_TARGET, 0);
     case OP_SPF:
@@ -472,8 +482,8 @@ static void worker_stop(struct worker *w)
 }
 
 static const char *const op_names[] = {
-    "quit", "probe", "write loop", "two-thread write loop", "pipe write loop",
-    "posix_spawn", "spf_popen"};
+    "quit",     "probe",       "write loop", "two-thread write loop",
+    "pipe write loop", "getpid loop", "posix_spawn", "spf_popen"};
 
 /*
  * Asks worker v for count answers of op.  Returns how many it gave, each
@@ -590,9 +600,17 @@ static void section_devnull(int nrounds)
                                       V_WRITE,  V_FIU_LOADED, V_FIU_WRITE};
     static const double bounds[] = {0, 1.05, 1.05, 1.05, 0, 0};
 
+    static const struct task getpid_task = {V_NONE, OP_GETPID};
+    struct series ref = {{0}, {0}};
+
     printf("\n1. 100,000 write(fd, buf, 1) to /dev/null, one thread "
            "(ns per call)\n");
     write_section(OP_DEVNULL1, vs, bounds, 6, nrounds);
+    /* What one more system call costs here: the wrapper of a call that a
+     * rule names makes one (getpid) to tell a child from its parent. */
+    run_rounds(&getpid_task, 1, nrounds / 4 + 1, 1, WORKLOAD_CALLS, &ref);
+    figure("reference: syscall(SYS_getpid), no preload", &ref, "ns");
+    series_free(&ref);
 }
 
 static void section_threads(int nrounds)
@@ -757,7 +775,7 @@ static void configure(int argc, char **argv)
 
 static void run_sections(void)
 {
-    section_devnull(cfg.quick ? 11 : 41);
+    section_devnull(cfg.quick ? 11 : 81);
     section_threads(cfg.quick ? 11 : 41);
     section_pipe(cfg.quick ? 5 : 21);
     section_spawn(cfg.quick ? 7 : 31, cfg.quick ? 10 : 20);

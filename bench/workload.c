@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "contend.h"
@@ -108,6 +109,17 @@ int64_t workload_devnull(int nthreads)
     }
     pthread_barrier_destroy(&start);
     return r != 0 ? -r : worst;
+}
+
+int64_t workload_getpid(void)
+{
+    int64_t t0;
+
+    workload_pin(0);
+    t0 = mono_ns();
+    for (int i = 0; i < WORKLOAD_CALLS; i++)
+        (void)syscall(SYS_getpid);
+    return mono_ns() - t0;
 }
 
 /* Reads the pipe to end of file.  Its reads go through the interposer

@@ -23,6 +23,10 @@ void workload_pin(int which);
  */
 int64_t workload_devnull(int nthreads);
 
+/* WORKLOAD_CALLS getpid system calls (not glibc's getpid, which the
+ * preload does not use either), for reference.  Returns nanoseconds. */
+int64_t workload_getpid(void);
+
 /* One-byte writes to a 1 MiB pipe that another thread, on the other CPU,
  * drains.  Returns the writer's nanoseconds, or -errno. */
 int64_t workload_pipe(void);

@@ -16,10 +16,10 @@ int workload_init(void);
 void workload_pin(int which);
 
 /*
- * nthreads threads (1 or 2), each with its own /dev/null fd, start
- * together and make WORKLOAD_CALLS one-byte writes.  A single thread runs
- * on the last CPU; two run on the first and the last.  Returns the
- * nanoseconds of the slower thread, or -errno.
+ * WORKLOAD_CALLS one-byte writes to a /dev/null fd of their own, made by
+ * nthreads threads at once (1: the calling thread, alone in its process,
+ * on the last CPU; 2: two new threads, started together on the first and
+ * the last CPU).  Returns the nanoseconds of the slower one, or -errno.
  */
 int64_t workload_devnull(int nthreads);
 

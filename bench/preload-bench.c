@@ -9,8 +9,8 @@
  * started with or without LD_PRELOAD and a plan, so every variant runs the
  * very same code.  The workers are asked for one block of work at a time,
  * in an order that rotates every round, and answer with nanoseconds.  A
- * figure is a median; a ratio is the ratio of two medians, and its spread
- * is the interquartile range of the ratios of single rounds.
+ * figure is a median; a ratio is the ratio of two medians, followed by the
+ * median and interquartile range of the ratios of single rounds.
  *
  * Like spawn-bench it reports rather than tests: a ratio above its bound
  * prints "MISSED" and the exit status stays 0.  It exits 1 when something
@@ -61,18 +61,17 @@ static const struct variant_def {
     const char *name;
     enum lib lib;
     const char *plan; /* SPF_FAULTS; NULL: unset */
-    bool arm; /* spf_fault_arm, or libfiu's write point enabled */
+    bool arm;         /* spf_fault_arm, or libfiu's write point enabled */
 } variants[V__COUNT] = {
     [V_NONE] = {"no preload", LIB_NONE, NULL, false},
     [V_LOADED] = {"preload, no plan", LIB_SPF, NULL, false},
     [V_OTHER] = {"armed, execve#1=ENOENT", LIB_SPF, "execve#1=ENOENT", true},
-    [V_WRITE] = {"armed, write#4294967294=EIO", LIB_SPF,
-                 "write#4294967294=EIO", true},
+    [V_WRITE] = {"armed, write#4294967294=EIO", LIB_SPF, "write#4294967294=EIO",
+                 true},
     [V_EXEC] = {"armed, execve#4294967294=ENOENT", LIB_SPF,
                 "execve#4294967294=ENOENT", true},
     [V_FIU_LOADED] = {"libfiu, nothing enabled", LIB_FIU, NULL, false},
-    [V_FIU_WRITE] = {"libfiu, " FIU_WRITE_POINT " at p=0", LIB_FIU, NULL,
-                     true},
+    [V_FIU_WRITE] = {"libfiu, " FIU_WRITE_POINT " at p=0", LIB_FIU, NULL, true},
     [V_PROBE] = {"probe, write#1=EIO", LIB_SPF, "write#1=EIO", false},
 };
 
@@ -150,10 +149,10 @@ static void worker_find(enum lib lib, const char *path)
         worker_fatal(lib == LIB_NONE ? "the preload is loaded"
                                      : "the preload is not loaded");
     if (lib == LIB_SPF) {
-        sw.arm = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
-                                              SPF_FAULT_ARM_SYMBOL);
-        sw.disarm = (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT,
-                                                 SPF_FAULT_DISARM_SYMBOL);
+        sw.arm =
+            (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_ARM_SYMBOL);
+        sw.disarm =
+            (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_DISARM_SYMBOL);
         if (!sw.arm || !sw.disarm)
             worker_fatal("no " SPF_FAULT_ARM_SYMBOL " in the preload");
     }
@@ -357,8 +356,10 @@ static void skip(const char *what, const char *why)
 
 /*
  * a / b, the ratio of the medians, against bound (<= 0: for information
- * only), with the interquartile range of the per-round ratios, which
- * shows how much the machine moved while both ran.
+ * only); then the median and the interquartile range of the ratios of
+ * single rounds.  Those compare samples taken moments apart, so they stay
+ * put when the load of the machine drifts during the run, and their
+ * spread shows how much it moved.
  */
 static void ratio(const char *what, const struct series *a,
                   const struct series *b, double bound)
@@ -379,8 +380,8 @@ static void ratio(const char *what, const struct series *a,
                r <= bound ? "met" : "MISSED");
     else
         printf("  %-48s %10.3f    (for information)", what, r);
-    printf("  per round IQR %.3f-%.3f\n", quantile(&per, 0.25),
-           quantile(&per, 0.75));
+    printf("  per round %.3f (IQR %.3f-%.3f)\n", quantile(&per, 0.5),
+           quantile(&per, 0.25), quantile(&per, 0.75));
     free(per.v);
 }
 
@@ -481,9 +482,14 @@ static void worker_stop(struct worker *w)
     w->proc = NULL;
 }
 
-static const char *const op_names[] = {
-    "quit",     "probe",       "write loop", "two-thread write loop",
-    "pipe write loop", "getpid loop", "posix_spawn", "spf_popen"};
+static const char *const op_names[] = {"quit",
+                                       "probe",
+                                       "write loop",
+                                       "two-thread write loop",
+                                       "pipe write loop",
+                                       "getpid loop",
+                                       "posix_spawn",
+                                       "spf_popen"};
 
 /*
  * Asks worker v for count answers of op.  Returns how many it gave, each
@@ -526,8 +532,7 @@ struct task {
 
 /* A block of per answers from c, divided by unit_ns: each answer into
  * s->all, the block's median into s->rounds. */
-static void block(struct task c, int per, double unit_ns,
-                  struct series *s)
+static void block(struct task c, int per, double unit_ns, struct series *s)
 {
     int64_t ns[64];
     struct samples b = {0};
@@ -547,8 +552,8 @@ static void block(struct task c, int per, double unit_ns,
  * every round so that each follows each other equally often; first one
  * round unrecorded, which warms caches and the loader's lazy bindings.
  */
-static void run_rounds(const struct task *c, int nc, int nrounds,
-                       int per, double unit_ns, struct series *s)
+static void run_rounds(const struct task *c, int nc, int nrounds, int per,
+                       double unit_ns, struct series *s)
 {
     int64_t scratch[64];
 
@@ -596,8 +601,8 @@ static void write_section(enum op op, const enum variant *vs,
 
 static void section_devnull(int nrounds)
 {
-    static const enum variant vs[] = {V_NONE,   V_LOADED,     V_OTHER,
-                                      V_WRITE,  V_FIU_LOADED, V_FIU_WRITE};
+    static const enum variant vs[] = {V_NONE,  V_LOADED,     V_OTHER,
+                                      V_WRITE, V_FIU_LOADED, V_FIU_WRITE};
     static const double bounds[] = {0, 1.05, 1.05, 1.05, 0, 0};
 
     static const struct task getpid_task = {V_NONE, OP_GETPID};
@@ -636,9 +641,9 @@ static void section_pipe(int nrounds)
 static void section_spawn(int nrounds, int per)
 {
     static const struct task c[] = {{V_NONE, OP_POSIX},
-                                         {V_EXEC, OP_POSIX},
-                                         {V_NONE, OP_SPF},
-                                         {V_EXEC, OP_SPF}};
+                                    {V_EXEC, OP_POSIX},
+                                    {V_NONE, OP_SPF},
+                                    {V_EXEC, OP_SPF}};
     struct series s[4];
 
     printf("\n4. spawn + wait of " SPAWN_TARGET " (us), preload armed "
@@ -691,13 +696,14 @@ static void find_fiu(void)
              cfg.fiu_dir);
     snprintf(cfg.fiu_list, sizeof(cfg.fiu_list), "%s %s", cfg.fiu_run,
              cfg.fiu_posix);
-    cfg.fiu = access(cfg.fiu_run, R_OK) == 0 && access(cfg.fiu_posix, R_OK) == 0;
+    cfg.fiu =
+        access(cfg.fiu_run, R_OK) == 0 && access(cfg.fiu_posix, R_OK) == 0;
 }
 
 static void print_header(void)
 {
-    static const char *const dpkg[] = {"dpkg-query", "-W",
-                                       "-f=${Version}", "libfiu0"};
+    static const char *const dpkg[] = {"dpkg-query", "-W", "-f=${Version}",
+                                       "libfiu0"};
     char *version = cfg.fiu ? capture(dpkg, 4) : NULL;
 
     printf("preload-bench: preload %s%s\n", cfg.preload,
@@ -793,8 +799,7 @@ int main(int argc, char **argv)
     configure(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (access(cfg.preload, R_OK) < 0) {
-        printf("preload-bench: error: %s: %s\n", cfg.preload,
-               strerror(errno));
+        printf("preload-bench: error: %s: %s\n", cfg.preload, strerror(errno));
         return 1;
     }
     print_header();

@@ -798,6 +798,9 @@ int main(int argc, char **argv)
     }
     configure(argc, argv);
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* A worker that died must be reported, not kill us through its pipe;
+     * spf_popen gives the workers SIGPIPE back (restore_signals). */
+    signal(SIGPIPE, SIG_IGN);
     if (access(cfg.preload, R_OK) < 0) {
         printf("preload-bench: error: %s: %s\n", cfg.preload, strerror(errno));
         return 1;

@@ -122,7 +122,7 @@ static struct {
     int (*fiu_disable)(const char *);
 } sw;
 
-static _Noreturn void worker_fatal(const char *what)
+static _Noreturn void worker_exit_fatal(const char *what)
 {
     fprintf(stderr, "preload-bench: error: worker (%s): %s\n",
             lib_names[sw.lib], what);
@@ -146,15 +146,15 @@ static void worker_find(enum lib lib, const char *path)
 {
     sw.lib = lib;
     if (lib_loaded(path) != (lib != LIB_NONE))
-        worker_fatal(lib == LIB_NONE ? "the preload is loaded"
-                                     : "the preload is not loaded");
+        worker_exit_fatal(lib == LIB_NONE ? "the preload is loaded"
+                                          : "the preload is not loaded");
     if (lib == LIB_SPF) {
         sw.arm =
             (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_ARM_SYMBOL);
         sw.disarm =
             (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_DISARM_SYMBOL);
         if (!sw.arm || !sw.disarm)
-            worker_fatal("no " SPF_FAULT_ARM_SYMBOL " in the preload");
+            worker_exit_fatal("no " SPF_FAULT_ARM_SYMBOL " in the preload");
     }
     if (lib == LIB_FIU) {
         *(void **)&sw.fiu_enable = dlsym(RTLD_DEFAULT, "fiu_enable");
@@ -162,7 +162,7 @@ static void worker_find(enum lib lib, const char *path)
             dlsym(RTLD_DEFAULT, "fiu_enable_random");
         *(void **)&sw.fiu_disable = dlsym(RTLD_DEFAULT, "fiu_disable");
         if (!sw.fiu_enable || !sw.fiu_enable_random || !sw.fiu_disable)
-            worker_fatal("libfiu's control functions are missing");
+            worker_exit_fatal("libfiu's control functions are missing");
     }
 }
 
@@ -174,14 +174,14 @@ static void worker_arm(void)
         sw.arm();
     if (sw.lib == LIB_FIU &&
         sw.fiu_enable_random(FIU_WRITE_POINT, 1, NULL, 0, 0.0f) < 0)
-        worker_fatal("fiu_enable_random failed");
+        worker_exit_fatal("fiu_enable_random failed");
 }
 
 /*
  * One write to /dev/null with faults switched on, then off again: our
  * preload armed (its plan must make the first write fail), or libfiu's
- * write point enabled for good.  Returns the errno of the write, 0 if it
- * succeeded: an interposer that does not wrap write returns 0.
+ * write point set to fail every time.  Returns the errno of the write, 0 if
+ * it succeeded: an interposer that does not wrap write gives 0.
  */
 static int64_t worker_probe(int null)
 {
@@ -244,7 +244,7 @@ static int worker_main(char **argv)
             lib = (enum lib)i;
     worker_find(lib, argv[4]);
     if (null < 0 || workload_init() < 0)
-        worker_fatal(strerror(errno));
+        worker_exit_fatal(strerror(errno));
     workload_pin(0);
     /* Ready before arming: a probe plan's first write is the probe's. */
     if (io_full(1, "R", 1, true) < 0)

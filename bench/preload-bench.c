@@ -50,6 +50,7 @@ enum variant {
     V_LOADED,     /* the preload, no plan, never armed */
     V_OTHER,      /* armed, a plan that names execve only */
     V_WRITE,      /* armed, a write rule that never fires */
+    V_WRITE_P0,   /* armed, a write rule decided on every call, at p=0 */
     V_EXEC,       /* armed, an execve rule that never fires */
     V_FIU_LOADED, /* libfiu's preloads, no point enabled */
     V_FIU_WRITE,  /* libfiu, the write point enabled at probability 0 */
@@ -68,6 +69,7 @@ static const struct variant_def {
     [V_OTHER] = {"armed, execve#1=ENOENT", LIB_SPF, "execve#1=ENOENT", true},
     [V_WRITE] = {"armed, write#4294967294=EIO", LIB_SPF, "write#4294967294=EIO",
                  true},
+    [V_WRITE_P0] = {"armed, write#*%0=EIO", LIB_SPF, "write#*%0=EIO", true},
     [V_EXEC] = {"armed, execve#4294967294=ENOENT", LIB_SPF,
                 "execve#4294967294=ENOENT", true},
     [V_FIU_LOADED] = {"libfiu, nothing enabled", LIB_FIU, NULL, false},
@@ -601,16 +603,17 @@ static void write_section(enum op op, const enum variant *vs,
 
 static void section_devnull(int nrounds)
 {
-    static const enum variant vs[] = {V_NONE,  V_LOADED,     V_OTHER,
-                                      V_WRITE, V_FIU_LOADED, V_FIU_WRITE};
-    static const double bounds[] = {0, 1.05, 1.05, 1.05, 0, 0};
+    static const enum variant vs[] = {V_NONE,     V_LOADED,   V_OTHER,
+                                      V_WRITE,    V_WRITE_P0, V_FIU_LOADED,
+                                      V_FIU_WRITE};
+    static const double bounds[] = {0, 1.05, 1.05, 1.05, 1.05, 0, 0};
 
     static const struct task getpid_task = {V_NONE, OP_GETPID};
     struct series ref = {{0}, {0}};
 
     printf("\n1. 100,000 write(fd, buf, 1) to /dev/null, one thread "
            "(ns per call)\n");
-    write_section(OP_DEVNULL1, vs, bounds, 6, nrounds);
+    write_section(OP_DEVNULL1, vs, bounds, 7, nrounds);
     /* What one more system call costs here: the wrapper of a call that a
      * rule names makes one (getpid) to tell a child from its parent. */
     run_rounds(&getpid_task, 1, nrounds / 4 + 1, 1, WORKLOAD_CALLS, &ref);

@@ -69,8 +69,8 @@ struct inject {
     size_t n_cmd;
     char plan[SPF_FAULT_PLAN_TEXT_MAX];
     size_t n_rules;
-    size_t n_seccomp;  /* rules for the seccomp supervisor */
-    char path[4096];   /* cmd[0] as found along PATH */
+    size_t n_seccomp;   /* rules for the seccomp supervisor */
+    char path[4096];    /* cmd[0] as found along PATH */
     enum spf_libc libc; /* of that file */
 };
 
@@ -293,9 +293,9 @@ static int make_env(const struct inject *a, const char *preload, int log_fd,
      * variables. */
     if (!preload)
         e->preload = old ? strdup(old) : NULL;
-    if (!e->v || (preload && asprintf(&e->preload, "%s%s%s", preload,
-                                      old && *old ? ":" : "",
-                                      old ? old : "") < 0)) {
+    if (!e->v ||
+        (preload && asprintf(&e->preload, "%s%s%s", preload,
+                             old && *old ? ":" : "", old ? old : "") < 0)) {
         e->preload = NULL;
         return -ENOMEM;
     }
@@ -439,8 +439,7 @@ static int limits_begin(const struct inject *a, struct limits *l)
 
     if (a->max_procs) {
         /* The launcher counts too while it is inside, until it leaves. */
-        r = spf_pids_limit_create(a->max_procs + 1, &l->pids, err,
-                                  sizeof(err));
+        r = spf_pids_limit_create(a->max_procs + 1, &l->pids, err, sizeof(err));
         if (r < 0) {
             spf__cli_error("--max-procs: %s", err);
             return -1;
@@ -597,8 +596,8 @@ static void free_strings(char **v, size_t n)
  * any, apply as well (the two backends take different rules).  The log
  * fd is inherited for that one fork and exec.
  */
-static int run_seccomp(const struct inject *a, const struct env *e,
-                       int log_fd, int *ret_code)
+static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
+                       int *ret_code)
 {
     struct spf_fault_plan plan;
     struct spf_seccomp *ctx = NULL;
@@ -607,9 +606,8 @@ static int run_seccomp(const struct inject *a, const struct env *e,
     int r, status = 0, stage = 0;
     pid_t pid;
 
-    if (!envp ||
-        spf_fault_plan_parse(a->plan, strlen(a->plan), &plan, err,
-                             sizeof(err)) < 0) {
+    if (!envp || spf_fault_plan_parse(a->plan, strlen(a->plan), &plan, err,
+                                      sizeof(err)) < 0) {
         free_strings(envp, e->n);
         spf__cli_error("out of memory");
         return EXIT_BAD_INPUT;
@@ -757,12 +755,11 @@ static int print_counts(int log_fd)
         fprintf(stderr,
                 "spawnfault: count: %s reached %" PRIu64 " (parent %" PRIu64
                 ", child %" PRIu64 ", exec %" PRIu64 "), fired %" PRIu64 "\n",
-                spf_fault_call_name((enum spf_fault_call)call), all, n[0],
-                n[1], n[2], f);
+                spf_fault_call_name((enum spf_fault_call)call), all, n[0], n[1],
+                n[2], f);
     }
     fprintf(stderr,
-            "spawnfault: count: total reached %" PRIu64 ", fired %" PRIu64
-            "\n",
+            "spawnfault: count: total reached %" PRIu64 ", fired %" PRIu64 "\n",
             total_reached, total_fired);
     return 0;
 }

@@ -116,6 +116,36 @@ static int parse_seed(const char *s, uint64_t *ret_seed, uint64_t *ret_stream)
     return 0;
 }
 
+/* The lowest call number any rule can fire on, by leaf, so that the
+ * wrappers skip the decision before it.  Exact only for rules that name
+ * the leaf itself and count per process: a family's number or a thread's
+ * or the tree's may run ahead of the leaf's own count, and such a rule
+ * leaves 1. */
+static void find_first_calls(const struct spf_fault_plan *plan)
+{
+    for (unsigned leaf = 0; leaf < SPF_CALL__COUNT; leaf++)
+        spf__preload.first_call[leaf] = UINT32_MAX;
+    for (size_t i = 0; i < plan->n_rules; i++) {
+        const struct spf_fault_rule *r = &plan->rules[i];
+        uint32_t leaves = spf_fault_point_leaves(r->call), first = UINT32_MAX;
+
+        if (r->backend != SPF_BACKEND_PRELOAD)
+            continue;
+        if (r->count == SPF_COUNT_THREAD)
+            spf__preload.count_thread = true;
+        if (r->every || r->count != SPF_COUNT_PROCESS ||
+            (unsigned)r->call >= SPF_CALL__COUNT)
+            first = 1;
+        for (size_t k = 0; first > 1 && k < r->n_ranges; k++)
+            if (r->ranges[k].first < first)
+                first = r->ranges[k].first;
+        for (unsigned leaf = 0; leaf < SPF_CALL__COUNT; leaf++)
+            if ((leaves & (1u << leaf)) &&
+                first < spf__preload.first_call[leaf])
+                spf__preload.first_call[leaf] = first;
+    }
+}
+
 static void load_plan(void)
 {
     const char *text = getenv(SPF_ENV_FAULTS);
@@ -143,6 +173,7 @@ static void load_plan(void)
         if (plan.rules[i].backend == SPF_BACKEND_PRELOAD &&
             (plan.rules[i].scope & SPF_SCOPE_EXEC))
             spf__preload.exec_rules = true;
+    find_first_calls(&plan);
 }
 
 /* Count mode: every leaf is counted wherever the preload runs, exec'd
@@ -352,6 +383,29 @@ static void find_builds(void)
         spf__preload.lib_musl[0] = '\0';
 }
 
+/* The pid page of current_pid (wrappers.c).  Without MADV_WIPEONFORK
+ * (Linux 4.14), there is none, and every counted call asks the kernel. */
+static void map_pid_page(void)
+{
+    void *p;
+
+#if SPF_HAVE_VALGRIND_H
+    /* Whether valgrind honours the advice is not ours to find out. */
+    if (RUNNING_ON_VALGRIND)
+        return;
+#endif
+    p = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return;
+    if (madvise(p, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) < 0) {
+        munmap(p, (size_t)sysconf(_SC_PAGESIZE));
+        return;
+    }
+    spf__preload.pid_page = p;
+    spf__preload.pid_page->pid = spf__preload.own_pid;
+}
+
 /*
  * When valgrind traces a child, the child first execs valgrind's launcher,
  * an ordinary dynamic program that loads us, and the launcher execs the
@@ -420,6 +474,7 @@ __attribute__((constructor)) static void preload_init(void)
         return;
     find_builds();
     spf__preload.own_pid = getpid();
+    map_pid_page();
     spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;
     spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;

@@ -90,6 +90,12 @@ void spf__resolve_real(void) SPF_HIDDEN;
 #define SPF_PRELOAD_MUSL_NAME "libspawnfault-preload-musl.so"
 #define SPF_PRELOAD_PATH_MAX 512
 
+/* One page of its own, zeroed by the kernel in every child that gets a
+ * copy of the memory (MADV_WIPEONFORK): see current_pid in wrappers.c. */
+struct spf__pid_page {
+    pid_t pid; /* the process whose memory this is; 0: not known yet */
+};
+
 /* What the constructor sets up; read-only afterwards, except the armed
  * flag and the counters, which change through __atomic builtins. */
 struct spf__preload {
@@ -97,6 +103,10 @@ struct spf__preload {
     unsigned call_mask; /* bit per call that some rule names */
     bool exec_rules;    /* some rule has the exec scope */
     bool count_tree;    /* some rule counts the tree's calls */
+    bool count_thread;  /* some rule counts a thread's calls */
+    /* By leaf: no rule can fire before the process's call of this number
+     * (1 when a rule counts otherwise, or names a family). */
+    uint32_t first_call[SPF_CALL__COUNT];
     bool count_reached; /* count mode: every call reached is counted */
     unsigned own_scope; /* of own_pid: PARENT in the root, else EXEC */
     pid_t own_pid;      /* the process that ran the constructor */
@@ -104,7 +114,9 @@ struct spf__preload {
     int log_fd;         /* -1: faults are not logged */
     struct spf_fault_log_header *log_map; /* the shared log, or NULL */
     int armed;                            /* __atomic */
-    uint32_t counts[SPF_CALL__COUNT];     /* own_pid's calls, __atomic */
+    struct spf__pid_page *pid_page;       /* NULL: ask the kernel */
+    int shared_vm; /* a clone(CLONE_VM) child may run beside us; __atomic */
+    uint32_t counts[SPF_CALL__COUNT]; /* own_pid's calls, __atomic */
     /* The preload built for each libc, side by side in one folder, so an
      * exec'd program gets the one its loader can load ("" when absent). */
     enum spf_libc own_libc;

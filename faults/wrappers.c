@@ -65,6 +65,62 @@ static pid_t raw_getpid(void)
     return (pid_t)syscall(SYS_getpid);
 }
 
+/* Children that run on this thread's stack and TLS (vfork, and clone
+ * with CLONE_VM|CLONE_VFORK) may be running: set by the gate before the
+ * real call, cleared by the first call the memory's owner makes again. */
+static __thread unsigned borrowed __attribute__((tls_model("initial-exec")));
+
+/*
+ * The caller's pid, without a system call on the usual path.  The pid
+ * page (preload.c) holds the pid of the process whose memory it is, and
+ * the kernel zeroes it in every child that gets a copy of the memory
+ * (MADV_WIPEONFORK): a zero is a fork child's first sight of it.  A child
+ * that shares the memory (vfork) is told apart by the borrowed mark of
+ * the thread it runs on, or, after a clone(CLONE_VM) without
+ * CLONE_VFORK, by always asking the kernel.
+ *
+ * XXX: a process made by a raw clone(CLONE_VM) system call, past every
+ * wrapper, is taken for its parent.  No spawning code does that.
+ */
+static pid_t current_pid(void)
+{
+    struct spf__pid_page *page = spf__preload.pid_page;
+    pid_t owner, pid;
+
+    if (page == NULL)
+        return raw_getpid();
+    owner = __atomic_load_n(&page->pid, __ATOMIC_RELAXED);
+    if (__builtin_expect(
+            owner != 0 && borrowed == 0 &&
+                !__atomic_load_n(&spf__preload.shared_vm, __ATOMIC_RELAXED),
+            1))
+        return owner;
+    pid = raw_getpid();
+    if (owner == 0)
+        __atomic_store_n(&page->pid, owner = pid, __ATOMIC_RELAXED);
+    if (pid == owner)
+        borrowed = 0;
+    return pid;
+}
+
+/* Adds one to a count and returns the new value.  While the process has
+ * one thread, one instruction without the bus lock is enough, and it
+ * stays whole against a signal handler that counts too (a handler runs
+ * between instructions). */
+extern char __libc_single_threaded __attribute__((weak));
+
+static uint32_t count_one(uint32_t *n)
+{
+#if defined(__x86_64__)
+    if (&__libc_single_threaded != NULL && __libc_single_threaded) {
+        uint32_t old = 1;
+        __asm__ volatile("xaddl %0, %1" : "+r"(old), "+m"(*n));
+        return old + 1;
+    }
+#endif
+    return __atomic_add_fetch(n, 1, __ATOMIC_RELAXED);
+}
+
 /* Counts the call in the slot of child pid, and copies its counts out. */
 static void next_child_counts(pid_t pid, enum spf_fault_call call,
                               uint32_t ret[SPF_CALL__COUNT])
@@ -179,8 +235,30 @@ static int decide_shared(struct spf_fault_log_header *log,
  * with rules, so skipping those costs nothing and spares the getpid
  * syscall on every read and write of an unrelated plan.
  */
-static bool should_fault(enum spf_fault_call call, uint64_t count,
-                         struct hit *ret_hit)
+static bool shared_plan(const struct spf_fault_log_header *log)
+{
+    return log != NULL && __atomic_load_n(&log->plan_set, __ATOMIC_ACQUIRE);
+}
+
+/* Whether any rule names the call: the whole cost of the preload for
+ * every other call, so it is inlined into each wrapper. */
+static inline bool worth_asking(enum spf_fault_call call)
+{
+    const struct spf_fault_log_header *log = spf__preload.log_map;
+    uint32_t mask;
+
+    if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
+        return false;
+    mask = spf__preload.call_mask;
+    if (__builtin_expect(shared_plan(log), 0))
+        mask = __atomic_load_n(&log->plan_leaves[SPF_BACKEND_PRELOAD],
+                               __ATOMIC_RELAXED) |
+               (spf__preload.count_reached ? mask : 0);
+    return (mask & (1u << call)) != 0;
+}
+
+__attribute__((noinline)) static bool
+should_fault(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
 {
     struct spf_fault_site site = {
         .call = call, .backend = SPF_BACKEND_PRELOAD, .count = count};
@@ -188,27 +266,21 @@ static bool should_fault(enum spf_fault_call call, uint64_t count,
     uint64_t tree[SPF_CALL__COUNT];
     struct spf_fault_log_header *log = spf__preload.log_map;
     struct hit h = {.call = call};
+    bool shared = shared_plan(log);
 
-    bool shared;
-    uint32_t mask;
-
-    if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
-        return false;
-    shared = log != NULL && __atomic_load_n(&log->plan_set, __ATOMIC_ACQUIRE);
-    mask = spf__preload.call_mask;
-    if (shared)
-        mask = __atomic_load_n(&log->plan_leaves[SPF_BACKEND_PRELOAD],
-                               __ATOMIC_RELAXED) |
-               (spf__preload.count_reached ? mask : 0);
-    if ((mask & (1u << call)) == 0)
-        return false;
-
-    h.pid = raw_getpid();
+    h.pid = current_pid();
     if (h.pid == spf__preload.own_pid) {
+        uint32_t n = count_one(&spf__preload.counts[call]);
+
+        /* Below every rule's first call number: nothing can fire yet, and
+         * nothing else needs counting (see load_plan). */
+        if (!shared && n < spf__preload.first_call[call] &&
+            !spf__preload.count_reached)
+            return false;
         h.scope = spf__preload.own_scope;
-        __atomic_add_fetch(&spf__preload.counts[call], 1, __ATOMIC_RELAXED);
         site.process = spf__preload.counts;
-        site.thread = count_thread(call);
+        if (shared || spf__preload.count_thread)
+            site.thread = count_thread(call);
     } else {
         /* Below the root, everything before exec is the child scope; in
          * an exec'd program, its children are still the exec scope.  A
@@ -351,12 +423,11 @@ enum verdict {
  * before the real call: the delay, the signal, the stop, the kill.  A
  * short transfer is logged by the caller, once it knows what moved.
  */
-static enum verdict intercept(enum spf_fault_call call, uint64_t count,
-                              struct hit *ret_hit)
+__attribute__((noinline)) static enum verdict
+intercept_slow(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
 {
     struct hit h;
 
-    ret_hit->h.action = SPF_ACTION__COUNT; /* nothing fired */
     if (!should_fault(call, count, &h))
         return GO_ON;
     *ret_hit = h;
@@ -394,6 +465,15 @@ static enum verdict intercept(enum spf_fault_call call, uint64_t count,
     default:
         return GO_ON;
     }
+}
+
+static inline enum verdict intercept(enum spf_fault_call call, uint64_t count,
+                                     struct hit *ret_hit)
+{
+    ret_hit->h.action = SPF_ACTION__COUNT; /* nothing fired */
+    if (__builtin_expect(!worth_asking(call), 1))
+        return GO_ON;
+    return intercept_slow(call, count, ret_hit);
 }
 
 /* For calls that can only fail or go on: true, with errno set, when the
@@ -852,6 +932,14 @@ SPF_EXPORT pid_t _Fork(void)
     return SPF_REAL(_Fork)();
 }
 
+/* Before a child that will run on this thread's stack and memory: the
+ * pid page is made current first, so that the child never claims it. */
+static void lend_thread(void)
+{
+    current_pid();
+    borrowed = 1;
+}
+
 int spf__vfork_gate(void)
 {
     /* Contract: see preload.h. */
@@ -860,6 +948,7 @@ int spf__vfork_gate(void)
     if (fails(SPF_CALL_VFORK))
         return -1;
     drop_dead_children();
+    lend_thread();
     return 0;
 }
 
@@ -895,6 +984,10 @@ SPF_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
             return -1;
         if (flags & CLONE_VM)
             drop_dead_children();
+        if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+            lend_thread();
+        else if (flags & CLONE_VM)
+            __atomic_store_n(&spf__preload.shared_vm, 1, __ATOMIC_RELAXED);
     }
     return SPF_REAL(clone)(fn, stack, flags, arg, parent_tid, tls, child_tid);
 }

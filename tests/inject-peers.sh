@@ -1,0 +1,80 @@
+#!/bin/sh
+# spawnfault inject on programs we did not write: CPython's subprocess and
+# a static musl program.  Usage: inject-peers.sh SPAWNFAULT [STATIC-MUSL]
+# Prints TAP.
+set -u
+prog=$1
+musl=${2:-}
+here=$(dirname "$0")/inject
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/spf-peers-XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); echo "not ok $n - $1"
+    sed 's/^/# err: /' "$tmp/err" 2>/dev/null | head -20
+    sed 's/^/# out: /' "$tmp/out" 2>/dev/null | head -5
+}
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() {
+    desc=$1 want=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"
+    else not_ok "$desc (exit $got, expected $want)"; fi
+}
+is() {
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+# The interpreter itself, not a wrapper script in front of it (pyenv's
+# shims are shell scripts, which would make the shell the root).
+py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -z "$py" ]; then
+    for d in "subprocess survives an EINTR storm" \
+        "short transfers on every pipe deliver every byte" \
+        "an exec failure inside posix_spawn" "the preload alone cannot see it"; do
+        skip "$d" "no python3"
+    done
+else
+    check "subprocess survives an EINTR storm on read, write, poll, waitpid" 0 \
+        "$prog" inject --fault 'read:signal=SIGURG:when=1+2' \
+        --fault 'write:signal=SIGURG:when=1+2' \
+        --fault 'poll:signal=SIGURG:when=1+2' \
+        --fault 'wait4:signal=SIGURG:when=1+2' -- "$py" "$here/eintr-storm.py"
+    check "short transfers on every pipe deliver every byte" 0 \
+        "$prog" inject --fault 'write:short=rand:scope=parent+exec' \
+        --fault 'read:short=rand:scope=parent+exec' -- \
+        "$py" "$here/short-pipes.py"
+    check "an exec failure inside posix_spawn (seccomp backend)" 0 \
+        "$prog" inject \
+        --fault 'execve:error=EACCES:scope=child:backend=seccomp' -- \
+        "$py" "$here/posix-spawn-exec.py"
+    is "is PermissionError from subprocess.run" "$(cat "$tmp/out")" \
+        "PermissionError 13"
+    check "the preload alone cannot see it" 0 "$prog" inject \
+        --fault 'execve:error=EACCES:scope=child' -- \
+        "$py" "$here/posix-spawn-exec.py"
+    is "so the program ran" "$(cat "$tmp/out")" "ran"
+fi
+
+# A static musl program: no preload enters it; the seccomp backend does.
+if [ -n "$musl" ] && [ -x "$musl" ]; then
+    check "a static musl program's exec fails (seccomp backend)" 0 \
+        "$prog" inject --fault 'execve:error=ENOENT:backend=seccomp' -- \
+        "$musl" 1 exec /bin/true
+    is "with ENOENT" "$(cat "$tmp/out")" "exec errno=2"
+    check "preload rules on it are refused" 2 "$prog" inject \
+        --fault 'execve:error=ENOENT' -- "$musl" 1 exec /bin/true
+    if grep -q "statically linked" "$tmp/err"; then
+        ok "saying it is statically linked"
+    else not_ok "saying it is statically linked"; fi
+else
+    for d in "a static musl program's exec fails (seccomp backend)" \
+        "with ENOENT" "preload rules on it are refused" \
+        "saying it is statically linked"; do
+        skip "$d" "no static musl target (musl-gcc missing)"
+    done
+fi
+echo "1..$n"

@@ -21,6 +21,18 @@
 #define SPF_HIDDEN __attribute__((visibility("hidden")))
 #define SPF_EXPORT __attribute__((visibility("default")))
 
+/*
+ * For the functions that exec: in a vfork child, a frame that never
+ * returns (the exec succeeded) leaves AddressSanitizer's poison on the
+ * stack the parent goes on with, and the parent's next frame there then
+ * trips over it.  The stack room of these functions is left unpoisoned.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define SPF_EXEC_FRAME __attribute__((no_sanitize("address")))
+#else
+#define SPF_EXEC_FRAME
+#endif
+
 /* Variables private to the preload, beside the public ones of faults.h:
  * the root sets them for the programs its children exec. */
 #define SPF_ENV_FAULT_ROOT "SPF_FAULT_ROOT"

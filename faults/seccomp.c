@@ -771,10 +771,12 @@ static ssize_t transfer(struct sup *s, struct op *op)
         n = op->hit.bytes;
     if (n > SHORT_BUF)
         n = SHORT_BUF;
-    if (op->is_write && (r = fetch(s, op, n)) < 0)
-        return r;
-    if (op->is_write)
+    if (op->is_write) {
+        r = fetch(s, op, n);
+        if (r < 0)
+            return r;
         n = (size_t)r;
+    }
     if (!id_valid(s, op->id))
         return -ENOENT;
     r = move_bytes(s, op, n);

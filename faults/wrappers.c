@@ -747,7 +747,8 @@ static char *const *swap_env(const char *file, bool search, char *const envp[],
     char **room = __builtin_alloca(swap_room(envp));                           \
     char *entry = __builtin_alloca(SWAP_ENTRY_MAX)
 
-SPF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+SPF_EXEC_FRAME SPF_EXPORT int execve(const char *path, char *const argv[],
+                                     char *const envp[])
 {
     enum exec_log log;
     char *const *env;
@@ -760,7 +761,7 @@ SPF_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
     return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
 
-SPF_EXPORT int execv(const char *path, char *const argv[])
+SPF_EXEC_FRAME SPF_EXPORT int execv(const char *path, char *const argv[])
 {
     enum exec_log log;
     char *const *env;
@@ -775,7 +776,7 @@ SPF_EXPORT int execv(const char *path, char *const argv[])
     return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
 
-SPF_EXPORT int execvp(const char *file, char *const argv[])
+SPF_EXEC_FRAME SPF_EXPORT int execvp(const char *file, char *const argv[])
 {
     enum exec_log log;
     char *const *env;
@@ -790,7 +791,8 @@ SPF_EXPORT int execvp(const char *file, char *const argv[])
     return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
 
-SPF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+SPF_EXEC_FRAME SPF_EXPORT int execvpe(const char *file, char *const argv[],
+                                      char *const envp[])
 {
     enum exec_log log;
     char *const *env;
@@ -803,7 +805,8 @@ SPF_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
     return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
 
-SPF_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+SPF_EXEC_FRAME SPF_EXPORT int fexecve(int fd, char *const argv[],
+                                      char *const envp[])
 {
     enum exec_log log;
     char *const *env;
@@ -843,8 +846,8 @@ static size_t count_args(const char *first, va_list *ap)
 
 /* The execl family's common end, once the fault was decided: argv was
  * built on the caller's stack, the environment is swapped on ours. */
-static int exec_list(const char *file, bool search, char **argv,
-                     char *const envp[])
+SPF_EXEC_FRAME static int exec_list(const char *file, bool search, char **argv,
+                                    char *const envp[])
 {
     enum exec_log log;
     char *const *env;
@@ -865,7 +868,7 @@ static void fill_args(char **argv, size_t n, const char *first, va_list *ap)
         argv[i] = va_arg(*ap, char *);
 }
 
-SPF_EXPORT int execl(const char *path, const char *arg, ...)
+SPF_EXEC_FRAME SPF_EXPORT int execl(const char *path, const char *arg, ...)
 {
     va_list ap;
     size_t n;
@@ -881,7 +884,7 @@ SPF_EXPORT int execl(const char *path, const char *arg, ...)
     return exec_list(path, false, argv, environ);
 }
 
-SPF_EXPORT int execlp(const char *file, const char *arg, ...)
+SPF_EXEC_FRAME SPF_EXPORT int execlp(const char *file, const char *arg, ...)
 {
     va_list ap;
     size_t n;
@@ -897,7 +900,7 @@ SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     return exec_list(file, true, argv, environ);
 }
 
-SPF_EXPORT int execle(const char *path, const char *arg, ...)
+SPF_EXEC_FRAME SPF_EXPORT int execle(const char *path, const char *arg, ...)
 {
     va_list ap;
     size_t n;

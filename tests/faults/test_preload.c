@@ -70,7 +70,7 @@ struct opts {
     bool musl;        /* the musl target under the musl build */
     bool other;       /* SPF_TEST_OTHER: the target of the other libc */
     const char *shared_plan; /* put in the shared log before the start */
-    const char *arm;  /* SPF_FAULT_ARM; NULL leaves it unset */
+    const char *arm;         /* SPF_FAULT_ARM; NULL leaves it unset */
 };
 
 struct run {
@@ -988,6 +988,9 @@ Test(preload, exec_scope_gives_a_musl_program_the_musl_build)
     struct spf_fault_record rec[MAX_RECORDS];
 
     path_of("SPF_TEST_TARGET_MUSL");
+    if (sanitizer_preload()[0] != '\0')
+        cr_skip_test("libasan, first in LD_PRELOAD, is no library a musl "
+                     "program can load");
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
     cr_assert_str_eq(r.out,
                      "libc musl\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");

@@ -176,6 +176,7 @@ TEST(load, fault_actions_and_counting_modes)
                            "io/write#*=short:7");
     cr_assert_eq(plan->rules[0].count, SPF_COUNT_TREE);
     cr_assert_eq(plan->rules[5].sig, SIGALRM);
+    spf_scenario_set_clear(&set);
 }
 
 TEST(load, every_fault_field)

@@ -63,6 +63,8 @@ static const struct {
     {"setpgid", (void **)&spf__real.setpgid},
     {"sigprocmask", (void **)&spf__real.sigprocmask},
     {"pthread_sigmask", (void **)&spf__real.pthread_sigmask},
+    {"posix_spawn", (void **)&spf__real.posix_spawn},
+    {"posix_spawnp", (void **)&spf__real.posix_spawnp},
 };
 
 void spf__resolve_real(void)

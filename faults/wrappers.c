@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -925,6 +926,98 @@ SPF_EXPORT pid_t fork(void)
     if (fails(SPF_CALL_FORK))
         return -1;
     return SPF_REAL(fork)();
+}
+
+/*
+ * posix_spawn and posix_spawnp make their child and exec it inside libc,
+ * where no wrapper is called.  So the wrapper decides for both itself:
+ * the process creation is the caller's spawn/fork/vfork call (glibc makes
+ * the child with CLONE_VM|CLONE_VFORK), and the exec is call 1 of
+ * spawn/exec in a new child.  A fault fails the call with the errno as
+ * its return value, as posix_spawn reports a failed exec, and no child is
+ * made: the caller sees what it sees when the child's exec fails.  Of the
+ * other actions, the caller's own (delay, signal, stop, kill) apply to
+ * the creation; for the exec, only a delay can be carried out from here,
+ * and the others do not fire: the seccomp backend reaches that child.
+ */
+static int spawn_exec_fault(void)
+{
+    uint32_t counts[SPF_CALL__COUNT] = {[SPF_CALL_EXECVE] = 1};
+    struct spf_fault_log_header *log = spf__preload.log_map;
+    struct spf_fault_site site = {.call = SPF_CALL_EXECVE,
+                                  .scope = SPF_SCOPE_CHILD,
+                                  .backend = SPF_BACKEND_PRELOAD,
+                                  .process = counts};
+    uint64_t tree[SPF_CALL__COUNT];
+    bool shared = shared_plan(log);
+    struct hit h = {.call = SPF_CALL_EXECVE, .scope = SPF_SCOPE_CHILD};
+    int rule;
+
+    if (!worth_asking(SPF_CALL_EXECVE) ||
+        spf__preload.own_scope != SPF_SCOPE_PARENT)
+        return 0;
+    if (log != NULL &&
+        (shared ? __atomic_load_n(&log->plan_tree[SPF_BACKEND_PRELOAD],
+                                  __ATOMIC_RELAXED) != 0
+                : spf__preload.count_tree)) {
+        for (unsigned i = 0; i < SPF_CALL__COUNT; i++)
+            tree[i] = __atomic_load_n(&log->tree[i], __ATOMIC_RELAXED);
+        tree[SPF_CALL_EXECVE] = __atomic_add_fetch(&log->tree[SPF_CALL_EXECVE],
+                                                   1, __ATOMIC_RELAXED);
+        site.tree = tree;
+    }
+    rule = shared ? decide_shared(log, &site, &h.h)
+                  : spf_fault_decide(&spf__preload.plan, &site, &h.h);
+    if (rule < 0)
+        return 0;
+    h.pid = current_pid();
+    if (h.h.action == SPF_ACTION_ERRNO) {
+        log_hit(&h, h.h.err, 0, 0);
+        return h.h.err;
+    }
+    if (h.h.action == SPF_ACTION_DELAY) {
+        log_hit(&h, 0, 0, 0);
+        sleep_ns(h.h.delay_ns);
+    }
+    return 0;
+}
+
+/* 0 to go on with the real posix_spawn, or the error it must return. */
+static int spawn_fault(void)
+{
+    struct hit h;
+    int saved = errno, err = 0;
+
+    if (intercept(SPF_CALL_VFORK, 0, &h) == FAIL)
+        err = errno;
+    else
+        err = spawn_exec_fault();
+    errno = saved;
+    return err;
+}
+
+SPF_EXPORT int posix_spawn(pid_t *pid, const char *path,
+                           const posix_spawn_file_actions_t *actions,
+                           const posix_spawnattr_t *attr, char *const argv[],
+                           char *const envp[])
+{
+    int err = spawn_fault();
+
+    if (err != 0)
+        return err;
+    return SPF_REAL(posix_spawn)(pid, path, actions, attr, argv, envp);
+}
+
+SPF_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+                            const posix_spawn_file_actions_t *actions,
+                            const posix_spawnattr_t *attr, char *const argv[],
+                            char *const envp[])
+{
+    int err = spawn_fault();
+
+    if (err != 0)
+        return err;
+    return SPF_REAL(posix_spawnp)(pid, file, actions, attr, argv, envp);
 }
 
 /* glibc's fork without the atfork handlers, since 2.34. */

@@ -1033,3 +1033,22 @@ Test(preload, follows_the_plan_in_the_shared_log)
     cr_assert_eq(records(&r, rec, MAX_RECORDS), 4);
     assert_record(&rec[3], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 2, EMFILE);
 }
+
+/* posix_spawn makes its child and execs it inside libc: the wrapper
+ * decides both at the door, and posix_spawn returns the errno. */
+Test(preload, posix_spawn_fails_at_the_door)
+{
+    struct opts o = {.plan = "execve@child#1=ENOENT;vfork#2=EAGAIN"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    RUN(&o, &r, "arm", "spawn:true", "spawn:true");
+    cr_assert_str_eq(r.out, "spawn -1 ENOENT\nspawn -1 EAGAIN\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 2);
+    assert_record(&rec[0], SPF_SCOPE_CHILD, SPF_CALL_EXECVE, 1, ENOENT);
+    assert_record(&rec[1], SPF_SCOPE_PARENT, SPF_CALL_VFORK, 2, EAGAIN);
+
+    o.plan = "execve@child#2=ENOENT";
+    RUN(&o, &r, "arm", "spawn:true");
+    cr_assert_str_eq(r.out, "spawn exit=0\n");
+}

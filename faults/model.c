@@ -108,6 +108,19 @@ static const char *const action_names[SPF_ACTION__COUNT] = {
 };
 
 static const char *const count_names[] = {"process", "thread", "tree"};
+
+static const char *const fd_kind_names[SPF_FD__COUNT] = {
+    [SPF_FD_ANY] = "any",   [SPF_FD_FILE] = "file",
+    [SPF_FD_PIPE] = "pipe", [SPF_FD_SOCKET] = "socket",
+    [SPF_FD_TTY] = "tty",   [SPF_FD_CHAR] = "char",
+    [SPF_FD_DIR] = "dir",   [SPF_FD_OTHER] = "other",
+};
+
+/* The leaves whose calls have an fd, or a path, for the predicates. */
+#define FD_LEAVES                                                              \
+    (LEAF(SPF_CALL_READ) | LEAF(SPF_CALL_WRITE) | LEAF(SPF_CALL_CLOSE) |       \
+     LEAF(SPF_CALL_DUP2))
+#define PATH_LEAVES (LEAF(SPF_CALL_EXECVE) | LEAF(SPF_CALL_CHDIR))
 static const char *const backend_names[] = {"preload", "seccomp"};
 
 static const char *const scope_names[] = {"parent", "child", "exec"};
@@ -422,6 +435,79 @@ bool spf_fault_can_be_short(enum spf_fault_call call)
     uint32_t leaves = spf_fault_point_leaves(call);
 
     return leaves != 0 && (leaves & ~SHORT_LEAVES) == 0;
+}
+
+unsigned spf_fault_point_predicates(enum spf_fault_call point)
+{
+    /* Contract: see faults.h.  A family takes a predicate when every leaf
+     * of it does. */
+    uint32_t leaves = spf_fault_point_leaves(point);
+    unsigned preds = SPF_PRED_EXE;
+
+    if (leaves == 0)
+        return 0;
+    if ((leaves & ~FD_LEAVES) == 0)
+        preds |= SPF_PRED_FD;
+    if ((leaves & ~PATH_LEAVES) == 0)
+        preds |= SPF_PRED_PATH;
+    return preds;
+}
+
+const char *spf_fault_fd_kind_name(enum spf_fault_fd_kind kind)
+{
+    return (unsigned)kind < SPF_FD__COUNT ? fd_kind_names[kind] : NULL;
+}
+
+int spf_fault_fd_kind_from_name(const char *name, size_t len)
+{
+    for (int k = SPF_FD_FILE; k < SPF_FD__COUNT; k++)
+        if (same_word(name, len, fd_kind_names[k]))
+            return k;
+    return -EINVAL;
+}
+
+enum spf_fault_fd_kind spf_fault_fd_kind_of(unsigned mode, bool tty)
+{
+    switch (mode & 0170000) {
+    case 0100000:
+        return SPF_FD_FILE;
+    case 0010000:
+        return SPF_FD_PIPE;
+    case 0140000:
+        return SPF_FD_SOCKET;
+    case 0040000:
+        return SPF_FD_DIR;
+    case 0020000:
+        return tty ? SPF_FD_TTY : SPF_FD_CHAR;
+    default:
+        return SPF_FD_OTHER;
+    }
+}
+
+bool spf_fault_glob(const char *glob, const char *s)
+{
+    /* Contract: see faults.h.  The classic two-pointer match: on a
+     * mismatch, the last '*' takes one more byte; no recursion, so a
+     * hostile glob cannot blow the stack. */
+    const char *star = NULL, *resume = NULL;
+
+    while (*s != '\0') {
+        if (*glob == '*') {
+            star = glob++;
+            resume = s;
+        } else if (*glob == '?' || *glob == *s) {
+            glob++;
+            s++;
+        } else if (star != NULL) {
+            glob = star + 1;
+            s = ++resume;
+        } else {
+            return false;
+        }
+    }
+    while (*glob == '*')
+        glob++;
+    return *glob == '\0';
 }
 
 bool spf_fault_can_succeed(enum spf_fault_call call)
@@ -863,6 +949,103 @@ int spf_fault_action_parse(struct spf_fault_rule *rule, const char *text,
     return 0;
 }
 
+/* A glob: printable bytes; the separators of the language cannot be in
+ * it, since they end the field. */
+static int parse_glob(const struct rule_ctx *c, const char *s, size_t n,
+                      char *out)
+{
+    if (n == 0 || n >= SPF_FAULT_GLOB_MAX)
+        return rule_error(c, "predicate", s, n, ": a glob has 1 to 63 bytes");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7f)
+            return rule_error(c, "predicate", s, n,
+                              ": a glob is printable ASCII");
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return 0;
+}
+
+static int parse_fd_pred(const struct rule_ctx *c, const char *s, size_t n,
+                         const char *v, size_t vlen,
+                         struct spf_fault_rule *rule)
+{
+    size_t pos = 0;
+    uint32_t fd;
+    int k;
+
+    if (same_word(s, 2, "fd")) {
+        if (rule->pred_fd_set)
+            return rule_error(c, "repeated predicate", s, 2, NULL);
+        if (parse_u32(v, vlen, &pos, INT32_MAX, &fd) < 0 || pos != vlen)
+            return rule_error(c, "predicate", s, n,
+                              ": an fd is a number from 0 to 2147483647");
+        rule->pred_fd_set = true;
+        rule->pred_fd = (int)fd;
+        return 0;
+    }
+    if (rule->pred_kind != SPF_FD_ANY)
+        return rule_error(c, "repeated predicate", s, 4, NULL);
+    if ((k = spf_fault_fd_kind_from_name(v, vlen)) < 0)
+        return rule_error(c, "predicate", s, n,
+                          ": unknown kind (expected file, pipe, socket, tty,"
+                          " char, dir or other)");
+    rule->pred_kind = (enum spf_fault_fd_kind)k;
+    return 0;
+}
+
+/* KEY:VALUE, checked against what the rule's point can be asked. */
+static int parse_pred(const struct rule_ctx *c, const char *s, size_t n,
+                      struct spf_fault_rule *rule)
+{
+    const char *colon = memchr(s, ':', n);
+    size_t klen = colon ? (size_t)(colon - s) : n;
+    const char *v = s + klen + 1;
+    size_t vlen = colon ? n - klen - 1 : 0;
+    unsigned takes = spf_fault_point_predicates(rule->call);
+    char *glob = NULL;
+
+    if (colon == NULL)
+        return rule_error(c, "predicate", s, n,
+                          " (expected KEY:VALUE, with fd, kind, path or"
+                          " exe)");
+    if (same_word(s, klen, "exe")) {
+        glob = rule->pred_exe;
+    } else if (same_word(s, klen, "path")) {
+        if (!(takes & SPF_PRED_PATH))
+            return rule_error(c, "predicate", s, n,
+                              ": only spawn/exec and proc/chdir have a path");
+        glob = rule->pred_path;
+    } else if (!same_word(s, klen, "fd") && !same_word(s, klen, "kind")) {
+        return rule_error(c, "unknown predicate", s, klen,
+                          " (expected fd, kind, path or exe)");
+    } else if (!(takes & SPF_PRED_FD)) {
+        return rule_error(c, "predicate", s, n,
+                          ": only io/read, io/write, fd/close and fd/dup"
+                          " have an fd");
+    } else {
+        return parse_fd_pred(c, s, n, v, vlen, rule);
+    }
+    if (glob[0] != '\0')
+        return rule_error(c, "repeated predicate", s, klen, NULL);
+    return parse_glob(c, v, vlen, glob);
+}
+
+static int parse_preds(const struct rule_ctx *c, const char *s, size_t n,
+                       struct spf_fault_rule *rule)
+{
+    size_t start = 0;
+
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && s[i] != '&')
+            continue;
+        int ret = parse_pred(c, s + start, i - start, rule);
+        if (ret < 0)
+            return ret;
+        start = i + 1;
+    }
+    return 0;
+}
+
 static int parse_backend(const struct rule_ctx *c, const char *s, size_t n,
                          struct spf_fault_rule *rule)
 {
@@ -884,6 +1067,7 @@ enum field {
     F_SCOPE,
     F_TRIGGER,
     F_PROB,
+    F_PRED,
     F_BACKEND,
     F_ACTION,
     F__COUNT
@@ -891,7 +1075,7 @@ enum field {
 
 /* The separator that opens each field after the call, in the only order
  * the language allows. */
-static const char field_seps[F__COUNT] = {'\0', '@', '#', '%', '!', '='};
+static const char field_seps[F__COUNT] = {'\0', '@', '#', '%', '?', '!', '='};
 
 struct rule_fields {
     const char *at[F__COUNT];
@@ -930,7 +1114,7 @@ static int split_rule(const struct rule_ctx *c, struct rule_fields *ret)
         if (next <= cur)
             return rule_error(
                 c, "misplaced", c->text + i, 1,
-                " (the fields go point@scope#trigger%prob!backend=action,"
+                " (the fields go point@scope#trigger%prob?preds!backend=action,"
                 " each at most once)");
         cur = next;
         start = i + 1;
@@ -950,6 +1134,8 @@ static int parse_fields(const struct rule_ctx *c, const struct rule_fields *f,
         ret = parse_trigger(c, f->at[F_TRIGGER], f->len[F_TRIGGER], r);
     if (ret == 0 && f->present[F_PROB])
         ret = parse_prob(c, f->at[F_PROB], f->len[F_PROB], &r->prob_ppm);
+    if (ret == 0 && f->present[F_PRED])
+        ret = parse_preds(c, f->at[F_PRED], f->len[F_PRED], r);
     if (ret == 0 && f->present[F_BACKEND])
         ret = parse_backend(c, f->at[F_BACKEND], f->len[F_BACKEND], r);
     if (ret == 0)
@@ -1135,6 +1321,11 @@ static bool rule_formattable(const struct spf_fault_rule *r)
     if ((unsigned)r->count >= ARRAY_SIZE(count_names) ||
         (unsigned)r->backend >= ARRAY_SIZE(backend_names))
         return false;
+    if ((unsigned)r->pred_kind >= SPF_FD__COUNT ||
+        (r->pred_fd_set && r->pred_fd < 0) ||
+        memchr(r->pred_path, '\0', sizeof(r->pred_path)) == NULL ||
+        memchr(r->pred_exe, '\0', sizeof(r->pred_exe)) == NULL)
+        return false;
     return action_formattable(r);
 }
 
@@ -1182,6 +1373,34 @@ static void format_rule_action(struct text *t, const struct spf_fault_rule *r)
     }
 }
 
+static void format_preds(struct text *t, const struct spf_fault_rule *r)
+{
+    const char *sep = "?";
+
+    if (r->pred_fd_set) {
+        text_str(t, "?fd:");
+        text_u64(t, (uint64_t)r->pred_fd);
+        sep = "&";
+    }
+    if (r->pred_kind != SPF_FD_ANY) {
+        text_str(t, sep);
+        text_str(t, "kind:");
+        text_str(t, fd_kind_names[r->pred_kind]);
+        sep = "&";
+    }
+    if (r->pred_path[0] != '\0') {
+        text_str(t, sep);
+        text_str(t, "path:");
+        text_str(t, r->pred_path);
+        sep = "&";
+    }
+    if (r->pred_exe[0] != '\0') {
+        text_str(t, sep);
+        text_str(t, "exe:");
+        text_str(t, r->pred_exe);
+    }
+}
+
 static void format_rule(struct text *t, const struct spf_fault_rule *r)
 {
     text_str(t, points[r->call].name);
@@ -1190,6 +1409,7 @@ static void format_rule(struct text *t, const struct spf_fault_rule *r)
     format_trigger(t, r);
     if (r->prob_ppm != PPM_ALWAYS)
         format_prob(t, r->prob_ppm);
+    format_preds(t, r);
     if (r->backend != SPF_BACKEND_PRELOAD) {
         text_str(t, "!");
         text_str(t, backend_names[r->backend]);
@@ -1400,6 +1620,21 @@ static bool fill_hit(const struct spf_fault_plan *plan,
     }
 }
 
+/* A predicate with nothing to look at does not match. */
+static bool preds_match(const struct spf_fault_rule *r,
+                        const struct spf_fault_site *site)
+{
+    if (r->pred_fd_set && site->fd != r->pred_fd)
+        return false;
+    if (r->pred_kind != SPF_FD_ANY && site->kind != r->pred_kind)
+        return false;
+    if (r->pred_path[0] != '\0' &&
+        (site->path == NULL || !spf_fault_glob(r->pred_path, site->path)))
+        return false;
+    return r->pred_exe[0] == '\0' ||
+           (site->exe != NULL && spf_fault_glob(r->pred_exe, site->exe));
+}
+
 int spf_fault_decide(const struct spf_fault_plan *plan,
                      const struct spf_fault_site *site,
                      struct spf_fault_hit *ret_hit)
@@ -1425,6 +1660,8 @@ int spf_fault_decide(const struct spf_fault_plan *plan,
             (unsigned)r->call >= SPF_POINT__COUNT ||
             !(points[r->call].leaves & LEAF(site->call)))
             continue;
+        if (!preds_match(r, site))
+            continue;
         n = rule_number(r, site);
         if (n == 0 || !trigger_matches(r, n))
             continue;
@@ -1445,6 +1682,23 @@ uint32_t spf_fault_plan_leaves(const struct spf_fault_plan *plan,
         if (plan->rules[i].backend == backend)
             leaves |= spf_fault_point_leaves(plan->rules[i].call);
     return leaves;
+}
+
+unsigned spf_fault_plan_predicates(const struct spf_fault_plan *plan,
+                                   enum spf_fault_backend backend)
+{
+    unsigned preds = 0;
+
+    for (size_t i = 0; i < plan->n_rules && i < SPF_FAULT_MAX_RULES; i++) {
+        const struct spf_fault_rule *r = &plan->rules[i];
+        if (r->backend != backend)
+            continue;
+        preds |= r->pred_fd_set ? SPF_PRED_FD : 0;
+        preds |= r->pred_kind != SPF_FD_ANY ? SPF_PRED_FD | SPF_PRED_KIND : 0;
+        preds |= r->pred_path[0] ? SPF_PRED_PATH : 0;
+        preds |= r->pred_exe[0] ? SPF_PRED_EXE : 0;
+    }
+    return preds;
 }
 
 bool spf_fault_plan_counts_tree(const struct spf_fault_plan *plan,

@@ -176,6 +176,25 @@ static void load_plan(void)
             (plan.rules[i].scope & SPF_SCOPE_EXEC))
             spf__preload.exec_rules = true;
     find_first_calls(&plan);
+    spf__preload.predicates =
+        spf_fault_plan_predicates(&plan, SPF_BACKEND_PRELOAD);
+}
+
+/* The program's file name, which exe= predicates match: the basename of
+ * what the kernel ran, not argv[0]. */
+static void find_exe(void)
+{
+    char path[4096];
+    ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+    const char *base;
+
+    if (n <= 0)
+        return;
+    path[n] = '\0';
+    base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    if (strlen(base) < sizeof(spf__preload.exe))
+        strcpy(spf__preload.exe, base);
 }
 
 /* Count mode: every leaf is counted wherever the preload runs, exec'd
@@ -475,6 +494,7 @@ __attribute__((constructor)) static void preload_init(void)
     if (is_valgrind_launcher())
         return;
     find_builds();
+    find_exe();
     spf__preload.own_pid = getpid();
     map_pid_page();
     spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))

@@ -25,6 +25,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -1008,10 +1009,85 @@ static void note_exec(struct sup *s, struct task *p)
     p->probe_addr = s->req->data.instruction_pointer;
 }
 
+/* A NUL-terminated string of the target's memory, page by page, since
+ * the string may end just before an unmapped page. */
+static bool read_string(pid_t tid, uint64_t addr, char *buf, size_t len)
+{
+    size_t got = 0;
+
+    while (got + 1 < len) {
+        size_t page = 4096 - (size_t)((addr + got) % 4096);
+        size_t n = page < len - 1 - got ? page : len - 1 - got;
+        struct iovec local = {.iov_base = buf + got, .iov_len = n};
+        struct iovec remote = {.iov_base = (void *)(uintptr_t)(addr + got),
+                               .iov_len = n};
+        ssize_t r = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+
+        if (r <= 0)
+            return false;
+        if (memchr(buf + got, '\0', (size_t)r) != NULL)
+            return true;
+        got += (size_t)r;
+    }
+    buf[len - 1] = '\0';
+    return true;
+}
+
+/* What the rules' predicates look at, looked up only when some rule has
+ * one: the fd, what it is, the path of an exec or a chdir, the program's
+ * file name.  The caller's memory may change under us: a path read here
+ * is what the call was most likely given, and the decision is only ever
+ * a fault's, never a security check. */
+static void fill_predicates(struct sup *s, struct task *p,
+                            struct spf_fault_site *site, char *path,
+                            size_t path_len, char *exe, size_t exe_len)
+{
+    unsigned preds =
+        spf_fault_plan_predicates(&s->ctx->plan, SPF_BACKEND_SECCOMP);
+    const struct seccomp_data *d = &s->req->data;
+    char link[64];
+    struct stat st;
+    ssize_t n;
+
+    site->fd = -1;
+    if (preds == 0)
+        return;
+    if (site->call == SPF_CALL_READ || site->call == SPF_CALL_WRITE ||
+        site->call == SPF_CALL_CLOSE || site->call == SPF_CALL_DUP2)
+        site->fd = (int)d->args[0];
+    if (site->fd >= 0 && (preds & SPF_PRED_KIND)) {
+        snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)p->tgid, site->fd);
+        site->kind = stat(link, &st) < 0
+                         ? SPF_FD_OTHER
+                         : spf_fault_fd_kind_of(st.st_mode, false);
+        /* A character device that is a terminal: its major numbers. */
+        if (site->kind == SPF_FD_CHAR &&
+            (major(st.st_rdev) == 4 || major(st.st_rdev) == 5 ||
+             major(st.st_rdev) == 136))
+            site->kind = SPF_FD_TTY;
+    }
+    if ((preds & SPF_PRED_PATH) &&
+        ((d->nr == SYS_execve || d->nr == SYS_chdir) ||
+         d->nr == SYS_execveat) &&
+        read_string(s->req->pid,
+                    d->nr == SYS_execveat ? d->args[1] : d->args[0], path,
+                    path_len))
+        site->path = path;
+    if (preds & SPF_PRED_EXE) {
+        snprintf(link, sizeof(link), "/proc/%d/exe", (int)p->tgid);
+        n = readlink(link, exe, exe_len - 1);
+        if (n > 0) {
+            exe[n] = '\0';
+            site->exe = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe;
+        }
+    }
+}
+
 /* Count the call everywhere, ask the model, act. */
 static void decide_call(struct sup *s, struct task *t, struct task *p,
                         enum spf_fault_call call)
 {
+    char path[4096], exe[4096];
     unsigned scope = scope_of(p->life);
     struct spf_fault_site site = {
         .call = call,
@@ -1028,6 +1104,7 @@ static void decide_call(struct sup *s, struct task *t, struct task *p,
     ++s->tree[call];
     if (call == SPF_CALL_READ || call == SPF_CALL_WRITE)
         site.count = s->req->data.args[2];
+    fill_predicates(s, p, &site, path, sizeof(path), exe, sizeof(exe));
     /* The one place the model decides for this backend. */
     if (spf_fault_decide(&s->ctx->plan, &site, &hit) < 0) {
         respond(s, s->req->id, 0, true, 0);

@@ -20,6 +20,9 @@
 #include <spawn.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -197,6 +200,14 @@ static const uint32_t *count_thread(enum spf_fault_call call)
     return thread_counts.counts;
 }
 
+/* What the predicates of a rule look at: the call's fd and path. */
+struct call_args {
+    int fd;           /* -1: none */
+    const char *path; /* NULL: none */
+};
+
+#define NO_ARGS (&(const struct call_args){-1, NULL})
+
 /* A call a rule decided to act on. */
 struct hit {
     struct spf_fault_hit h;
@@ -236,6 +247,23 @@ static int decide_shared(struct spf_fault_log_header *log,
  * with rules, so skipping those costs nothing and spares the getpid
  * syscall on every read and write of an unrelated plan.
  */
+/* What fd is, for a kind= predicate: fstat and, for a character device,
+ * the terminal ioctl, as raw system calls. */
+static enum spf_fault_fd_kind fd_kind(int fd)
+{
+    struct stat st;
+    struct termios t;
+    int saved = errno;
+    enum spf_fault_fd_kind kind = SPF_FD_OTHER;
+
+    if (syscall(SYS_fstat, fd, &st) == 0)
+        kind = spf_fault_fd_kind_of(
+            st.st_mode,
+            S_ISCHR(st.st_mode) && syscall(SYS_ioctl, fd, TCGETS, &t) == 0);
+    errno = saved;
+    return kind;
+}
+
 static bool shared_plan(const struct spf_fault_log_header *log)
 {
     return log != NULL && __atomic_load_n(&log->plan_set, __ATOMIC_ACQUIRE);
@@ -258,11 +286,17 @@ static inline bool worth_asking(enum spf_fault_call call)
     return (mask & (1u << call)) != 0;
 }
 
-__attribute__((noinline)) static bool
-should_fault(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
+__attribute__((noinline)) static bool should_fault(enum spf_fault_call call,
+                                                   uint64_t count,
+                                                   const struct call_args *args,
+                                                   struct hit *ret_hit)
 {
-    struct spf_fault_site site = {
-        .call = call, .backend = SPF_BACKEND_PRELOAD, .count = count};
+    struct spf_fault_site site = {.call = call,
+                                  .backend = SPF_BACKEND_PRELOAD,
+                                  .count = count,
+                                  .fd = args->fd,
+                                  .path = args->path,
+                                  .exe = spf__preload.exe};
     uint32_t child_counts[SPF_CALL__COUNT];
     uint64_t tree[SPF_CALL__COUNT];
     struct spf_fault_log_header *log = spf__preload.log_map;
@@ -293,6 +327,9 @@ should_fault(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
         site.process = child_counts;
     }
     site.scope = h.scope;
+    if (site.fd >= 0 &&
+        (shared || (spf__preload.predicates & SPF_PRED_KIND) != 0))
+        site.kind = fd_kind(site.fd);
     if (log != NULL && spf__preload.count_reached)
         __atomic_fetch_add(&log->reached[call][__builtin_ctz(h.scope)], 1,
                            __ATOMIC_RELAXED);
@@ -425,11 +462,12 @@ enum verdict {
  * short transfer is logged by the caller, once it knows what moved.
  */
 __attribute__((noinline)) static enum verdict
-intercept_slow(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
+intercept_slow(enum spf_fault_call call, uint64_t count,
+               const struct call_args *args, struct hit *ret_hit)
 {
     struct hit h;
 
-    if (!should_fault(call, count, &h))
+    if (!should_fault(call, count, args, &h))
         return GO_ON;
     *ret_hit = h;
     switch (h.h.action) {
@@ -469,21 +507,27 @@ intercept_slow(enum spf_fault_call call, uint64_t count, struct hit *ret_hit)
 }
 
 static inline enum verdict intercept(enum spf_fault_call call, uint64_t count,
+                                     const struct call_args *args,
                                      struct hit *ret_hit)
 {
     ret_hit->h.action = SPF_ACTION__COUNT; /* nothing fired */
     if (__builtin_expect(!worth_asking(call), 1))
         return GO_ON;
-    return intercept_slow(call, count, ret_hit);
+    return intercept_slow(call, count, args, ret_hit);
 }
 
 /* For calls that can only fail or go on: true, with errno set, when the
  * caller must return -1. */
-static bool fails(enum spf_fault_call call)
+static bool fails_at(enum spf_fault_call call, int fd, const char *path)
 {
     struct hit h;
 
-    return intercept(call, 0, &h) == FAIL;
+    return intercept(call, 0, &(const struct call_args){fd, path}, &h) == FAIL;
+}
+
+static bool fails(enum spf_fault_call call)
+{
+    return fails_at(call, -1, NULL);
 }
 
 static ssize_t log_transfer(const struct hit *h, size_t want, ssize_t got)
@@ -754,7 +798,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execve(const char *path, char *const argv[],
     enum exec_log log;
     char *const *env;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(envp);
     env = swap_env(path, false, envp, room, entry);
@@ -767,7 +811,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execv(const char *path, char *const argv[])
     enum exec_log log;
     char *const *env;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(environ);
     env = swap_env(path, false, environ, room, entry);
@@ -782,7 +826,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execvp(const char *file, char *const argv[])
     enum exec_log log;
     char *const *env;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(environ);
     env = swap_env(file, true, environ, room, entry);
@@ -798,7 +842,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execvpe(const char *file, char *const argv[],
     enum exec_log log;
     char *const *env;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(envp);
     env = swap_env(file, true, envp, room, entry);
@@ -875,7 +919,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execl(const char *path, const char *arg, ...)
     size_t n;
     char **argv;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     va_start(ap, arg);
     n = count_args(arg, &ap);
@@ -891,7 +935,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execlp(const char *file, const char *arg, ...)
     size_t n;
     char **argv;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     va_start(ap, arg);
     n = count_args(arg, &ap);
@@ -908,7 +952,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execle(const char *path, const char *arg, ...)
     char **argv;
     char **envp;
 
-    if (fails(SPF_CALL_EXECVE))
+    if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     va_start(ap, arg);
     n = count_args(arg, &ap);
@@ -940,14 +984,17 @@ SPF_EXPORT pid_t fork(void)
  * the creation; for the exec, only a delay can be carried out from here,
  * and the others do not fire: the seccomp backend reaches that child.
  */
-static int spawn_exec_fault(void)
+static int spawn_exec_fault(const char *path)
 {
     uint32_t counts[SPF_CALL__COUNT] = {[SPF_CALL_EXECVE] = 1};
     struct spf_fault_log_header *log = spf__preload.log_map;
     struct spf_fault_site site = {.call = SPF_CALL_EXECVE,
                                   .scope = SPF_SCOPE_CHILD,
                                   .backend = SPF_BACKEND_PRELOAD,
-                                  .process = counts};
+                                  .process = counts,
+                                  .fd = -1,
+                                  .path = path,
+                                  .exe = spf__preload.exe};
     uint64_t tree[SPF_CALL__COUNT];
     bool shared = shared_plan(log);
     struct hit h = {.call = SPF_CALL_EXECVE, .scope = SPF_SCOPE_CHILD};
@@ -983,15 +1030,15 @@ static int spawn_exec_fault(void)
 }
 
 /* 0 to go on with the real posix_spawn, or the error it must return. */
-static int spawn_fault(void)
+static int spawn_fault(const char *path)
 {
     struct hit h;
     int saved = errno, err = 0;
 
-    if (intercept(SPF_CALL_VFORK, 0, &h) == FAIL)
+    if (intercept(SPF_CALL_VFORK, 0, NO_ARGS, &h) == FAIL)
         err = errno;
     else
-        err = spawn_exec_fault();
+        err = spawn_exec_fault(path);
     errno = saved;
     return err;
 }
@@ -1001,7 +1048,7 @@ SPF_EXPORT int posix_spawn(pid_t *pid, const char *path,
                            const posix_spawnattr_t *attr, char *const argv[],
                            char *const envp[])
 {
-    int err = spawn_fault();
+    int err = spawn_fault(path);
 
     if (err != 0)
         return err;
@@ -1013,7 +1060,7 @@ SPF_EXPORT int posix_spawnp(pid_t *pid, const char *file,
                             const posix_spawnattr_t *attr, char *const argv[],
                             char *const envp[])
 {
-    int err = spawn_fault();
+    int err = spawn_fault(file);
 
     if (err != 0)
         return err;
@@ -1104,21 +1151,21 @@ SPF_EXPORT int pipe2(int fds[2], int flags)
 
 SPF_EXPORT int dup2(int oldfd, int newfd)
 {
-    if (fails(SPF_CALL_DUP2))
+    if (fails_at(SPF_CALL_DUP2, oldfd, NULL))
         return -1;
     return SPF_REAL(dup2)(oldfd, newfd);
 }
 
 SPF_EXPORT int dup3(int oldfd, int newfd, int flags)
 {
-    if (fails(SPF_CALL_DUP2))
+    if (fails_at(SPF_CALL_DUP2, oldfd, NULL))
         return -1;
     return SPF_REAL(dup3)(oldfd, newfd, flags);
 }
 
 SPF_EXPORT int dup(int oldfd)
 {
-    if (fails(SPF_CALL_DUP2))
+    if (fails_at(SPF_CALL_DUP2, oldfd, NULL))
         return -1;
     return SPF_REAL(dup)(oldfd);
 }
@@ -1126,7 +1173,8 @@ SPF_EXPORT int dup(int oldfd)
 SPF_EXPORT int close(int fd)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_CLOSE, 0, &h);
+    enum verdict v =
+        intercept(SPF_CALL_CLOSE, 0, &(const struct call_args){fd, NULL}, &h);
 
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
@@ -1136,7 +1184,7 @@ SPF_EXPORT int close(int fd)
 SPF_EXPORT int kill(pid_t pid, int sig)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_KILL, 0, &h);
+    enum verdict v = intercept(SPF_CALL_KILL, 0, NO_ARGS, &h);
 
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
@@ -1146,7 +1194,7 @@ SPF_EXPORT int kill(pid_t pid, int sig)
 SPF_EXPORT pid_t setsid(void)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_SETSID, 0, &h);
+    enum verdict v = intercept(SPF_CALL_SETSID, 0, NO_ARGS, &h);
 
     /* A faked setsid answers what a real one would: the caller's pid. */
     if (v != GO_ON)
@@ -1157,7 +1205,7 @@ SPF_EXPORT pid_t setsid(void)
 SPF_EXPORT int setpgid(pid_t pid, pid_t pgid)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_SETPGID, 0, &h);
+    enum verdict v = intercept(SPF_CALL_SETPGID, 0, NO_ARGS, &h);
 
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
@@ -1175,7 +1223,7 @@ static void current_mask(sigset_t *oldset)
 SPF_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, &h);
+    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, NO_ARGS, &h);
 
     if (v == FAIL)
         return -1;
@@ -1191,7 +1239,7 @@ SPF_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
 {
     struct hit h;
     int saved = errno;
-    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, &h);
+    enum verdict v = intercept(SPF_CALL_SIGMASK, 0, NO_ARGS, &h);
 
     if (v == FAIL) {
         int err = errno;
@@ -1208,7 +1256,8 @@ SPF_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
 SPF_EXPORT int chdir(const char *path)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_CHDIR, 0, &h);
+    enum verdict v =
+        intercept(SPF_CALL_CHDIR, 0, &(const struct call_args){-1, path}, &h);
 
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
@@ -1218,7 +1267,7 @@ SPF_EXPORT int chdir(const char *path)
 SPF_EXPORT int fchdir(int fd)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_CHDIR, 0, &h);
+    enum verdict v = intercept(SPF_CALL_CHDIR, 0, NO_ARGS, &h);
 
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
@@ -1230,7 +1279,8 @@ SPF_EXPORT int fchdir(int fd)
 static ssize_t faulty_read(int fd, void *buf, size_t count)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_READ, count, &h);
+    enum verdict v = intercept(SPF_CALL_READ, count,
+                               &(const struct call_args){fd, NULL}, &h);
 
     if (v == FAIL)
         return -1;
@@ -1256,7 +1306,8 @@ SPF_EXPORT ssize_t __read_chk(int fd, void *buf, size_t nbytes, size_t buflen)
 SPF_EXPORT ssize_t write(int fd, const void *buf, size_t count)
 {
     struct hit h;
-    enum verdict v = intercept(SPF_CALL_WRITE, count, &h);
+    enum verdict v = intercept(SPF_CALL_WRITE, count,
+                               &(const struct call_args){fd, NULL}, &h);
 
     if (v == FAIL)
         return -1;

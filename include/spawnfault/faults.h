@@ -11,7 +11,9 @@
  *
  *   plan    := rule { ';' rule }
  *   rule    := point [ '@' scope ] [ '#' trigger ] [ '%' prob ]
- *              [ '!' backend ] '=' action
+ *              [ '?' pred { '&' pred } ] [ '!' backend ] '=' action
+ *   pred    := fd=N | kind=(file|pipe|socket|tty|char|dir|other)
+ *            | path=GLOB | exe=GLOB
  *   point   := spawn/exec | spawn/fork | spawn/fork/fork | spawn/fork/vfork
  *            | fd/pipe | fd/dup | fd/close | io/read | io/write | io/poll
  *            | proc/wait | proc/kill | proc/chdir | proc/setsid
@@ -115,6 +117,22 @@ enum spf_fault_count {
     SPF_COUNT_TREE,        /* every process of the tree's, together */
 };
 
+/* What an fd is, for the kind= predicate. */
+enum spf_fault_fd_kind {
+    SPF_FD_ANY = 0, /* in a rule: any; in a site: not known */
+    SPF_FD_FILE,    /* a regular file */
+    SPF_FD_PIPE,    /* a pipe or FIFO */
+    SPF_FD_SOCKET,
+    SPF_FD_TTY,  /* a character device that is a terminal */
+    SPF_FD_CHAR, /* another character device (/dev/null...) */
+    SPF_FD_DIR,
+    SPF_FD_OTHER,
+    SPF_FD__COUNT
+};
+
+/* Room for a glob of the path= and exe= predicates, NUL included. */
+#define SPF_FAULT_GLOB_MAX 64
+
 /* Which mechanism enforces a rule. */
 enum spf_fault_backend {
     SPF_BACKEND_PRELOAD = 0, /* the LD_PRELOAD library */
@@ -159,6 +177,12 @@ struct spf_fault_rule {
     uint64_t delay_ns;              /* SPF_ACTION_DELAY; 0 with delay_rand */
     bool delay_rand;                /* DELAY: seeded, log-uniform */
     int sig;                        /* SPF_ACTION_SIGNAL */
+    /* Predicates ('?'): the rule matches only calls that satisfy all. */
+    bool pred_fd_set;                   /* fd=N given: */
+    int pred_fd;                        /*   N */
+    enum spf_fault_fd_kind pred_kind;   /* kind=pipe...; ANY: any */
+    char pred_path[SPF_FAULT_GLOB_MAX]; /* path=GLOB; "": any */
+    char pred_exe[SPF_FAULT_GLOB_MAX];  /* exe=GLOB: the program's name */
 };
 
 struct spf_fault_plan {
@@ -243,7 +267,37 @@ struct spf_fault_site {
     const uint32_t *thread;  /* the calling thread's; NULL: as process */
     const uint64_t *tree;    /* the tree's; NULL: tree rules never fire */
     uint64_t count;          /* bytes asked for, for a short transfer */
+    /* What predicates look at; a rule whose predicate has nothing to look
+     * at does not match. */
+    int fd;                      /* the call's fd, or -1 */
+    enum spf_fault_fd_kind kind; /* what fd is; ANY: not looked at */
+    const char *path;            /* an exec's or chdir's path, or NULL */
+    const char *exe;             /* the caller's program name, or NULL */
 };
+
+/* Which predicates a point takes: bits of SPF_PRED_*. */
+#define SPF_PRED_FD (1u << 0)   /* fd= and kind= */
+#define SPF_PRED_PATH (1u << 1) /* path= */
+#define SPF_PRED_EXE (1u << 2)  /* exe=, every point */
+unsigned spf_fault_point_predicates(enum spf_fault_call point);
+
+/* Whether some rule of the backend has the predicate (SPF_PRED_* bits,
+ * and SPF_PRED_KIND for kind=), so an enforcer looks it up only then. */
+#define SPF_PRED_KIND (1u << 3)
+unsigned spf_fault_plan_predicates(const struct spf_fault_plan *plan,
+                                   enum spf_fault_backend backend);
+
+/* "pipe", "file"... and back (-EINVAL). */
+const char *spf_fault_fd_kind_name(enum spf_fault_fd_kind kind);
+int spf_fault_fd_kind_from_name(const char *name, size_t len);
+
+/* The kind of an fd from its st_mode, and isatty's answer for a
+ * character device. */
+enum spf_fault_fd_kind spf_fault_fd_kind_of(unsigned mode, bool tty);
+
+/* Shell-style glob match of *, ? and plain bytes (no classes); '/' is
+ * matched by * like any byte.  Async-signal-safe. */
+bool spf_fault_glob(const char *glob, const char *s);
 
 /* What to do, with every seeded choice already made. */
 struct spf_fault_hit {

@@ -381,7 +381,7 @@ Test(model, parse_errors_name_the_rule_and_the_field)
                                " \"EINTR!seccomp\"" UNKNOWN_ACTION},
         {"read!seccomp#1=EINTR",
          "rule 1 (\"read!seccomp#1=EINTR\"): misplaced \"#\" (the fields go"
-         " point@scope#trigger%prob!backend=action, each at most once)"},
+         " point@scope#trigger%prob?preds!backend=action, each at most once)"},
         {"poll=delay:5", "rule 1 (\"poll=delay:5\"): action \"delay:5\":"
                          " expected delay:rand or a number with a unit, ns,"
                          " us, ms or s (delay:250ms)"},
@@ -404,6 +404,23 @@ Test(model, parse_errors_name_the_rule_and_the_field)
                            " chdir and write can be faked to succeed"},
         {"io=short:1", "rule 1 (\"io=short:1\"): action \"short:1\": only"
                        " read and write can be short"},
+        {"poll?fd:1=EINTR", "rule 1 (\"poll?fd:1=EINTR\"): predicate"
+                            " \"fd:1\": only io/read, io/write, fd/close and"
+                            " fd/dup have an fd"},
+        {"read?path:x=EIO", "rule 1 (\"read?path:x=EIO\"): predicate"
+                            " \"path:x\": only spawn/exec and proc/chdir have"
+                            " a path"},
+        {"read?kind:fifo=EIO", "rule 1 (\"read?kind:fifo=EIO\"): predicate"
+                               " \"kind:fifo\": unknown kind (expected file,"
+                               " pipe, socket, tty, char, dir or other)"},
+        {"read?fd:1&fd:2=EIO", "rule 1 (\"read?fd:1&fd:2=EIO\"): repeated"
+                               " predicate \"fd\""},
+        {"read?size:3=EIO", "rule 1 (\"read?size:3=EIO\"): unknown predicate"
+                            " \"size\" (expected fd, kind, path or exe)"},
+        {"read?fd=EIO", "rule 1 (\"read?fd=EIO\"): predicate \"fd\""
+                        " (expected KEY:VALUE, with fd, kind, path or exe)"},
+        {"read?exe:=EIO", "rule 1 (\"read?exe:=EIO\"): predicate \"\": a"
+                          " glob has 1 to 63 bytes"},
         {"read=ENOPE",
          "rule 1 (\"read=ENOPE\"): action \"ENOPE\"" UNKNOWN_ACTION},
         {"read=", "rule 1 (\"read=\"): action \"\"" UNKNOWN_ACTION},
@@ -417,10 +434,10 @@ Test(model, parse_errors_name_the_rule_and_the_field)
                                    "action \"short:4294967296\"" BAD_SHORT},
         {"read%0.5#2=EINTR",
          "rule 1 (\"read%0.5#2=EINTR\"): misplaced \"#\" (the fields go"
-         " point@scope#trigger%prob!backend=action, each at most once)"},
+         " point@scope#trigger%prob?preds!backend=action, each at most once)"},
         {"read#1#2=EINTR",
          "rule 1 (\"read#1#2=EINTR\"): misplaced \"#\" (the fields go"
-         " point@scope#trigger%prob!backend=action, each at most once)"},
+         " point@scope#trigger%prob?preds!backend=action, each at most once)"},
         {"read=EINTR#2",
          "rule 1 (\"read=EINTR#2\"): action \"EINTR#2\"" UNKNOWN_ACTION},
         {"read=EINTR; ;re\x01\"ad=EINTR",
@@ -527,6 +544,8 @@ Test(model, format_round_trips_through_parse)
         "fd/close#1=succeed;proc/kill#1=succeed;sig/mask#1..2=succeed",
         "spawn/exec@exec#1!seccomp=ENOENT;spawn#*%0.5!seccomp=delay:1ms",
         "io#1=EINTR;proc/setsid#1=EPERM;proc/setpgid#1=ESRCH",
+        "io/write#*?fd:2&kind:pipe=EIO;spawn/exec#1?path:/usr/*&exe:py*=EACCES",
+        "spawn/fork#*?exe:make=EAGAIN;fd/close#*?kind:tty=succeed",
     };
     static const char *const loose[][2] = {
         {" read=EWOULDBLOCK ; ", "io/read#*=EAGAIN"},
@@ -1073,4 +1092,54 @@ Test(model, short_rules_skip_transfers_too_small_to_cut)
     cr_assert_eq(decide_site(&p, SPF_CALL_READ, counts, NULL, NULL, 3, &hit),
                  0);
     cr_assert_eq(hit.bytes, 1);
+}
+
+Test(model, globs_match_like_a_shell)
+{
+    cr_assert(spf_fault_glob("*", ""));
+    cr_assert(spf_fault_glob("py*", "python3.11"));
+    cr_assert(spf_fault_glob("*/true", "/usr/bin/true"));
+    cr_assert(spf_fault_glob("a?c", "abc"));
+    cr_assert(spf_fault_glob("*a*b*c*", "xxaxxbxxcxx"));
+    cr_assert_not(spf_fault_glob("a?c", "ac"));
+    cr_assert_not(spf_fault_glob("*/true", "/usr/bin/truex"));
+    cr_assert_not(spf_fault_glob("", "x"));
+    cr_assert_eq(spf_fault_fd_kind_of(0010644, false), SPF_FD_PIPE);
+    cr_assert_eq(spf_fault_fd_kind_of(0020666, true), SPF_FD_TTY);
+    cr_assert_eq(spf_fault_fd_kind_of(0020666, false), SPF_FD_CHAR);
+}
+
+Test(model, predicates_narrow_the_match)
+{
+    struct spf_fault_plan p =
+        parse_ok("write?fd:3&kind:pipe=EIO;execve?path:*/true&exe:sh=ENOENT");
+    uint32_t counts[SPF_CALL__COUNT] = {0};
+    struct spf_fault_site w = {.call = SPF_CALL_WRITE,
+                               .scope = SPF_SCOPE_PARENT,
+                               .process = counts,
+                               .count = 1,
+                               .fd = 3,
+                               .kind = SPF_FD_PIPE};
+    struct spf_fault_site x = {.call = SPF_CALL_EXECVE,
+                               .scope = SPF_SCOPE_PARENT,
+                               .process = counts,
+                               .fd = -1,
+                               .path = "/bin/true",
+                               .exe = "sh"};
+    struct spf_fault_hit hit;
+
+    counts[SPF_CALL_WRITE] = counts[SPF_CALL_EXECVE] = 1;
+    cr_assert_eq(spf_fault_decide(&p, &w, &hit), 0);
+    w.kind = SPF_FD_FILE;
+    cr_assert_eq(spf_fault_decide(&p, &w, &hit), -1);
+    w.kind = SPF_FD_PIPE;
+    w.fd = 4;
+    cr_assert_eq(spf_fault_decide(&p, &w, &hit), -1);
+    cr_assert_eq(spf_fault_decide(&p, &x, &hit), 1);
+    x.exe = NULL; /* nothing to look at: no match */
+    cr_assert_eq(spf_fault_decide(&p, &x, &hit), -1);
+    x.exe = "bash";
+    cr_assert_eq(spf_fault_decide(&p, &x, &hit), -1);
+    cr_assert_eq(spf_fault_plan_predicates(&p, SPF_BACKEND_PRELOAD),
+                 SPF_PRED_FD | SPF_PRED_KIND | SPF_PRED_PATH | SPF_PRED_EXE);
 }

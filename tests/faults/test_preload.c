@@ -1052,3 +1052,27 @@ Test(preload, posix_spawn_fails_at_the_door)
     RUN(&o, &r, "arm", "spawn:true");
     cr_assert_str_eq(r.out, "spawn exit=0\n");
 }
+
+/* Predicates: the fd, what it is, the exec's path, the program's name. */
+Test(preload, predicates_pick_the_calls)
+{
+    struct opts o = {.plan = "write?kind:char=EIO;read?fd:1000=EIO;"
+                             "execve@child?path:*/nothing*=ENOENT;"
+                             "pipe2?exe:preload-tar*=EMFILE;"
+                             "chdir?exe:python*=EIO"};
+    struct run r;
+
+    /* pipe fails (this program is preload-target), so write and read have
+     * no fd (-1: neither a char device nor 1000) and fail for real; the
+     * exec runs this program, not one called *nothing*; chdir's program is
+     * not python. */
+    RUN(&o, &r, "arm", "pipe", "write:2", "read:1", "fork", "execve:say:ran",
+        "end", "chdir");
+    cr_assert_str_eq(r.out, "pipe -1 EMFILE\nwrite -1 EBADF\nread -1 EBADF\n"
+                            "ran\nfork exit=0\nchdir 0\n");
+
+    o.plan = "write?kind:pipe=EIO;execve@child?path:*target*=ENOENT";
+    RUN(&o, &r, "pipe2", "arm", "write:2", "fork", "execve:say:ran", "end");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite -1 EIO\nexecve -1 ENOENT\n"
+                            "fork exit=0\n");
+}

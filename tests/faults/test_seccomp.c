@@ -568,3 +568,21 @@ TEST(seccomp, seeded_errno_replays, .timeout = 30)
     free(a.log);
     free(b.log);
 }
+
+/* Predicates, read from the caller: its fd, the exec's path in its
+ * memory, its program's name. */
+TEST(seccomp, predicates_read_from_the_caller, .timeout = 30)
+{
+    struct run r;
+
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"),
+        "execve@parent?path:*/nothing=ENOENT;"
+        "execve@parent?path:/bin/t*&exe:seccomp-target*=E2BIG",
+        "exec", "/bin/true", NULL);
+    cr_assert_str_eq(r.out, "exec errno=7\n");
+    free(r.log);
+    run(&r, target("SPF_TEST_SECCOMP_STATIC"), "pipe2@child?exe:python*=EMFILE",
+        "pipes", "1", "2");
+    cr_assert_str_eq(r.out, "child 0: 0 0\n");
+    free(r.log);
+}

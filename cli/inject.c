@@ -527,8 +527,10 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
     o.env_replace = e->v != NULL;
     o.env = e->v;
     o.envc = e->n;
-    o.pass_fds = &log_fd;
-    o.n_pass_fds = log_fd >= 0;
+    /* Like env or timeout, the launcher hands on every fd it inherited
+     * (make's jobserver, a caller's 5>file): close_fds is off.  The log
+     * is close-on-exec everywhere but across this one spawn. */
+    o.close_fds = false;
     if (pending_signal) {
         free(argv);
         *ret_code = -pending_signal;
@@ -539,7 +541,11 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
         limits_end(a, &lim);
         return EXIT_BAD_INPUT;
     }
+    if (log_fd >= 0)
+        fcntl(log_fd, F_SETFD, 0);
     r = spf_popen(&o, &p, &err);
+    if (log_fd >= 0)
+        fcntl(log_fd, F_SETFD, FD_CLOEXEC);
     limits_spawned(a, &lim);
     free(argv);
     if (r < 0) {

@@ -74,6 +74,73 @@ void spf__resolve_real(void)
             *real_table[i].slot = dlsym(RTLD_NEXT, real_table[i].name);
 }
 
+/*
+ * The environment, read and changed on environ itself.  A program may
+ * define getenv, setenv and unsetenv of its own (bash does, for its
+ * variable table), and in a preload's constructor, before the program's
+ * main, those would be the ones called: bash's setenv would not reach
+ * environ, which is what bash reads its variables from at start, and the
+ * children would never see SPF_FAULT_ROOT.  So the preload never calls
+ * them.  The constructor runs alone, before main: no lock is needed.
+ */
+extern char **environ;
+
+static char **env_slot(const char *name)
+{
+    size_t len = strlen(name);
+
+    for (char **e = environ; e != NULL && *e != NULL; e++)
+        if (strncmp(*e, name, len) == 0 && (*e)[len] == '=')
+            return e;
+    return NULL;
+}
+
+static const char *env_get(const char *name)
+{
+    char **e = env_slot(name);
+
+    return e ? *e + strlen(name) + 1 : NULL;
+}
+
+static void env_unset(const char *name)
+{
+    char **e;
+
+    while ((e = env_slot(name)) != NULL)
+        do
+            e[0] = e[1];
+        while (*++e != NULL);
+}
+
+/* A new array when the variable is new: the old one may be the kernel's,
+ * on the stack, with no room.  Both are left allocated for good. */
+static void env_set(const char *name, const char *value)
+{
+    char *entry = malloc(strlen(name) + strlen(value) + 2);
+    char **e = env_slot(name), **grown;
+    size_t n = 0;
+
+    if (entry == NULL)
+        return;
+    sprintf(entry, "%s=%s", name, value);
+    if (e != NULL) {
+        *e = entry;
+        return;
+    }
+    while (environ != NULL && environ[n] != NULL)
+        n++;
+    grown = malloc((n + 2) * sizeof(*grown));
+    if (grown == NULL) {
+        free(entry);
+        return;
+    }
+    if (n > 0)
+        memcpy(grown, environ, n * sizeof(*grown));
+    grown[n] = entry;
+    grown[n + 1] = NULL;
+    environ = grown;
+}
+
 /* Writes "spf-fault error=MESSAGE\n".  The model quotes every untrusted
  * byte of its messages, so the line is one line whatever the plan held. */
 static void log_error(const char *message)
@@ -150,8 +217,8 @@ static void find_first_calls(const struct spf_fault_plan *plan)
 
 static void load_plan(void)
 {
-    const char *text = getenv(SPF_ENV_FAULTS);
-    const char *seed = getenv(SPF_ENV_FAULT_SEED);
+    const char *text = env_get(SPF_ENV_FAULTS);
+    const char *seed = env_get(SPF_ENV_FAULT_SEED);
     struct spf_fault_plan plan;
     char err[256];
 
@@ -202,7 +269,7 @@ static void find_exe(void)
  * the shared log, where the counts live. */
 static void load_count_mode(void)
 {
-    const char *v = getenv(SPF_ENV_FAULT_COUNT);
+    const char *v = env_get(SPF_ENV_FAULT_COUNT);
 
     if (v == NULL || strcmp(v, "1") != 0 || spf__preload.log_map == NULL)
         return;
@@ -265,8 +332,8 @@ static struct spf_fault_log_header *map_log(int fd)
  */
 static bool load_log_fd(bool exec_scope)
 {
-    const char *value = getenv(SPF_ENV_FAULT_LOG_FD);
-    const char *want = getenv(SPF_ENV_FAULT_LOG_ID);
+    const char *value = env_get(SPF_ENV_FAULT_LOG_FD);
+    const char *want = env_get(SPF_ENV_FAULT_LOG_ID);
     char id[64];
     int fd, flags;
 
@@ -315,7 +382,7 @@ static bool is_self(const char *entry, size_t n, const char *self)
  * order; ld.so separates entries with spaces or colons. */
 static void remove_self_from_preload(void)
 {
-    const char *list = getenv("LD_PRELOAD");
+    const char *list = env_get("LD_PRELOAD");
     Dl_info info;
     char *kept;
     size_t len = 0;
@@ -339,9 +406,9 @@ static void remove_self_from_preload(void)
     }
     kept[len] = '\0';
     if (len == 0)
-        unsetenv("LD_PRELOAD");
+        env_unset("LD_PRELOAD");
     else
-        setenv("LD_PRELOAD", kept, 1);
+        env_set("LD_PRELOAD", kept);
     free(kept);
 }
 
@@ -357,21 +424,21 @@ static void prepare_children_env(void)
     char value[64];
 
     if (!spf__preload.exec_rules) {
-        unsetenv(SPF_ENV_FAULTS);
-        unsetenv(SPF_ENV_FAULT_SEED);
-        unsetenv(SPF_ENV_FAULT_LOG_FD);
-        unsetenv(SPF_ENV_FAULT_LOG_ID);
-        unsetenv(SPF_ENV_FAULT_COUNT);
+        env_unset(SPF_ENV_FAULTS);
+        env_unset(SPF_ENV_FAULT_SEED);
+        env_unset(SPF_ENV_FAULT_LOG_FD);
+        env_unset(SPF_ENV_FAULT_LOG_ID);
+        env_unset(SPF_ENV_FAULT_COUNT);
         remove_self_from_preload();
         return;
     }
     snprintf(value, sizeof(value), "%d", (int)spf__preload.own_pid);
-    setenv(SPF_ENV_FAULT_ROOT, value, 1);
+    env_set(SPF_ENV_FAULT_ROOT, value);
     if (spf__preload.log_fd >= 0 &&
         log_fd_id(spf__preload.log_fd, value, sizeof(value)) == 0)
-        setenv(SPF_ENV_FAULT_LOG_ID, value, 1);
+        env_set(SPF_ENV_FAULT_LOG_ID, value);
     else
-        unsetenv(SPF_ENV_FAULT_LOG_ID);
+        env_unset(SPF_ENV_FAULT_LOG_ID);
 }
 
 /* Where the build for each libc is: beside this library, by file name.
@@ -442,8 +509,8 @@ static bool is_valgrind_launcher(void)
     ssize_t n;
     const char *base;
 
-    if (RUNNING_ON_VALGRIND ||
-        (getenv("VALGRIND_LIB") == NULL && getenv("VALGRIND_LAUNCHER") == NULL))
+    if (RUNNING_ON_VALGRIND || (env_get("VALGRIND_LIB") == NULL &&
+                                env_get("VALGRIND_LAUNCHER") == NULL))
         return false;
     /* Those variables stay in the environment of every program valgrind
      * lets run natively (--trace-children-skip): only the launcher itself
@@ -469,13 +536,13 @@ static bool is_valgrind_launcher(void)
  */
 static void arm_if_asked(void)
 {
-    const char *v = getenv(SPF_ENV_FAULT_ARM);
+    const char *v = env_get(SPF_ENV_FAULT_ARM);
     bool asked = v != NULL && strcmp(v, "1") == 0;
 
     /* Armed even with no rule yet: the plan may arrive later, through
      * the shared log. */
     if (v != NULL)
-        unsetenv(SPF_ENV_FAULT_ARM);
+        env_unset(SPF_ENV_FAULT_ARM);
     if (asked)
         spf_fault_arm();
 }
@@ -488,7 +555,7 @@ static void arm_if_asked(void)
  */
 __attribute__((constructor)) static void preload_init(void)
 {
-    bool exec_scope = getenv(SPF_ENV_FAULT_ROOT) != NULL;
+    bool exec_scope = env_get(SPF_ENV_FAULT_ROOT) != NULL;
 
     spf__resolve_real();
     if (is_valgrind_launcher())
@@ -497,7 +564,7 @@ __attribute__((constructor)) static void preload_init(void)
     find_exe();
     spf__preload.own_pid = getpid();
     map_pid_page();
-    spf__preload.root_pid = exec_scope ? parse_fd(getenv(SPF_ENV_FAULT_ROOT))
+    spf__preload.root_pid = exec_scope ? parse_fd(env_get(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;
     spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;
     if (load_log_fd(exec_scope)) {

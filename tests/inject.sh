@@ -225,6 +225,17 @@ for sig in TERM:15 HUP:1; do
     else not_ok "SIG$sig: the log was written"; fi
 done
 
+# bash defines getenv, setenv and unsetenv of its own: the preload must
+# not depend on them to pass the fault variables on.
+check "--count counts bash's children" 0 "$prog" inject --count -- \
+    bash -c '/bin/true; /bin/true'
+has "both execs, in the child scope" "$tmp/err" \
+    "spawnfault: count: spawn/exec reached 2 (parent 0, child 2, exec 0)"
+# Like env, the launcher hands on the fds it inherited (make's jobserver).
+check "an inherited fd reaches the program" 0 "$prog" inject \
+    --fault 'write#99=EIO' -- sh -c 'echo through >&5' 5>"$tmp/fd5"
+is "and what it wrote" "$(cat "$tmp/fd5")" "through"
+
 # strace's syntax, on real programs.
 check "strace syntax: execve:error=ENOENT:when=1" 127 \
     "$prog" inject --fault 'execve:error=ENOENT:when=1' -- \

@@ -228,7 +228,7 @@ done
 # bash defines getenv, setenv and unsetenv of its own: the preload must
 # not depend on them to pass the fault variables on.
 check "--count counts bash's children" 0 "$prog" inject --count -- \
-    bash -c '/bin/true; /bin/true'
+    bash -c '/bin/true; /bin/true; :'
 has "both execs, in the child scope" "$tmp/err" \
     "spawnfault: count: spawn/exec reached 2 (parent 0, child 2, exec 0)"
 # Like env, the launcher hands on the fds it inherited (make's jobserver).

@@ -242,6 +242,26 @@ check "strace syntax: when=2+ lets the first write through" 0 \
 is "only the first line came out" "$(cat "$tmp/out")" "a"
 has "the count names the point" "$tmp/err" "spawnfault: count: io/write "
 
+# libfiu's control commands, as fiu-run -c takes them.  failinfo is the
+# errno: 5 is EIO, which dash reports by its strerror text.
+check "libfiu syntax: failinfo=5 makes echo fail" 1 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,failinfo=5' -- \
+    sh -c 'echo hi'
+is "and it wrote nothing" "$(cat "$tmp/out")" ""
+check "libfiu syntax: onetime fails the first write only" 0 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,onetime,failinfo=5' \
+    -- sh -c 'echo hi; echo "status $?"'
+is "the second echo reports the first's failure" "$(cat "$tmp/out")" \
+    "status 1"
+has "which was EIO" "$tmp/err" "I/O error"
+check "libfiu syntax: a point we have not is bad input" 2 \
+    "$prog" inject --fault 'enable name=posix/io/oc/open' -- true
+has "saying so by name" "$tmp/err" \
+    'spawnfault: error: --fault 1 ("enable name=posix/io/oc/open"): name "posix/io/oc/open": spawnfault has no point for it'
+check "libfiu syntax: an errno write cannot return is bad input" 2 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,failinfo=2' -- true
+has "the native parser names it" "$tmp/err" 'action "ENOENT"'
+
 # Real limits: a pids cgroup fails the shell's fork with the kernel's
 # EAGAIN, RLIMIT_NOFILE fails an open with EMFILE.  Both need what root
 # has here; elsewhere they are skipped, saying so.

@@ -3,7 +3,8 @@
  * preload, and exit as it did.
  *
  *   spawnfault inject [--fault SPEC]... [--seed N] [--log FILE] [--count]
- *                     [--] CMD [ARG...]
+ *                     [--max-procs N] [--max-fds N]
+ *                     [--close-stdout-after BYTES] [--] CMD [ARG...]
  *
  * Every SPEC is translated (fault-syntax.h) and checked by the native
  * parser before anything runs.  The program is the root of the fault
@@ -19,6 +20,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -65,6 +67,8 @@ struct inject {
     bool count;
     unsigned max_procs; /* 0: no pids cgroup */
     unsigned max_fds;   /* 0: RLIMIT_NOFILE left as it is */
+    bool close_stdout;  /* --close-stdout-after was given */
+    uint64_t close_after;
     char **cmd;
     size_t n_cmd;
     char plan[SPF_FAULT_PLAN_TEXT_MAX];
@@ -96,13 +100,16 @@ static void usage(FILE *f)
     fputs("usage: spawnfault inject [--fault SPEC]... [--seed N] "
           "[--log FILE] [--count]\n"
           "                         [--max-procs N] [--max-fds N] "
-          "[--] CMD [ARG...]\n"
+          "[--close-stdout-after BYTES]\n"
+          "                         [--] CMD [ARG...]\n"
           "\n"
           "SPEC is strace's -e inject= syntax (write:error=EIO:when=2+) or a\n"
           "native rule (write#2..=EIO).  --log - writes the fired faults to\n"
           "stderr; --count counts every point reached.  --max-procs and\n"
-          "--max-fds are real limits (a pids cgroup, RLIMIT_NOFILE).  The\n"
-          "exit status is CMD's.  See docs/inject.md.\n",
+          "--max-fds are real limits (a pids cgroup, RLIMIT_NOFILE).\n"
+          "--close-stdout-after copies BYTES of CMD's stdout, then closes the\n"
+          "pipe: CMD's next write fails with EPIPE, as under | head -c BYTES.\n"
+          "The exit status is CMD's.  See docs/inject.md.\n",
           f);
 }
 
@@ -135,6 +142,16 @@ static int parse_limit(const char *s, unsigned *ret)
     return 0;
 }
 
+/* A count of bytes: decimal digits only, 0 included. */
+static int parse_bytes(const char *s, uint64_t *ret)
+{
+    size_t n = strspn(s, "0123456789");
+
+    if (n == 0 || s[n] != '\0' || !parse_seed(s, ret))
+        return -1;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct inject *a)
 {
     static const struct option longs[] = {
@@ -144,6 +161,7 @@ static int parse_args(int argc, char **argv, struct inject *a)
         {"count", no_argument, NULL, 'c'},
         {"max-procs", required_argument, NULL, 'p'},
         {"max-fds", required_argument, NULL, 'n'},
+        {"close-stdout-after", required_argument, NULL, 'o'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -178,6 +196,13 @@ static int parse_args(int argc, char **argv, struct inject *a)
                            optarg);
             return -1;
         }
+        if (c == 'o' && parse_bytes(optarg, &a->close_after) < 0) {
+            spf__cli_error("--close-stdout-after: expected a whole number of"
+                           " bytes, 0 or more, got \"%s\"",
+                           optarg);
+            return -1;
+        }
+        a->close_stdout |= c == 'o';
         if (c == 'h') {
             usage(stdout);
             exit(0);
@@ -499,6 +524,98 @@ static void limits_end(const struct inject *a, struct limits *l)
     l->pids = NULL;
 }
 
+static int write_all(int fd, const char *s, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, s, n);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -errno;
+        s += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* Whether the program has exited: on the pidfd, which leaves it to the
+ * wait, else by collecting it (spf_proc_wait then returns its code). */
+static bool program_exited(struct spf_proc *p)
+{
+    struct pollfd pfd = {.fd = child_pidfd, .events = POLLIN};
+    int code;
+
+    if (child_pidfd >= 0)
+        return poll(&pfd, 1, 0) == 1;
+    return spf_proc_poll(p, &code) != 0;
+}
+
+/* Copies what the pipe holds now, at most *left bytes, to our stdout.
+ * Returns 0 when the pipe is empty and more may come, 1 when the copy is
+ * over: *left reached 0, end of file, or a failure (our own stdout's
+ * EPIPE silently, as a pipeline would). */
+static int drain(int fd, uint64_t *left)
+{
+    static char buf[65536];
+
+    while (*left > 0) {
+        size_t want = *left < sizeof(buf) ? (size_t)*left : sizeof(buf);
+        ssize_t n = read(fd, buf, want);
+        int r;
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && errno == EAGAIN)
+            return 0;
+        if (n < 0)
+            spf__cli_warning("--close-stdout-after: reading the program's"
+                             " stdout: %s",
+                             strerror(errno));
+        if (n <= 0)
+            return 1;
+        r = write_all(STDOUT_FILENO, buf, (size_t)n);
+        if (r < 0 && r != -EPIPE)
+            spf__cli_warning("--close-stdout-after: writing to stdout: %s",
+                             strerror(-r));
+        if (r < 0)
+            return 1;
+        *left -= (uint64_t)n;
+    }
+    return 1;
+}
+
+/*
+ * --close-stdout-after: the first `left` bytes of the program's stdout go
+ * to ours, then the read end is closed, so that the program's next write
+ * fails with EPIPE, or SIGPIPE kills it, for real, as under `| head -c N`.
+ * Nothing is read after the close.  The copy also ends once the program
+ * has exited and the pipe is empty: a background process holding the
+ * pipe open must not keep the launcher past the program's life.  Our own
+ * SIGPIPE is ignored from here on (the program's was reset to the default
+ * at its spawn), so that a closed stdout of ours ends the copy instead.
+ */
+static void copy_stdout(struct spf_proc *p, uint64_t left)
+{
+    struct sigaction ign = {.sa_handler = SIG_IGN};
+    int fd = spf_proc_pipe_fd(p, STDOUT_FILENO);
+    struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN},
+                            {.fd = child_pidfd, .events = POLLIN}};
+    nfds_t n = child_pidfd >= 0 ? 2 : 1;
+    bool exited = false;
+
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGPIPE, &ign, NULL);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    /* Without a pidfd, the program's exit is looked for every 50 ms. */
+    while (drain(fd, &left) == 0 && !exited) {
+        exited = program_exited(p);
+        if (!exited && poll(pfd, n, n == 2 ? -1 : 50) < 0 && errno != EINTR)
+            break;
+    }
+    spf_proc_close_pipe(p, STDOUT_FILENO);
+}
+
 /*
  * Spawn with the project's core and wait.  Returns 0 with the returncode
  * (the exit code, or -N for signal N), or the launcher's own exit status
@@ -531,6 +648,8 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
      * (make's jobserver, a caller's 5>file): close_fds is off.  The log
      * is close-on-exec everywhere but across this one spawn. */
     o.close_fds = false;
+    if (a->close_stdout)
+        o.std[STDOUT_FILENO].kind = SPF_STDIO_PIPE;
     if (pending_signal) {
         free(argv);
         *ret_code = -pending_signal;
@@ -560,6 +679,8 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
     child_pid = spf_proc_pid(p);
     if (pending_signal)
         signal_child(pending_signal);
+    if (a->close_stdout)
+        copy_stdout(p, a->close_after);
     r = spf_proc_wait(p, SPF_FOREVER, ret_code);
     child_pid = 0;
     if (child_pidfd >= 0) {
@@ -671,21 +792,6 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
     return 0;
 }
 #endif
-
-static int write_all(int fd, const char *s, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, s, n);
-
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0)
-            return -errno;
-        s += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
 
 /* The preload writes "spf-fault error=..." when it could not use the
  * plan; everything else in the log is records, opaque here. */
@@ -867,6 +973,12 @@ static int inject(struct inject *a, int out_fd, int *ret_code)
     struct env e = {0};
     int log_fd = -1, r, bad;
 
+    if (a->close_stdout && a->n_seccomp > 0) {
+        spf__cli_error("--close-stdout-after: not with backend=seccomp rules"
+                       " (the supervisor starts the program itself, with"
+                       " no pipe for its stdout)");
+        return EXIT_BAD_INPUT;
+    }
     resolve(a);
     if (need_preload && !(preload = pick_preload(a)))
         return EXIT_BAD_INPUT;

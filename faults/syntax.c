@@ -3,7 +3,8 @@
  * native rules (faults/README.md), so a fault written for one tool works
  * in the other.  What strace has and we do not is refused by name, never
  * approximated: a rule that silently does something else would make a
- * verdict wrong.
+ * verdict wrong.  libfiu's control commands ("enable name=posix/...")
+ * are taken the same way, below.
  *
  * Pure: no allocation, no stdio, no state; text is built with the small
  * bounded writer below.  It sits in faults_lib beside the model, so it
@@ -724,15 +725,21 @@ static int write_trigger(struct spec *s, struct out *o)
 
 /* "0", "1", or either with one to six decimals: exact in parts per
  * million, as the native parser takes it. */
-static int write_prob(struct spec *s, struct out *o)
+static bool prob_ok(struct piece v)
 {
-    struct piece v = s->val[K_PROB];
     bool ok = v.n == 1 || (v.n >= 3 && v.n <= 8 && v.p[1] == '.');
 
     ok = ok && (v.p[0] == '0' || v.p[0] == '1');
     for (size_t i = 2; ok && i < v.n; i++)
         ok = v.p[i] >= '0' && v.p[i] <= (v.p[0] == '1' ? '0' : '9');
-    if (!ok)
+    return ok;
+}
+
+static int write_prob(struct spec *s, struct out *o)
+{
+    struct piece v = s->val[K_PROB];
+
+    if (!prob_ok(v))
         return fail_key(s, K_PROB,
                         ": expected a decimal from 0 to 1 with"
                         " at most 6 decimals");
@@ -897,6 +904,309 @@ static int copy_native(struct spec *s, const char *text, size_t len,
     return 1;
 }
 
+/*
+ * libfiu's control commands, as fiu-run -c, fiu-ctrl -c and fiu_rc_string
+ * take them:
+ *
+ *   enable name=NAME[,failnum=N][,failinfo=ERRNO][,onetime]
+ *   enable_random name=NAME,probability=P[,failnum=N][,failinfo=ERRNO]
+ *
+ * NAME is a point of libfiu's POSIX preload (fiu_posix_preload.so).  Its
+ * wrappers set errno to failinfo, or to one of the call's errnos drawn
+ * with random() when failinfo is 0 or absent: errno:any is that draw,
+ * seeded.  failnum is only what fiu_fail() returns, which those wrappers
+ * ignore unless it is 0, and then the point never fails.
+ */
+struct fiu_row {
+    const char *name;
+    const char *point;
+    bool reduce; /* a "/reduce" point: shortens the transfer, no errno */
+};
+
+/*
+ * XXX: a "/reduce" point becomes short:rand, 1 to count - 1 bytes.
+ * libfiu's draw (count - random() % count) leaves the count whole once in
+ * count draws; ours always shortens.  Accepted: the fault is the same
+ * kind, and a program that survives ours survives libfiu's.
+ */
+
+/* The points of libfiu 1.1's POSIX preload that one of ours covers.  A
+ * point of ours covers its whole family: proc/wait is every wait. */
+static const struct fiu_row fiu_names[] = {
+    {"posix/proc/fork", "spawn/fork/fork", false},
+    {"posix/proc/wait", "proc/wait", false},
+    {"posix/proc/waitpid", "proc/wait", false},
+    {"posix/proc/waitid", "proc/wait", false},
+    {"posix/proc/kill", "proc/kill", false},
+    {"posix/io/oc/close", "fd/close", false},
+    {"posix/io/rw/read", "io/read", false},
+    {"posix/io/rw/read/reduce", "io/read", true},
+    {"posix/io/rw/write", "io/write", false},
+    {"posix/io/rw/write/reduce", "io/write", true},
+    {"posix/io/net/poll", "io/poll", false},
+};
+
+enum fiu_param {
+    FP_NAME,
+    FP_FAILNUM,
+    FP_FAILINFO,
+    FP_PROBABILITY,
+    FP_ONETIME,
+    FP__COUNT
+};
+
+static const char *const fiu_param_names[FP__COUNT] = {
+    [FP_NAME] = "name",         [FP_FAILNUM] = "failnum",
+    [FP_FAILINFO] = "failinfo", [FP_PROBABILITY] = "probability",
+    [FP_ONETIME] = "onetime",
+};
+
+/* libfiu's commands that have no counterpart here, and what each does. */
+static const struct {
+    const char *cmd;
+    const char *what;
+} fiu_only[] = {
+    {"enable_stack", "failing only while a given function is on the stack"},
+    {"enable_stack_by_name",
+     "failing only while a given function is on the stack"},
+    {"enable_external", "a function of the program's deciding each failure"},
+};
+
+struct fiu_cmd {
+    bool random;
+    struct piece val[FP__COUNT];
+    bool given[FP__COUNT];
+};
+
+static bool blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* The word at the front of text after any blanks, as libfiu cuts it. */
+static struct piece fiu_word(const char *text, size_t len)
+{
+    struct piece w = {text, 0};
+
+    while (w.p < text + len && blank(*w.p))
+        w.p++;
+    while (w.p + w.n < text + len && !blank(w.p[w.n]))
+        w.n++;
+    return w;
+}
+
+/* A libfiu command: its first word starts with "enable", or is
+ * "disable".  No native rule or strace set starts so. */
+static bool is_libfiu(const char *text, size_t len)
+{
+    struct piece w = fiu_word(text, len);
+
+    return (w.n >= 6 && memcmp(w.p, "enable", 6) == 0) || same(w, "disable");
+}
+
+static int fiu_command(struct spec *s, struct piece w, struct fiu_cmd *c)
+{
+    struct out o;
+
+    if (same(w, "enable") || same(w, "enable_random")) {
+        c->random = w.n > 6;
+        return 0;
+    }
+    if (same(w, "disable"))
+        return fail(s,
+                    "disable: a spec only adds a rule; to disable one,"
+                    " leave it out",
+                    NULL, 0, NULL);
+    for (size_t i = 0; i < ARRAY_SIZE(fiu_only); i++) {
+        if (!same(w, fiu_only[i].cmd))
+            continue;
+        out_init(&o, s->errbuf, s->errlen);
+        out_str(&o, fiu_only[i].cmd);
+        out_str(&o, ": libfiu has it (");
+        out_str(&o, fiu_only[i].what);
+        out_str(&o, "), spawnfault does not");
+        return -EINVAL;
+    }
+    return fail(s, "unknown libfiu command", w.p, w.n,
+                " (expected enable or enable_random)");
+}
+
+/* One parameter: KEY=VALUE, or the flag onetime. */
+static int fiu_param(struct spec *s, struct fiu_cmd *c, struct piece t)
+{
+    const char *eq = memchr(t.p, '=', t.n);
+    struct piece k = {t.p, eq ? (size_t)(eq - t.p) : t.n};
+    size_t i = 0;
+
+    if (t.n == 0)
+        return fail(s, "empty parameter", NULL, 0,
+                    " (parameters are separated by one ',')");
+    while (i < FP__COUNT && !same(k, fiu_param_names[i]))
+        i++;
+    if (i == FP__COUNT)
+        return fail(s, "unknown parameter", k.p, k.n,
+                    " (expected name, failnum, failinfo, probability or"
+                    " onetime)");
+    if (i == FP_ONETIME && eq != NULL)
+        return fail(s, "onetime: a flag, it takes no value", NULL, 0, NULL);
+    if (i != FP_ONETIME && eq == NULL)
+        return fail(s, "parameter", t.p, t.n, ": expected KEY=VALUE");
+    if (i != FP_ONETIME && t.n == k.n + 1)
+        return fail(s, fiu_param_names[i], NULL, 0, "=: the value is missing");
+    if (c->given[i])
+        return fail(s, fiu_param_names[i], NULL, 0,
+                    i == FP_ONETIME ? ": given twice" : "=: given twice");
+    c->given[i] = true;
+    c->val[i] = (struct piece){eq ? eq + 1 : NULL, eq ? t.n - k.n - 1 : 0};
+    return 0;
+}
+
+/* "COMMAND PARAM,PARAM...": one word of parameters, as libfiu reads. */
+static int fiu_split(struct spec *s, const char *text, size_t len,
+                     struct fiu_cmd *c)
+{
+    struct piece w = fiu_word(text, len);
+    const char *end = text + len;
+    struct piece p, rest;
+    int r = fiu_command(s, w, c);
+
+    if (r < 0)
+        return r;
+    p = fiu_word(w.p + w.n, (size_t)(end - w.p - w.n));
+    if (p.n == 0)
+        return fail(s, "no parameters after", w.p, w.n,
+                    " (expected name=NAME and more, joined by ',')");
+    rest = fiu_word(p.p + p.n, (size_t)(end - p.p - p.n));
+    if (rest.n > 0)
+        return fail(s, "unexpected", rest.p, rest.n,
+                    " after the parameters (libfiu takes one word of"
+                    " parameters, joined by ',')");
+    for (size_t i = 0, start = 0; r == 0 && i <= p.n; i++) {
+        if (i < p.n && p.p[i] != ',')
+            continue;
+        r = fiu_param(s, c, (struct piece){p.p + start, i - start});
+        start = i + 1;
+    }
+    return r;
+}
+
+static int fiu_find(struct spec *s, struct piece name,
+                    const struct fiu_row **ret)
+{
+    if (memchr(name.p, '*', name.n) != NULL)
+        return fail(s, "name", name.p, name.n,
+                    ": libfiu's wildcards are not taken (each libfiu"
+                    " release adds points under them); name each point");
+    for (size_t i = 0; i < ARRAY_SIZE(fiu_names); i++) {
+        if (same(name, fiu_names[i].name)) {
+            *ret = &fiu_names[i];
+            return 0;
+        }
+    }
+    return fail(s, "name", name.p, name.n,
+                ": spawnfault has no point for it (docs/inject.md,"
+                " \"libfiu's syntax\", lists the libfiu points it has)");
+}
+
+/* failnum=: an int, as atoi reads it, but checked; 0 never fails. */
+static int fiu_failnum(struct spec *s, struct piece v)
+{
+    struct piece d = v;
+    uint64_t x;
+
+    if (d.n > 0 && d.p[0] == '-') {
+        d.p++;
+        d.n--;
+    }
+    if (!number(d, INT32_MAX, &x))
+        return fail(s, "failnum", v.p, v.n, ": expected a non-zero integer");
+    if (x == 0)
+        return fail(s, "failnum", v.p, v.n,
+                    ": libfiu never fails a point whose failnum is 0"
+                    " (give another, or leave it out)");
+    return 0;
+}
+
+/* The parameters that make sense together, before anything is written. */
+static int fiu_check(struct spec *s, struct fiu_cmd *c,
+                     const struct fiu_row *row)
+{
+    struct piece p = c->val[FP_PROBABILITY];
+
+    if (c->random && !c->given[FP_PROBABILITY])
+        return fail(s, "enable_random: probability= is missing", NULL, 0, NULL);
+    if (!c->random && c->given[FP_PROBABILITY])
+        return fail(s, "probability=: only enable_random takes it", NULL, 0,
+                    NULL);
+    if (c->given[FP_PROBABILITY] && !prob_ok(p))
+        return fail(s, "probability", p.p, p.n,
+                    ": expected a decimal from 0 to 1 with at most 6"
+                    " decimals");
+    if (c->random && c->given[FP_ONETIME])
+        return fail(s,
+                    "onetime: beside enable_random it means the first"
+                    " call the draw picks, which spawnfault cannot say"
+                    " (a trigger counts calls)",
+                    NULL, 0, NULL);
+    if (row->reduce && c->given[FP_FAILINFO])
+        return fail(s,
+                    "failinfo: a /reduce point shortens the transfer and"
+                    " sets no errno",
+                    NULL, 0, NULL);
+    if (c->given[FP_FAILNUM])
+        return fiu_failnum(s, c->val[FP_FAILNUM]);
+    return 0;
+}
+
+/* failinfo=: the errno, as a decimal number; 0 or none, a seeded draw. */
+static int fiu_action(struct spec *s, struct fiu_cmd *c,
+                      const struct fiu_row *row, struct out *o)
+{
+    struct piece v = c->val[FP_FAILINFO];
+    uint64_t x = 0;
+
+    out_str(o, "=");
+    if (row->reduce) {
+        out_str(o, "short:rand");
+        return 0;
+    }
+    if (c->given[FP_FAILINFO] && !number(v, 4095, &x))
+        return fail(s, "failinfo", v.p, v.n,
+                    ": expected an errno's number (libfiu reads failinfo"
+                    " as a decimal number)");
+    if (x != 0 && spf_errno_name((int)x) == NULL)
+        return fail(s, "failinfo", v.p, v.n, ": no errno has this number here");
+    out_str(o, x == 0 ? "errno:any" : spf_errno_name((int)x));
+    return 0;
+}
+
+/* One libfiu command, one native rule: POINT[#1][%P]=ACTION. */
+static int translate_libfiu(struct spec *s, const char *text, size_t len,
+                            struct out *o)
+{
+    struct fiu_cmd c = {0};
+    const struct fiu_row *row = NULL;
+    int r = fiu_split(s, text, len, &c);
+
+    if (r == 0 && !c.given[FP_NAME])
+        r = fail(s, "no name= (the libfiu point to enable)", NULL, 0, NULL);
+    if (r == 0)
+        r = fiu_find(s, c.val[FP_NAME], &row);
+    if (r == 0)
+        r = fiu_check(s, &c, row);
+    if (r < 0)
+        return r;
+    out_str(o, row->point);
+    if (c.given[FP_ONETIME])
+        out_str(o, "#1");
+    if (c.random) {
+        out_str(o, "%");
+        out_mem(o, c.val[FP_PROBABILITY].p, c.val[FP_PROBABILITY].n);
+    }
+    r = fiu_action(s, &c, row, o);
+    return r < 0 ? r : 1;
+}
+
 int spf_fault_syntax_translate(const char *spec, size_t len, char *buf,
                                size_t buflen, char *errbuf, size_t errlen)
 {
@@ -913,7 +1223,9 @@ int spf_fault_syntax_translate(const char *spec, size_t len, char *buf,
     out_init(&t, tail, sizeof(tail));
     if (len == 0)
         return fail(&s, "empty spec", NULL, 0, NULL);
-    if (is_native(spec, len))
+    if (is_libfiu(spec, len))
+        r = translate_libfiu(&s, spec, len, &o);
+    else if (is_native(spec, len))
         r = copy_native(&s, spec, len, &o);
     else if ((r = split_spec(&s, spec, len)) == 0 &&
              (r = write_tail(&s, &t)) == 0)

@@ -253,6 +253,105 @@ check "strace syntax: when=2+ lets the first write through" 0 \
 is "only the first line came out" "$(cat "$tmp/out")" "a"
 has "the count names the point" "$tmp/err" "spawnfault: count: io/write "
 
+# libfiu's control commands, as fiu-run -c takes them.  failinfo is the
+# errno: 5 is EIO, which dash reports by its strerror text.
+check "libfiu syntax: failinfo=5 makes echo fail" 1 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,failinfo=5' -- \
+    sh -c 'echo hi'
+is "and it wrote nothing" "$(cat "$tmp/out")" ""
+check "libfiu syntax: onetime fails the first write only" 0 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,onetime,failinfo=5' \
+    -- sh -c 'echo hi; echo "status $?"'
+is "the second echo reports the first's failure" "$(cat "$tmp/out")" \
+    "status 1"
+has "which was EIO" "$tmp/err" "I/O error"
+check "libfiu syntax: a point we have not is bad input" 2 \
+    "$prog" inject --fault 'enable name=posix/io/oc/open' -- true
+has "saying so by name" "$tmp/err" \
+    'spawnfault: error: --fault 1 ("enable name=posix/io/oc/open"): name "posix/io/oc/open": spawnfault has no point for it'
+check "libfiu syntax: an errno write cannot return is bad input" 2 \
+    "$prog" inject --fault 'enable name=posix/io/rw/write,failinfo=2' -- true
+has "the native parser names it" "$tmp/err" 'action "ENOENT"'
+
+# --close-stdout-after: the launcher copies BYTES of the program's stdout,
+# then closes the pipe.  A write after the close fails for real: each
+# program below writes more than a pipe holds (64 KiB), so its write
+# meets the closed pipe whatever the timing.
+check "--close-stdout-after 3: a SIGPIPE death is the launcher's" 141 \
+    "$prog" inject --close-stdout-after 3 -- head -c 1000000 /dev/zero
+is "exactly 3 bytes came through" "$(wc -c <"$tmp/out" | tr -d ' ')" 3
+check "with SIGPIPE ignored, the write fails with EPIPE" 0 \
+    "$prog" inject --close-stdout-after 3 -- sh -c 'trap "" PIPE
+        echo hello; echo world >&2; head -c 1000000 /dev/zero
+        echo again || echo "failed $?" >&2'
+is "the first 3 bytes came through" "$(cat "$tmp/out")" "hel"
+has "head saw EPIPE" "$tmp/err" "Broken pipe"
+has "and so did echo, after the close" "$tmp/err" "failed 1"
+has "stderr is left alone" "$tmp/err" "world"
+check "without the trap, the shell dies of SIGPIPE" 141 \
+    "$prog" inject --close-stdout-after 3 -- sh -c \
+    'head -c 1000000 /dev/zero; echo "head: $?" >&2; echo again; echo alive >&2'
+has "head died of it first" "$tmp/err" "head: 141"
+if grep -q alive "$tmp/err"; then not_ok "the shell's echo killed it"
+else ok "the shell's echo killed it"; fi
+py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+if [ -x "$py" ]; then
+    got=$("$py" -c 'import subprocess, sys
+print(subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode)' \
+        "$prog" inject --close-stdout-after 3 -- head -c 1000000 /dev/zero)
+    is "the launcher dies of SIGPIPE itself" "$got" -13
+    # Python ignores SIGPIPE: a write after the close raises.  It waits
+    # for the close (POLLERR on its end), so that the pipe has room left.
+    check "Python sees BrokenPipeError" 3 \
+        "$prog" inject --close-stdout-after 3 -- "$py" -c '
+import os, select, sys
+os.write(1, b"hello\n")
+p = select.poll()
+p.register(1, select.POLLOUT)
+while not any(ev & select.POLLERR for _, ev in p.poll(10000)):
+    pass
+try:
+    os.write(1, b"again\n")
+except BrokenPipeError as e:
+    print("BrokenPipeError", e.errno, file=sys.stderr)
+    sys.exit(3)
+'
+    is "after 3 bytes" "$(cat "$tmp/out")" "hel"
+    has "with errno 32, EPIPE" "$tmp/err" "BrokenPipeError 32"
+else
+    skip "the launcher dies of SIGPIPE itself" "no python3"
+    skip "Python sees BrokenPipeError" "no python3"
+    skip "after 3 bytes" "no python3"
+    skip "with errno 32, EPIPE" "no python3"
+fi
+check "a program that writes less passes it all, and its code" 7 \
+    "$prog" inject --close-stdout-after 100 -- sh -c 'echo hi; exit 7'
+is "all of it" "$(cat "$tmp/out")" "hi"
+check "a program that writes nothing" 0 \
+    "$prog" inject --close-stdout-after 100 -- true
+# A background process holding the pipe does not keep the launcher after
+# the program exits; it is killed here, so nothing is left.
+check "the launcher ends with the program, not with the pipe" 0 \
+    timeout 20 "$prog" inject --close-stdout-after 100 -- \
+    sh -c '(exec sleep 30) & echo $! >"$1"; echo hi' sh "$tmp/bg"
+is "what the program wrote came through" "$(cat "$tmp/out")" "hi"
+[ -s "$tmp/bg" ] && kill "$(cat "$tmp/bg")" 2>/dev/null
+check "our own stdout closing ends the copy" 0 \
+    timeout 20 sh -c '"$1" inject --close-stdout-after 1000000 -- \
+        head -c 1000000 /dev/zero | head -c 5 >/dev/null' sh "$prog"
+for bad in x -1 0x10 "" 1.5; do
+    check "--close-stdout-after '$bad' is bad input" 2 \
+        "$prog" inject --close-stdout-after "$bad" -- true
+done
+has "naming the option and the value" "$tmp/err" \
+    'spawnfault: error: --close-stdout-after: expected a whole number of bytes, 0 or more, got "1.5"'
+check "--close-stdout-after with seccomp rules is refused" 2 \
+    "$prog" inject --close-stdout-after 3 \
+    --fault 'write:error=EIO:backend=seccomp' -- sh -c 'touch "$1"' sh \
+    "$tmp/ran"
+has "saying why" "$tmp/err" "--close-stdout-after: not with backend=seccomp"
+if [ -e "$tmp/ran" ]; then not_ok "nothing ran"; else ok "nothing ran"; fi
+
 # Real limits: a pids cgroup fails the shell's fork with the kernel's
 # EAGAIN, RLIMIT_NOFILE fails an open with EMFILE.  Both need what root
 # has here; elsewhere they are skipped, saying so.

@@ -14,6 +14,11 @@
  * joined with '+', or the key repeated), count=process|thread|tree,
  * backend=preload|seccomp, errno=any.  docs/inject.md has the table.
  *
+ * A spec whose first word is libfiu's enable or enable_random is one of
+ * libfiu's control commands (fiu-run -c), "enable name=posix/io/rw/write,
+ * failinfo=5"; a libfiu POSIX point with one of ours becomes one rule, the
+ * others are refused.  docs/inject.md, "libfiu's syntax", has the table.
+ *
  * A spec whose text before its first '=' holds no ':' (or whose first ':'
  * follows an '@' or a '#', as in "write#tree:2=EIO") is already a native
  * rule and is copied as it is.

@@ -492,3 +492,166 @@ Test(syntax, the_message_is_cut_not_overflowed)
                  -EINVAL);
     cr_assert_eq(strlen(err), sizeof(err) - 1);
 }
+
+/* libfiu's control commands, as fiu-run -c takes them.  The names are
+ * those of libfiu 1.1's fiu_posix_preload.so. */
+Test(syntax, libfiu_points_map_to_ours)
+{
+    static const char *const map[][2] = {
+        {"posix/proc/fork", "spawn/fork/fork=errno:any"},
+        {"posix/proc/wait", "proc/wait=errno:any"},
+        {"posix/proc/waitpid", "proc/wait=errno:any"},
+        {"posix/proc/waitid", "proc/wait=errno:any"},
+        {"posix/proc/kill", "proc/kill=errno:any"},
+        {"posix/io/oc/close", "fd/close=errno:any"},
+        {"posix/io/rw/read", "io/read=errno:any"},
+        {"posix/io/rw/read/reduce", "io/read=short:rand"},
+        {"posix/io/rw/write", "io/write=errno:any"},
+        {"posix/io/rw/write/reduce", "io/write=short:rand"},
+        {"posix/io/net/poll", "io/poll=errno:any"},
+    };
+    char spec[64];
+
+    for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+        snprintf(spec, sizeof(spec), "enable name=%s", map[i][0]);
+        expect(spec, map[i][1], 1);
+    }
+}
+
+/* libfiu's POSIX wrappers set errno to failinfo, and draw one of the
+ * call's errnos when it is 0 or absent. */
+Test(syntax, libfiu_failinfo_is_the_errno)
+{
+    expect("enable name=posix/io/rw/write,failinfo=5", "io/write=EIO", 1);
+    expect("enable name=posix/io/rw/read,failinfo=4", "io/read=EINTR", 1);
+    expect("enable name=posix/proc/fork,failinfo=11", "spawn/fork/fork=EAGAIN",
+           1);
+    expect("enable name=posix/io/rw/write,failinfo=0", "io/write=errno:any", 1);
+}
+
+Test(syntax, libfiu_probability_onetime_and_failnum)
+{
+    expect("enable_random name=posix/io/rw/read,probability=0.25",
+           "io/read%0.25=errno:any", 1);
+    expect("enable_random name=posix/io/rw/write,probability=1,failinfo=28",
+           "io/write%1=ENOSPC", 1);
+    expect("enable_random name=posix/io/rw/write/reduce,probability=0.5",
+           "io/write%0.5=short:rand", 1);
+    expect("enable name=posix/proc/kill,onetime,failinfo=1",
+           "proc/kill#1=EPERM", 1);
+    expect("enable name=posix/proc/fork,failnum=-7,failinfo=12",
+           "spawn/fork/fork=ENOMEM", 1);
+    expect(" \tenable\t name=posix/io/oc/close,failinfo=9 ", "fd/close=EBADF",
+           1);
+}
+
+/* The errno must be one the call can return: the native parser, which
+ * checks every translated rule, says so. */
+Test(syntax, libfiu_errno_the_call_cannot_return)
+{
+    const char *spec = "enable name=posix/io/rw/write,failinfo=2";
+    char out[SPF_FAULT_SYNTAX_OUT_MAX], err[SPF_FAULT_SYNTAX_ERR_MAX];
+    static struct spf_fault_plan plan;
+    char why[256] = "";
+    int r = spf_fault_syntax_translate(spec, strlen(spec), out, sizeof(out),
+                                       err, sizeof(err));
+
+    cr_assert_eq(r, 1);
+    cr_assert_str_eq(out, "io/write=ENOENT");
+    r = spf_fault_plan_parse(out, strlen(out), &plan, why, sizeof(why));
+    cr_assert_eq(r, -EINVAL);
+    cr_assert(strstr(why, "write cannot fail with this errno") != NULL, "%s",
+              why);
+}
+
+Test(syntax, libfiu_points_we_have_not)
+{
+    static const char *const names[] = {
+        "posix/io/oc/open",      "posix/io/rw/readv", "posix/io/rw/pwrite",
+        "posix/io/net/socket",   "posix/proc/signal", "posix/proc/sigaction",
+        "posix/stdio/rw/fwrite", "libc/mm/malloc",    "posix/proc/exec",
+    };
+    char spec[64], message[200];
+
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        snprintf(spec, sizeof(spec), "enable name=%s", names[i]);
+        snprintf(message, sizeof(message),
+                 "name \"%s\": spawnfault has no point for it"
+                 " (docs/inject.md, \"libfiu's syntax\", lists the libfiu"
+                 " points it has)",
+                 names[i]);
+        expect_error(spec, message);
+    }
+}
+
+Test(syntax, libfiu_what_we_refuse)
+{
+    expect_error("enable name=posix/io/rw/*,failinfo=5",
+                 "name \"posix/io/rw/*\": libfiu's wildcards are not taken"
+                 " (each libfiu release adds points under them); name each"
+                 " point");
+    expect_error("disable name=posix/io/rw/read",
+                 "disable: a spec only adds a rule; to disable one, leave"
+                 " it out");
+    expect_error("enable_stack_by_name name=posix/io/rw/read,func_name=f",
+                 "enable_stack_by_name: libfiu has it (failing only while a"
+                 " given function is on the stack), spawnfault does not");
+    expect_error("enable_external name=posix/io/rw/read",
+                 "enable_external: libfiu has it (a function of the"
+                 " program's deciding each failure), spawnfault does not");
+    expect_error("enable_randum name=posix/io/rw/read",
+                 "unknown libfiu command \"enable_randum\" (expected enable"
+                 " or enable_random)");
+    expect_error("enable_random name=posix/io/rw/read,probability=0.5,"
+                 "onetime",
+                 "onetime: beside enable_random it means the first call the"
+                 " draw picks, which spawnfault cannot say (a trigger counts"
+                 " calls)");
+    expect_error("enable name=posix/io/rw/read/reduce,failinfo=5",
+                 "failinfo: a /reduce point shortens the transfer and sets"
+                 " no errno");
+    expect_error("enable name=posix/io/rw/read,failnum=0",
+                 "failnum \"0\": libfiu never fails a point whose failnum is"
+                 " 0 (give another, or leave it out)");
+}
+
+Test(syntax, libfiu_bad_parameters)
+{
+    expect_error("enable", "no parameters after \"enable\" (expected"
+                           " name=NAME and more, joined by ',')");
+    expect_error("enable name=posix/io/rw/read failinfo=5",
+                 "unexpected \"failinfo=5\" after the parameters (libfiu"
+                 " takes one word of parameters, joined by ',')");
+    expect_error("enable failinfo=5", "no name= (the libfiu point to enable)");
+    expect_error("enable name=posix/io/rw/read,,failinfo=5",
+                 "empty parameter (parameters are separated by one ',')");
+    expect_error("enable name=posix/io/rw/read,errno=5",
+                 "unknown parameter \"errno\" (expected name, failnum,"
+                 " failinfo, probability or onetime)");
+    expect_error("enable name", "parameter \"name\": expected KEY=VALUE");
+    expect_error("enable name=", "name=: the value is missing");
+    expect_error("enable name=posix/io/rw/read,name=posix/io/rw/write",
+                 "name=: given twice");
+    expect_error("enable name=posix/io/rw/read,onetime,onetime",
+                 "onetime: given twice");
+    expect_error("enable name=posix/io/rw/read,onetime=1",
+                 "onetime: a flag, it takes no value");
+    expect_error("enable_random name=posix/io/rw/read",
+                 "enable_random: probability= is missing");
+    expect_error("enable name=posix/io/rw/read,probability=0.5",
+                 "probability=: only enable_random takes it");
+    expect_error("enable_random name=posix/io/rw/read,probability=.5",
+                 "probability \".5\": expected a decimal from 0 to 1 with at"
+                 " most 6 decimals");
+    expect_error("enable name=posix/io/rw/read,failinfo=EIO",
+                 "failinfo \"EIO\": expected an errno's number (libfiu reads"
+                 " failinfo as a decimal number)");
+    expect_error("enable name=posix/io/rw/read,failinfo=4000",
+                 "failinfo \"4000\": no errno has this number here");
+    expect_error("enable name=posix/io/rw/read,failnum=x",
+                 "failnum \"x\": expected a non-zero integer");
+    expect_error("enable name=posix/io/rw/\x01",
+                 "name \"posix/io/rw/\\x01\": spawnfault has no point for it"
+                 " (docs/inject.md, \"libfiu's syntax\", lists the libfiu"
+                 " points it has)");
+}

@@ -1466,14 +1466,28 @@ static uint64_t mix64(uint64_t x)
  * is.
  */
 static uint64_t draw_key(const struct spf_fault_plan *plan, size_t rule_index,
-                         unsigned scope, uint32_t n)
+                         const struct spf_fault_site *site, uint32_t n)
 {
+    const struct spf_fault_rule *r = &plan->rules[rule_index];
     uint64_t h = mix64(plan->seed);
 
     h = mix64(h ^ plan->stream);
-    h = mix64(h ^ ((uint64_t)plan->rules[rule_index].call << 32 | scope));
+    h = mix64(h ^ ((uint64_t)r->call << 32 | site->scope));
     h = mix64(h ^ n);
+    /* Call n of one process is not call n of another: each draws apart.
+     * The tree's count already tells its calls apart.  The root is 0, so
+     * its draws are those of a plan without processes. */
+    if (r->count != SPF_COUNT_TREE && site->proc != 0)
+        h = mix64(h ^ site->proc);
     return mix64(h ^ rule_index);
+}
+
+uint64_t spf_fault_child_id(uint64_t parent, uint64_t k)
+{
+    /* Contract: see faults.h. */
+    uint64_t id = mix64(mix64(parent ^ 0x70726f63u) ^ k);
+
+    return id != 0 ? id : 1;
 }
 
 /* Further choices of a fired rule, each from its own stream. */
@@ -1665,7 +1679,7 @@ int spf_fault_decide(const struct spf_fault_plan *plan,
         n = rule_number(r, site);
         if (n == 0 || !trigger_matches(r, n))
             continue;
-        key = draw_key(plan, i, site->scope, n);
+        key = draw_key(plan, i, site, n);
         if (draw_fires(key, r->prob_ppm) &&
             fill_hit(plan, site, i, n, key, ret_hit))
             return (int)i;

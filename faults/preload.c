@@ -429,6 +429,7 @@ static void prepare_children_env(void)
         env_unset(SPF_ENV_FAULT_LOG_FD);
         env_unset(SPF_ENV_FAULT_LOG_ID);
         env_unset(SPF_ENV_FAULT_COUNT);
+        env_unset(SPF_ENV_FAULT_ID);
         remove_self_from_preload();
         return;
     }
@@ -567,6 +568,10 @@ __attribute__((constructor)) static void preload_init(void)
     spf__preload.root_pid = exec_scope ? parse_fd(env_get(SPF_ENV_FAULT_ROOT))
                                        : spf__preload.own_pid;
     spf__preload.own_scope = exec_scope ? SPF_SCOPE_EXEC : SPF_SCOPE_PARENT;
+    /* An exec'd program goes on as the process that exec'd it; the root
+     * is 0, whatever a caller left in its environment. */
+    if (exec_scope && env_get(SPF_ENV_FAULT_ID) != NULL)
+        spf__preload.proc_id = strtoull(env_get(SPF_ENV_FAULT_ID), NULL, 16);
     if (load_log_fd(exec_scope)) {
         load_plan();
         load_count_mode();

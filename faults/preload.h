@@ -120,12 +120,14 @@ struct spf__pid_page {
  * flag and the counters, which change through __atomic builtins. */
 struct spf__preload {
     struct spf_fault_plan plan;
-    unsigned call_mask;  /* bit per call that some rule names */
-    bool exec_rules;     /* some rule has the exec scope */
-    bool count_tree;     /* some rule counts the tree's calls */
-    bool count_thread;   /* some rule counts a thread's calls */
-    unsigned predicates; /* SPF_PRED_* that some rule has */
-    char exe[256];       /* the program's file name, for exe= */
+    unsigned call_mask;     /* bit per call that some rule names */
+    bool exec_rules;        /* some rule has the exec scope */
+    bool count_tree;        /* some rule counts the tree's calls */
+    bool count_thread;      /* some rule counts a thread's calls */
+    unsigned predicates;    /* SPF_PRED_* that some rule has */
+    uint64_t proc_id;       /* own_pid's spf_fault_site.proc */
+    uint64_t children_made; /* by this process, __atomic */
+    char exe[256];          /* the program's file name, for exe= */
     /* By leaf: no rule can fire before the process's call of this number
      * (1 when a rule counts otherwise, or names a family). */
     uint32_t first_call[SPF_CALL__COUNT];

@@ -54,8 +54,15 @@ struct spf__preload spf__preload = {.log_fd = -1};
 
 struct child_counts {
     pid_t pid;
+    uint64_t id; /* spf_fault_site.proc */
     uint32_t counts[SPF_CALL__COUNT];
 };
+
+/* The identity the next child made on this thread will have: set before
+ * the real fork, vfork or clone, so the child finds it in its copy of
+ * this thread's storage (fork) or in the storage itself (vfork). */
+static __thread uint64_t pending_child
+    __attribute__((tls_model("initial-exec")));
 
 static __thread struct {
     unsigned depth;
@@ -126,8 +133,8 @@ static uint32_t count_one(uint32_t *n)
 }
 
 /* Counts the call in the slot of child pid, and copies its counts out. */
-static void next_child_counts(pid_t pid, enum spf_fault_call call,
-                              uint32_t ret[SPF_CALL__COUNT])
+static uint64_t next_child_counts(pid_t pid, enum spf_fault_call call,
+                                  uint32_t ret[SPF_CALL__COUNT])
 {
     unsigned i = children.depth;
 
@@ -140,9 +147,35 @@ static void next_child_counts(pid_t pid, enum spf_fault_call call,
     i = children.depth < CHILD_DEPTH ? children.depth++ : CHILD_DEPTH - 1;
     memset(&children.slot[i], 0, sizeof(children.slot[i]));
     children.slot[i].pid = pid;
+    children.slot[i].id = pending_child;
 found:
     children.slot[i].counts[call]++;
     memcpy(ret, children.slot[i].counts, sizeof(children.slot[i].counts));
+    return children.slot[i].id;
+}
+
+/* The identity of the calling process: the root's (or an exec'd
+ * program's) own, or a child's from its slot; a child that has made no
+ * counted call yet has none, and takes the one it was given. */
+static uint64_t own_id(pid_t pid)
+{
+    if (pid == spf__preload.own_pid)
+        return spf__preload.proc_id;
+    for (unsigned i = children.depth; i-- > 0;)
+        if (children.slot[i].pid == pid)
+            return children.slot[i].id;
+    return pending_child;
+}
+
+/* Before a process is made: the identity it will have. */
+static void name_next_child(void)
+{
+    uint64_t k;
+
+    if (!__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE))
+        return;
+    k = __atomic_add_fetch(&spf__preload.children_made, 1, __ATOMIC_RELAXED);
+    pending_child = spf_fault_child_id(own_id(raw_getpid()), k);
 }
 
 /*
@@ -313,6 +346,7 @@ __attribute__((noinline)) static bool should_fault(enum spf_fault_call call,
             !spf__preload.count_reached)
             return false;
         h.scope = spf__preload.own_scope;
+        site.proc = spf__preload.proc_id;
         site.process = spf__preload.counts;
         if (shared || spf__preload.count_thread)
             site.thread = count_thread(call);
@@ -323,7 +357,7 @@ __attribute__((noinline)) static bool should_fault(enum spf_fault_call call,
         h.scope = spf__preload.own_scope == SPF_SCOPE_PARENT
                       ? SPF_SCOPE_CHILD
                       : spf__preload.own_scope;
-        next_child_counts(h.pid, call, child_counts);
+        site.proc = next_child_counts(h.pid, call, child_counts);
         site.process = child_counts;
     }
     site.scope = h.scope;
@@ -659,7 +693,21 @@ static size_t swap_room(char *const envp[])
 {
     size_t n = spf__preload.exec_rules ? env_count(envp) : 0;
 
-    return (n < SWAP_ENV_MAX ? n + 1 : 1) * sizeof(char *);
+    return (n < SWAP_ENV_MAX ? n + 2 : 1) * sizeof(char *);
+}
+
+/* "SPF_FAULT_ID=" and 16 hexadecimal digits, NUL-terminated. */
+#define ID_ENTRY_MAX (sizeof(SPF_ENV_FAULT_ID) + 17)
+
+static void format_id(char *out, uint64_t id)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t k = sizeof(SPF_ENV_FAULT_ID) - 1;
+
+    memcpy(out, SPF_ENV_FAULT_ID "=", k + 1);
+    for (int i = 15; i >= 0; i--)
+        out[k + 1 + (size_t)(15 - i)] = hex[(id >> (4 * i)) & 0xf];
+    out[k + 17] = '\0';
 }
 
 static bool is_our_build(const char *tok, size_t n)
@@ -749,9 +797,10 @@ static enum spf_libc libc_along_path(const char *file)
  * program's libc, written to entry (SWAP_ENTRY_MAX bytes).
  */
 static char *const *swap_env(const char *file, bool search, char *const envp[],
-                             char **room, char *entry)
+                             char **room, char *entry, char *id_entry)
 {
-    size_t n = env_count(envp), at = n;
+    static const char id_key[] = SPF_ENV_FAULT_ID "=";
+    size_t n = env_count(envp), at = n, id_at = n;
     enum spf_libc libc;
     const char *lib;
 
@@ -759,21 +808,25 @@ static char *const *swap_env(const char *file, bool search, char *const envp[],
         !__atomic_load_n(&spf__preload.armed, __ATOMIC_ACQUIRE) ||
         !env_has_root(envp))
         return envp;
-    libc = search ? libc_along_path(file) : spf_fault_program_libc(file);
-    if ((libc != SPF_LIBC_GLIBC && libc != SPF_LIBC_MUSL) ||
-        libc == spf__preload.own_libc)
-        return envp;
-    lib =
-        libc == SPF_LIBC_MUSL ? spf__preload.lib_musl : spf__preload.lib_glibc;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         if (strncmp(envp[i], preload_key, sizeof(preload_key) - 1) == 0)
             at = i;
-    if (at == n ||
-        !rewrite_preload(envp[at] + sizeof(preload_key) - 1, lib, entry))
-        return envp;
+        if (strncmp(envp[i], id_key, sizeof(id_key) - 1) == 0)
+            id_at = i;
+    }
     memcpy(room, envp, n * sizeof(char *));
-    room[at] = entry;
-    room[n] = NULL;
+    /* The exec'd program goes on as this process: its identity too. */
+    format_id(id_entry, own_id(current_pid()));
+    room[id_at] = id_entry;
+    room[id_at == n ? n + 1 : n] = NULL;
+    libc = search ? libc_along_path(file) : spf_fault_program_libc(file);
+    if ((libc != SPF_LIBC_GLIBC && libc != SPF_LIBC_MUSL) ||
+        libc == spf__preload.own_libc || at == n)
+        return room;
+    lib =
+        libc == SPF_LIBC_MUSL ? spf__preload.lib_musl : spf__preload.lib_glibc;
+    if (rewrite_preload(envp[at] + sizeof(preload_key) - 1, lib, entry))
+        room[at] = entry;
     return room;
 }
 
@@ -790,7 +843,8 @@ static char *const *swap_env(const char *file, bool search, char *const envp[],
  * exec wrappers run between vfork and exec. */
 #define SWAP_ROOM(envp)                                                        \
     char **room = __builtin_alloca(swap_room(envp));                           \
-    char *entry = __builtin_alloca(SWAP_ENTRY_MAX)
+    char *entry = __builtin_alloca(SWAP_ENTRY_MAX);                            \
+    char *id_entry = __builtin_alloca(ID_ENTRY_MAX)
 
 SPF_EXEC_FRAME SPF_EXPORT int execve(const char *path, char *const argv[],
                                      char *const envp[])
@@ -801,7 +855,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execve(const char *path, char *const argv[],
     if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(envp);
-    env = swap_env(path, false, envp, room, entry);
+    env = swap_env(path, false, envp, room, entry, id_entry);
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
@@ -814,7 +868,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execv(const char *path, char *const argv[])
     if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(environ);
-    env = swap_env(path, false, environ, room, entry);
+    env = swap_env(path, false, environ, room, entry, id_entry);
     log = exec_begin(env);
     if (env == environ)
         return exec_end(log, SPF_REAL(execv)(path, argv));
@@ -829,7 +883,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execvp(const char *file, char *const argv[])
     if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(environ);
-    env = swap_env(file, true, environ, room, entry);
+    env = swap_env(file, true, environ, room, entry, id_entry);
     log = exec_begin(env);
     if (env == environ)
         return exec_end(log, SPF_REAL(execvp)(file, argv));
@@ -845,7 +899,7 @@ SPF_EXEC_FRAME SPF_EXPORT int execvpe(const char *file, char *const argv[],
     if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(envp);
-    env = swap_env(file, true, envp, room, entry);
+    env = swap_env(file, true, envp, room, entry, id_entry);
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
@@ -864,7 +918,7 @@ SPF_EXEC_FRAME SPF_EXPORT int fexecve(int fd, char *const argv[],
     p -= 14;
     memcpy(p, "/proc/self/fd/", 14);
     SWAP_ROOM(envp);
-    env = swap_env(p, false, envp, room, entry);
+    env = swap_env(p, false, envp, room, entry, id_entry);
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(fexecve)(fd, argv, env));
 }
@@ -898,7 +952,7 @@ SPF_EXEC_FRAME static int exec_list(const char *file, bool search, char **argv,
     char *const *env;
 
     SWAP_ROOM(envp);
-    env = swap_env(file, search, envp, room, entry);
+    env = swap_env(file, search, envp, room, entry, id_entry);
     log = exec_begin(env);
     if (search)
         return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
@@ -969,6 +1023,7 @@ SPF_EXPORT pid_t fork(void)
 {
     if (fails(SPF_CALL_FORK))
         return -1;
+    name_next_child();
     return SPF_REAL(fork)();
 }
 
@@ -994,7 +1049,8 @@ static int spawn_exec_fault(const char *path)
                                   .process = counts,
                                   .fd = -1,
                                   .path = path,
-                                  .exe = spf__preload.exe};
+                                  .exe = spf__preload.exe,
+                                  .proc = pending_child};
     uint64_t tree[SPF_CALL__COUNT];
     bool shared = shared_plan(log);
     struct hit h = {.call = SPF_CALL_EXECVE, .scope = SPF_SCOPE_CHILD};
@@ -1035,10 +1091,12 @@ static int spawn_fault(const char *path)
     struct hit h;
     int saved = errno, err = 0;
 
-    if (intercept(SPF_CALL_VFORK, 0, NO_ARGS, &h) == FAIL)
+    if (intercept(SPF_CALL_VFORK, 0, NO_ARGS, &h) == FAIL) {
         err = errno;
-    else
+    } else {
+        name_next_child();
         err = spawn_exec_fault(path);
+    }
     errno = saved;
     return err;
 }
@@ -1072,6 +1130,7 @@ SPF_EXPORT pid_t _Fork(void)
 {
     if (fails(SPF_CALL_FORK))
         return -1;
+    name_next_child();
     return SPF_REAL(_Fork)();
 }
 
@@ -1091,6 +1150,7 @@ int spf__vfork_gate(void)
     if (fails(SPF_CALL_VFORK))
         return -1;
     drop_dead_children();
+    name_next_child();
     lend_thread();
     return 0;
 }
@@ -1127,6 +1187,7 @@ SPF_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
             return -1;
         if (flags & CLONE_VM)
             drop_dead_children();
+        name_next_child();
         if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
             lend_thread();
         else if (flags & CLONE_VM)

@@ -236,6 +236,20 @@ check "an inherited fd reaches the program" 0 "$prog" inject \
     --fault 'write#99=EIO' -- sh -c 'echo through >&5' 5>"$tmp/fd5"
 is "and what it wrote" "$(cat "$tmp/fd5")" "through"
 
+# Call 1 of each child is not the same call: a probability spreads over
+# the children, the same way for a seed in every run.
+pattern() {
+    "$prog" inject --seed 3 --fault 'execve@child%0.5=ENOENT' -- \
+        sh -c 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+            /bin/true 2>/dev/null; printf %s $?; done'
+}
+first=$(pattern); second=$(pattern)
+is "a seed gives the same children their faults twice" "$first" "$second"
+case $first in
+*127*0* | *0*127*) ok "some children failed, some did not: $first" ;;
+*) not_ok "some children failed, some did not: $first" ;;
+esac
+
 # strace's syntax, on real programs.
 check "strace syntax: execve:error=ENOENT:when=1" 127 \
     "$prog" inject --fault 'execve:error=ENOENT:when=1' -- \

@@ -273,7 +273,16 @@ struct spf_fault_site {
     enum spf_fault_fd_kind kind; /* what fd is; ANY: not looked at */
     const char *path;            /* an exec's or chdir's path, or NULL */
     const char *exe;             /* the caller's program name, or NULL */
+    /* Which process calls, the same in every run: 0 for the root, and
+     * spf_fault_child_id(parent, k) for the k-th child a process makes.
+     * Draws of rules that count per process or thread mix it in, so that
+     * call n of one child and call n of another draw apart. */
+    uint64_t proc;
 };
+
+/* The identity of the k-th child (1-based) made by process parent: never
+ * 0, the root's.  Pure. */
+uint64_t spf_fault_child_id(uint64_t parent, uint64_t k);
 
 /* Which predicates a point takes: bits of SPF_PRED_*. */
 #define SPF_PRED_FD (1u << 0)   /* fd= and kind= */
@@ -430,6 +439,9 @@ enum spf_libc spf_fault_program_libc(const char *path);
 #define SPF_ENV_FAULT_LOG_FD "SPF_FAULT_LOG_FD" /* decimal fd */
 /* "1": count every point reached, in the shared log's reach counts. */
 #define SPF_ENV_FAULT_COUNT "SPF_FAULT_COUNT"
+/* The identity (spf_fault_site.proc, hex) of the process that exec'd: set
+ * by the preload for the exec'd programs of the exec scope. */
+#define SPF_ENV_FAULT_ID "SPF_FAULT_ID"
 
 /*
  * Symbols the preload exports.  A launcher-side program finds them with

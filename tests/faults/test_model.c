@@ -1143,3 +1143,35 @@ Test(model, predicates_narrow_the_match)
     cr_assert_eq(spf_fault_plan_predicates(&p, SPF_BACKEND_PRELOAD),
                  SPF_PRED_FD | SPF_PRED_KIND | SPF_PRED_PATH | SPF_PRED_EXE);
 }
+
+/* Call n of one process and call n of another draw apart; the same
+ * process draws the same in every run. */
+Test(model, each_process_draws_apart)
+{
+    struct spf_fault_plan p = parse_ok("read%0.5=EIO;write#tree:*%0.5=EIO");
+    uint32_t counts[SPF_CALL__COUNT] = {
+        [SPF_CALL_READ] = 1, [SPF_CALL_WRITE] = 1};
+    uint64_t tree[SPF_CALL__COUNT] = {[SPF_CALL_WRITE] = 1};
+    struct spf_fault_site site = {.call = SPF_CALL_READ,
+                                  .scope = SPF_SCOPE_CHILD,
+                                  .process = counts,
+                                  .tree = tree};
+    struct spf_fault_hit hit;
+    unsigned fired = 0, again = 0, tree_fired = 0;
+
+    for (uint64_t k = 1; k <= 200; k++) {
+        site.proc = spf_fault_child_id(0, k);
+        site.call = SPF_CALL_READ;
+        fired += spf_fault_decide(&p, &site, &hit) == 0;
+        again += spf_fault_decide(&p, &site, &hit) == 0;
+        site.call = SPF_CALL_WRITE;
+        tree_fired += spf_fault_decide(&p, &site, &hit) == 1;
+    }
+    cr_assert(fired > 60 && fired < 140, "%u of 200", fired);
+    cr_assert_eq(fired, again);
+    /* Tree call 1 is one call, whoever makes it. */
+    cr_assert(tree_fired == 0 || tree_fired == 200, "%u", tree_fired);
+    cr_assert_neq(spf_fault_child_id(0, 1), spf_fault_child_id(0, 2));
+    cr_assert_neq(spf_fault_child_id(spf_fault_child_id(0, 1), 1),
+                  spf_fault_child_id(0, 1));
+}

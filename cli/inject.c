@@ -387,7 +387,7 @@ static int open_log_file(const char *path)
  * has no other child to mistake, and the kernel hands out pids in order.
  * Async-signal-safe.
  */
-static void signal_child(int sig)
+static void send_child(int sig)
 {
 #ifdef SYS_pidfd_send_signal
     if (child_pidfd >= 0) {
@@ -397,6 +397,16 @@ static void signal_child(int sig)
 #endif
     if (child_pid > 0)
         kill((pid_t)child_pid, sig);
+}
+
+/* A stopped program (the stop action) would keep the signal pending and
+ * the launcher waiting: it is continued, as a shell continues a stopped
+ * job it terminates. */
+static void signal_child(int sig)
+{
+    send_child(sig);
+    if (sig != SIGCONT)
+        send_child(SIGCONT);
 }
 
 /* A pidfd for the running program, or -1. */
@@ -759,8 +769,7 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
     }
     if (log_fd >= 0)
         fcntl(log_fd, F_SETFD, 0);
-    a->cmd[0] = (char *)a->path;
-    r = spf_seccomp_start(ctx, a->cmd, envp, &pid);
+    r = spf_seccomp_start(ctx, a->path, a->cmd, envp, &pid);
     if (log_fd >= 0)
         fcntl(log_fd, F_SETFD, FD_CLOEXEC);
     limits_spawned(a, &lim);

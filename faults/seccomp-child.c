@@ -108,14 +108,15 @@ void spf_seccomp_child_report(const struct spf_seccomp *ctx,
 }
 
 _Noreturn void spf__seccomp_child_exec(const struct spf_seccomp *ctx,
-                                       char *const argv[], char *const envp[])
+                                       const char *path, char *const argv[],
+                                       char *const envp[])
 {
     int r = spf_seccomp_child_install(ctx);
 
     if (r < 0) {
         spf_seccomp_child_report(ctx, SPF_SECCOMP_STAGE_INSTALL, -r);
     } else {
-        syscall(SYS_execve, argv[0], argv, envp);
+        syscall(SYS_execve, path, argv, envp);
         spf_seccomp_child_report(ctx, SPF_SECCOMP_STAGE_EXEC, errno);
     }
     for (;;)

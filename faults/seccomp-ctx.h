@@ -21,9 +21,10 @@ struct spf__seccomp_report {
     int32_t err;
 };
 
-/* The child of spf_seccomp_run(): install, exec argv[0], or report and
+/* The child of spf_seccomp_start(): install, exec path, or report and
  * exit with 127.  Async-signal-safe. */
 _Noreturn void spf__seccomp_child_exec(const struct spf_seccomp *ctx,
-                                       char *const argv[], char *const envp[]);
+                                       const char *path, char *const argv[],
+                                       char *const envp[]);
 
 #endif

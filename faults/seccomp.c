@@ -1437,13 +1437,13 @@ int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
     return r;
 }
 
-int spf_seccomp_start(const struct spf_seccomp *ctx, char *const argv[],
-                      char *const envp[], pid_t *ret_pid)
+int spf_seccomp_start(const struct spf_seccomp *ctx, const char *path,
+                      char *const argv[], char *const envp[], pid_t *ret_pid)
 {
     pid_t pid = fork();
 
     if (pid == 0)
-        spf__seccomp_child_exec(ctx, argv, envp);
+        spf__seccomp_child_exec(ctx, path, argv, envp);
     if (pid < 0)
         return -errno;
     *ret_pid = pid;
@@ -1459,7 +1459,7 @@ int spf_seccomp_run(const struct spf_fault_plan *plan, char *const argv[],
 
     if (r < 0)
         return r;
-    r = spf_seccomp_start(ctx, argv, envp, &pid);
+    r = spf_seccomp_start(ctx, argv[0], argv, envp, &pid);
     if (r == 0)
         r = spf_seccomp_supervise(ctx, pid, log_fd, ret_status, NULL);
     spf_seccomp_free(ctx);

@@ -461,19 +461,18 @@ static void sleep_ns(uint64_t ns)
 }
 
 /*
- * Sends sig to the calling thread.  The kernel runs an unblocked handler
- * on the way back from tgkill, before this returns.  Returns whether a
- * real call would now fail with EINTR: the signal was not blocked, and its
- * disposition is a handler installed without SA_RESTART.
+ * Whether sig, sent to the calling thread now, would make a blocking call
+ * fail with EINTR: it is not blocked, and its disposition is a handler
+ * installed without SA_RESTART.  Asked before the signal is sent, since
+ * the handler may change the disposition, and the default action may end
+ * the process.
  */
-static bool interrupt_self(int sig)
+static bool would_interrupt(int sig)
 {
     struct sigaction sa;
     uint64_t blocked = 0;
-    pid_t pid = (pid_t)syscall(SYS_getpid), tid = (pid_t)syscall(SYS_gettid);
 
     syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &blocked, sizeof(blocked));
-    syscall(SYS_tgkill, pid, tid, sig);
     if (blocked & (1ull << (sig - 1)))
         return false;
     if (sigaction(sig, NULL, &sa) < 0)
@@ -481,6 +480,15 @@ static bool interrupt_self(int sig)
     if (sa.sa_handler == SIG_DFL || sa.sa_handler == SIG_IGN)
         return false;
     return (sa.sa_flags & SA_RESTART) == 0;
+}
+
+/* The kernel runs an unblocked handler on the way back from tgkill, before
+ * this returns; a signal whose default action ends the process ends it
+ * here. */
+static void signal_self(int sig)
+{
+    syscall(SYS_tgkill, (pid_t)syscall(SYS_getpid), (pid_t)syscall(SYS_gettid),
+            sig);
 }
 
 /* What a wrapper does after asking the plan. */
@@ -518,9 +526,11 @@ intercept_slow(enum spf_fault_call call, uint64_t count,
     case SPF_ACTION_SIGNAL: {
         int saved = errno;
         bool cut =
-            interrupt_self(h.h.sig) && spf_fault_errno_valid(call, EINTR);
+            would_interrupt(h.h.sig) && spf_fault_errno_valid(call, EINTR);
 
+        /* Logged first: the signal may end the process. */
         log_hit(&h, cut ? EINTR : 0, 0, 0);
+        signal_self(h.h.sig);
         errno = cut ? EINTR : saved;
         return cut ? FAIL : GO_ON;
     }

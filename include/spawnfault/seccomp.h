@@ -90,14 +90,14 @@ int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
                           int *ret_status, int *failed_stage);
 
 /*
- * Fork, and in the child install the filter and exec argv[0] (a path)
- * with argv and envp: the first two steps in one, for a launcher that
- * wants the pid (to forward signals) before it supervises.  Returns 0 and
- * *ret_pid, or -errno when fork failed.  Then spf_seccomp_supervise(ctx,
- * *ret_pid, ...).
+ * Fork, and in the child install the filter and exec path with argv and
+ * envp (argv[0] is the program's own business): the first two steps in
+ * one, for a launcher that wants the pid (to forward signals) before it
+ * supervises.  Returns 0 and *ret_pid, or -errno when fork failed.  Then
+ * spf_seccomp_supervise(ctx, *ret_pid, ...).
  */
-int spf_seccomp_start(const struct spf_seccomp *ctx, char *const argv[],
-                      char *const envp[], pid_t *ret_pid);
+int spf_seccomp_start(const struct spf_seccomp *ctx, const char *path,
+                      char *const argv[], char *const envp[], pid_t *ret_pid);
 
 /* Close what prepare opened and free it.  NULL is fine. */
 void spf_seccomp_free(struct spf_seccomp *ctx);

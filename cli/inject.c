@@ -885,6 +885,24 @@ static int print_counts(int log_fd)
     return 0;
 }
 
+/* Rules that never fired are most often a misspelt point or a program
+ * that does not make the call the user thinks (stdio buffers, a libc
+ * that calls clone rather than fork): say so, and how to look. */
+static void warn_if_idle(int log_fd)
+{
+    uint64_t fired[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+
+    memset(fired, 0, sizeof(fired));
+    if (spf_fault_log_counts(log_fd, fired) < 0)
+        return;
+    for (int call = 0; call < SPF_CALL__COUNT; call++)
+        for (int scope = 0; scope < SPF_FAULT_SCOPES; scope++)
+            if (fired[call][scope])
+                return;
+    spf__cli_warning("no rule fired; --count shows which points the program"
+                     " reached");
+}
+
 /*
  * The program was killed by a signal: die of the same one, so that the
  * caller sees what it would have seen without us (a shell prints
@@ -952,10 +970,16 @@ static const char *pick_preload(const struct inject *a)
                        " (set SPF_PRELOAD to its path)");
         return NULL;
     }
-    if (a->libc == SPF_LIBC_STATIC) {
+    if (a->libc == SPF_LIBC_STATIC && a->n_rules > a->n_seccomp) {
         spf__cli_error("%s is statically linked: no preload can enter it, so"
                        " its rules would never fire (give them"
                        " backend=seccomp)",
+                       a->path);
+        return NULL;
+    }
+    if (a->libc == SPF_LIBC_STATIC) {
+        spf__cli_error("%s is statically linked: --count counts at the"
+                       " preload, which cannot enter it",
                        a->path);
         return NULL;
     }
@@ -999,7 +1023,7 @@ static int inject(struct inject *a, int out_fd, int *ret_code)
     }
     if ((a->n_rules || a->count) && (log_fd = create_log()) < 0)
         return EXIT_BAD_INPUT;
-    if ((a->n_rules || a->count) && make_env(a, preload, log_fd, &e) < 0) {
+    if (make_env(a, preload, log_fd, &e) < 0) {
         spf__cli_error("out of memory");
         r = EXIT_BAD_INPUT;
     } else if (a->n_seccomp > 0) {
@@ -1014,6 +1038,8 @@ static int inject(struct inject *a, int out_fd, int *ret_code)
     bad = write_log(a, log_fd, out_fd);
     if (a->count)
         bad |= print_counts(log_fd);
+    else if (r == 0 && a->n_rules)
+        warn_if_idle(log_fd);
     free(e.v);
     free(e.preload);
     if (log_fd >= 0)

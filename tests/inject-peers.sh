@@ -90,10 +90,15 @@ if [ -n "$musl" ] && [ -x "$musl" ]; then
     if grep -q "statically linked" "$tmp/err"; then
         ok "saying it is statically linked"
     else not_ok "saying it is statically linked"; fi
+    check "--count on it is refused" 2 "$prog" inject --count -- "$musl" 0
+    if grep -q "statically linked: --count" "$tmp/err"; then
+        ok "saying the preload cannot count there"
+    else not_ok "saying the preload cannot count there"; fi
 else
     for d in "a static musl program's exec fails (seccomp backend)" \
         "with ENOENT" "preload rules on it are refused" \
-        "saying it is statically linked"; do
+        "saying it is statically linked" "--count on it is refused" \
+        "saying the preload cannot count there"; do
         skip "$d" "no static musl target (musl-gcc missing)"
     done
 fi

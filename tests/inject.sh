@@ -48,6 +48,16 @@ check "without --, the command's own options stay its own" 4 \
     "$prog" inject sh -c 'exit 4'
 check "with a rule that never fires, the code still passes" 5 \
     "$prog" inject --fault 'write#1000=EIO' -- sh -c 'exit 5'
+has "and the launcher warns that no rule fired" "$tmp/err" "no rule fired"
+check "a rule that fires draws no such warning" 1 \
+    "$prog" inject --fault 'write=EIO' -- sh -c 'echo hi'
+if grep -qF "no rule fired" "$tmp/err"; then
+    not_ok "and no idle warning"; else ok "and no idle warning"; fi
+
+# Our variables never pass from the caller, rules or none: a stale plan
+# in the environment would be the one the program's preload obeys.
+got=$(SPF_FAULTS=junk SPF_FAULT_SEED=1 "$prog" inject -- env | grep -c '^SPF_FAULT')
+is "the caller's SPF_FAULT variables are stripped without rules" "$got" 0
 
 # The program is the root and is armed from its load, so its first exec
 # is call 1 of the parent scope: a POSIX shell whose exec finds no

@@ -3,7 +3,7 @@
  * preload, and exit as it did.
  *
  *   spawnfault inject [--fault SPEC]... [--seed N] [--log FILE] [--count]
- *                     [--max-procs N] [--max-fds N]
+ *                     [--inherit all|libc|none] [--max-procs N] [--max-fds N]
  *                     [--close-stdout-after BYTES] [--] CMD [ARG...]
  *
  * Every SPEC is translated (fault-syntax.h) and checked by the native
@@ -65,15 +65,17 @@ struct inject {
     uint64_t seed;
     const char *log_path; /* NULL: no log; "-": stderr */
     bool count;
-    unsigned max_procs; /* 0: no pids cgroup */
-    unsigned max_fds;   /* 0: RLIMIT_NOFILE left as it is */
-    bool close_stdout;  /* --close-stdout-after was given */
+    const char *inherit; /* SPF_FAULT_INHERIT's value; NULL: the default */
+    unsigned max_procs;  /* 0: no pids cgroup */
+    unsigned max_fds;    /* 0: RLIMIT_NOFILE left as it is */
+    bool close_stdout;   /* --close-stdout-after was given */
     uint64_t close_after;
     char **cmd;
     size_t n_cmd;
     char plan[SPF_FAULT_PLAN_TEXT_MAX];
     size_t n_rules;
     size_t n_seccomp;   /* rules for the seccomp supervisor */
+    size_t n_exec;      /* preload rules with the exec scope */
     char path[4096];    /* cmd[0] as found along PATH */
     enum spf_libc libc; /* of that file */
 };
@@ -99,13 +101,16 @@ static void usage(FILE *f)
 {
     fputs("usage: spawnfault inject [--fault SPEC]... [--seed N] "
           "[--log FILE] [--count]\n"
-          "                         [--max-procs N] [--max-fds N] "
+          "                         [--inherit all|libc|none] "
+          "[--max-procs N] [--max-fds N]\n"
+          "                         "
           "[--close-stdout-after BYTES]\n"
           "                         [--] CMD [ARG...]\n"
           "\n"
           "SPEC is strace's -e inject= syntax (write:error=EIO:when=2+) or a\n"
           "native rule (write#2..=EIO).  --log - writes the fired faults to\n"
-          "stderr; --count counts every point reached.  --max-procs and\n"
+          "stderr; --count counts every point reached.  --inherit says\n"
+          "which exec'd programs carry the preload.  --max-procs and\n"
           "--max-fds are real limits (a pids cgroup, RLIMIT_NOFILE).\n"
           "--close-stdout-after copies BYTES of CMD's stdout, then closes the\n"
           "pipe: CMD's next write fails with EPIPE, as under | head -c BYTES.\n"
@@ -159,6 +164,7 @@ static int parse_args(int argc, char **argv, struct inject *a)
         {"seed", required_argument, NULL, 's'},
         {"log", required_argument, NULL, 'l'},
         {"count", no_argument, NULL, 'c'},
+        {"inherit", required_argument, NULL, 'i'},
         {"max-procs", required_argument, NULL, 'p'},
         {"max-fds", required_argument, NULL, 'n'},
         {"close-stdout-after", required_argument, NULL, 'o'},
@@ -188,6 +194,14 @@ static int parse_args(int argc, char **argv, struct inject *a)
             a->log_path = optarg;
         if (c == 'c')
             a->count = true;
+        if (c == 'i' && strcmp(optarg, "all") != 0 &&
+            strcmp(optarg, "libc") != 0 && strcmp(optarg, "none") != 0) {
+            spf__cli_error("--inherit: expected all, libc or none, got \"%s\"",
+                           optarg);
+            return -1;
+        }
+        if (c == 'i')
+            a->inherit = optarg;
         if ((c == 'p' || c == 'n') &&
             parse_limit(optarg, c == 'p' ? &a->max_procs : &a->max_fds) < 0) {
             spf__cli_error("--%s: expected a whole number from 1 to %u, got"
@@ -231,6 +245,16 @@ static size_t seccomp_rules(const struct spf_fault_plan *plan)
     return n;
 }
 
+static size_t exec_rules(const struct spf_fault_plan *plan)
+{
+    size_t n = 0;
+
+    for (size_t i = 0; i < plan->n_rules; i++)
+        n += plan->rules[i].backend == SPF_BACKEND_PRELOAD &&
+             (plan->rules[i].scope & SPF_SCOPE_EXEC);
+    return n;
+}
+
 /* One --fault: translated, then parsed as the preload will parse it. */
 static int compile_one(struct inject *a, size_t i, size_t *len)
 {
@@ -249,8 +273,10 @@ static int compile_one(struct inject *a, size_t i, size_t *len)
     if (r == 0 && seccomp_rules(plan) > 0)
         r = -EOPNOTSUPP;
 #endif
-    if (r == 0)
+    if (r == 0) {
         a->n_seccomp += seccomp_rules(plan);
+        a->n_exec += exec_rules(plan);
+    }
     free(plan);
     if (r == -EOPNOTSUPP) {
         spf__cli_error("--fault %zu (\"%s\"): backend seccomp: this build"
@@ -292,6 +318,12 @@ static int compile(struct inject *a)
                        a->n_rules, SPF_FAULT_MAX_RULES);
         return -1;
     }
+    if (a->n_exec > 0 && a->inherit && !strcmp(a->inherit, "none")) {
+        spf__cli_error("--inherit none: %zu rule%s the exec scope, which no"
+                       " exec'd program would carry",
+                       a->n_exec, a->n_exec == 1 ? " has" : "s have");
+        return -1;
+    }
     return 0;
 }
 
@@ -313,7 +345,7 @@ static int make_env(const struct inject *a, const char *preload, int log_fd,
 
     while (environ[n])
         n++;
-    e->v = calloc(n + 6, sizeof(*e->v));
+    e->v = calloc(n + 7, sizeof(*e->v));
     /* Seccomp rules alone: the environment stays the caller's, minus our
      * variables. */
     if (!preload)
@@ -345,6 +377,8 @@ static int make_env(const struct inject *a, const char *preload, int log_fd,
     env_add(e, SPF_ENV_FAULT_ARM, "1");
     if (a->count)
         env_add(e, SPF_ENV_FAULT_COUNT, "1");
+    if (a->inherit)
+        env_add(e, SPF_ENV_FAULT_INHERIT, a->inherit);
     return 0;
 }
 

@@ -412,6 +412,19 @@ static void remove_self_from_preload(void)
     free(kept);
 }
 
+/* SPF_FAULT_INHERIT: "none" takes the preload away from every exec'd
+ * program, "libc" from those of the other libc.  Anything else, or unset,
+ * is "all". */
+static void load_inherit(void)
+{
+    const char *v = env_get(SPF_ENV_FAULT_INHERIT);
+
+    if (v != NULL && strcmp(v, "none") == 0)
+        spf__preload.exec_rules = false;
+    else if (v != NULL && strcmp(v, "libc") == 0)
+        spf__preload.same_libc_only = true;
+}
+
 /*
  * The root decides what the programs its children exec will see.  With no
  * exec-scope rule they must run unfaulted and never learn about us, so the
@@ -430,6 +443,7 @@ static void prepare_children_env(void)
         env_unset(SPF_ENV_FAULT_LOG_ID);
         env_unset(SPF_ENV_FAULT_COUNT);
         env_unset(SPF_ENV_FAULT_ID);
+        env_unset(SPF_ENV_FAULT_INHERIT);
         remove_self_from_preload();
         return;
     }
@@ -581,6 +595,7 @@ __attribute__((constructor)) static void preload_init(void)
             __atomic_load_n(&spf__preload.log_map->plan_set, __ATOMIC_ACQUIRE))
             spf__preload.exec_rules = true;
     }
+    load_inherit();
     if (!exec_scope) {
         prepare_children_env();
         arm_if_asked();

@@ -121,7 +121,8 @@ struct spf__pid_page {
 struct spf__preload {
     struct spf_fault_plan plan;
     unsigned call_mask;     /* bit per call that some rule names */
-    bool exec_rules;        /* some rule has the exec scope */
+    bool exec_rules;        /* exec'd programs carry the preload */
+    bool same_libc_only;    /* SPF_FAULT_INHERIT=libc */
     bool count_tree;        /* some rule counts the tree's calls */
     bool count_thread;      /* some rule counts a thread's calls */
     unsigned predicates;    /* SPF_PRED_* that some rule has */

@@ -679,7 +679,8 @@ static int exec_end(enum exec_log how, int ret)
  * program the glibc build: the loader fails and the program never runs.
  * So when an exec-scope exec starts a program of the other libc, our entry
  * in its LD_PRELOAD is swapped for the build it can load, or dropped when
- * that build is missing (the program then runs unfaulted, never broken).
+ * that build is missing or SPF_FAULT_INHERIT=libc says so (the program
+ * then runs unfaulted, never broken).
  * The new environment is built on the caller's stack: this runs between
  * vfork and exec.
  */
@@ -833,8 +834,9 @@ static char *const *swap_env(const char *file, bool search, char *const envp[],
     if ((libc != SPF_LIBC_GLIBC && libc != SPF_LIBC_MUSL) ||
         libc == spf__preload.own_libc || at == n)
         return room;
-    lib =
-        libc == SPF_LIBC_MUSL ? spf__preload.lib_musl : spf__preload.lib_glibc;
+    lib = spf__preload.same_libc_only ? ""
+          : libc == SPF_LIBC_MUSL     ? spf__preload.lib_musl
+                                      : spf__preload.lib_glibc;
     if (rewrite_preload(envp[at] + sizeof(preload_key) - 1, lib, entry))
         room[at] = entry;
     return room;

@@ -153,6 +153,30 @@ check "--count counts the points reached and the faults fired" 0 \
 if grep -Eq '^spawnfault: count: io/write reached [0-9]+ \(parent [0-9]+, child 0, exec 0\), fired 2$' "$tmp/err"; then
     ok "the writes reached, two of them fired"
 else not_ok "the writes reached, two of them fired"; fi
+# --inherit: which exec'd programs carry the preload.  grep reads with
+# read(2) (cat may use copy_file_range, which is no point).
+check "an exec-scope rule reaches an exec'd program" 0 "$prog" inject \
+    --fault 'read@exec=EIO' -- sh -c 'grep . /etc/hostname; echo $?'
+is "whose read fails" "$(cat "$tmp/out")" 2
+check "--inherit libc: a glibc program still carries it" 0 "$prog" inject \
+    --inherit libc --fault 'read@exec=EIO' -- sh -c 'grep . /etc/hostname; echo $?'
+is "and its read fails" "$(cat "$tmp/out")" 2
+check "--inherit none with an exec-scope rule is refused" 2 "$prog" inject \
+    --inherit none --fault 'read@exec=EIO' -- true
+has "naming the conflict" "$tmp/err" "--inherit none: 1 rule has the exec scope"
+check "by default, counting goes on past exec" 0 "$prog" inject \
+    --count -- sh -c 'grep -q . /etc/hostname'
+if grep -q 'io/read reached [0-9]* (parent 0, child 0, exec [1-9]' "$tmp/err"; then
+    ok "grep's reads counted in the exec scope"
+else not_ok "grep's reads counted in the exec scope"; fi
+check "--inherit none: counting stops at exec" 0 "$prog" inject \
+    --inherit none --count -- sh -c 'grep -q . /etc/hostname'
+if grep -q 'exec [1-9]' "$tmp/err"; then
+    not_ok "nothing counted in the exec scope"
+else ok "nothing counted in the exec scope"; fi
+check "--inherit takes all, libc or none only" 2 "$prog" inject \
+    --inherit some -- true
+has "and says so" "$tmp/err" 'expected all, libc or none, got "some"'
 check "--count alone faults nothing" 0 "$prog" inject --count -- \
     sh -c 'echo a; /bin/true'
 has "and counts the shell's fork and its child's exec" "$tmp/err" \

@@ -442,6 +442,11 @@ enum spf_libc spf_fault_program_libc(const char *path);
 /* The identity (spf_fault_site.proc, hex) of the process that exec'd: set
  * by the preload for the exec'd programs of the exec scope. */
 #define SPF_ENV_FAULT_ID "SPF_FAULT_ID"
+/* What exec'd programs inherit: "all" (the preload built for their libc;
+ * the default), "libc" (the preload only when their libc is the root's;
+ * the others run without it) or "none" (no exec'd program gets it, so
+ * exec-scope rules and counting stop at exec). */
+#define SPF_ENV_FAULT_INHERIT "SPF_FAULT_INHERIT"
 
 /*
  * Symbols the preload exports.  A launcher-side program finds them with

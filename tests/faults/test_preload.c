@@ -71,6 +71,7 @@ struct opts {
     bool other;       /* SPF_TEST_OTHER: the target of the other libc */
     const char *shared_plan; /* put in the shared log before the start */
     const char *arm;         /* SPF_FAULT_ARM; NULL leaves it unset */
+    const char *inherit;     /* SPF_FAULT_INHERIT; NULL leaves it unset */
 };
 
 struct run {
@@ -139,7 +140,7 @@ static const char *sanitizer_preload(void)
 
 static void build_env(const struct opts *o, char **env, char *preload,
                       size_t preload_len, char *faults, char *seed, char *log,
-                      char *arm, char *other)
+                      char *arm, char *inherit, char *other)
 {
     size_t n = 0;
 
@@ -170,6 +171,10 @@ static void build_env(const struct opts *o, char **env, char *preload,
     if (o->arm != NULL) {
         snprintf(arm, 64, "SPF_FAULT_ARM=%s", o->arm);
         env[n++] = arm;
+    }
+    if (o->inherit != NULL) {
+        snprintf(inherit, 64, "SPF_FAULT_INHERIT=%s", o->inherit);
+        env[n++] = inherit;
     }
     if (o->other) {
         snprintf(other, 4200, "SPF_TEST_OTHER=%s",
@@ -203,7 +208,7 @@ static void run_target(const struct opts *o, struct run *r,
     const char *argv[MAX_CMDS + 2] = {
         path_of(o->musl ? "SPF_TEST_TARGET_MUSL" : "SPF_TEST_TARGET")};
     char *env[11], preload[4096], faults[1024], seed[128], logvar[128];
-    char other[4200], arm[64];
+    char other[4200], arm[64], inherit[64];
     posix_spawn_file_actions_t fa;
     int out = memfd("out"), err = memfd("err");
     int log =
@@ -224,7 +229,7 @@ static void run_target(const struct opts *o, struct run *r,
         argv[n] = cmds[n - 1];
     argv[n] = NULL;
     build_env(o, env, preload, sizeof(preload), faults, seed, logvar, arm,
-              other);
+              inherit, other);
 
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);
     cr_assert_eq(posix_spawn_file_actions_adddup2(&fa, out, 1), 0);
@@ -1011,6 +1016,41 @@ Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
     cr_assert_str_eq(r.out,
                      "libc glibc\npipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+}
+
+/* SPF_FAULT_INHERIT=libc: the exec'd program of the other libc runs
+ * without the preload, and unfaulted, while one of the same libc still
+ * carries it. */
+Test(preload, inherit_libc_leaves_the_other_libc_alone)
+{
+    struct opts o = {
+        .plan = "pipe2@exec#1=EMFILE", .other = true, .inherit = "libc"};
+    struct run r;
+    struct spf_fault_record rec[MAX_RECORDS];
+
+    path_of("SPF_TEST_TARGET_MUSL");
+    RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end", "fork",
+        "execve:pipe2,pipe2", "end");
+    cr_assert_str_eq(r.out, "libc musl\npipe2 0\npipe2 0\nfork exit=0\n"
+                            "pipe2 -1 EMFILE\npipe2 0\nfork exit=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 1);
+    assert_record(&rec[0], SPF_SCOPE_EXEC, SPF_CALL_PIPE2, 1, EMFILE);
+}
+
+/* SPF_FAULT_INHERIT=none: no exec'd program carries the preload, even with
+ * an exec-scope rule, and none sees our variables. */
+Test(preload, inherit_none_stops_at_exec)
+{
+    struct opts o = {.plan = "pipe2@exec#1=EMFILE", .inherit = "none"};
+    struct run r;
+
+    RUN(&o, &r, "arm", "fork", "execve:pipe2,env", "end");
+    cr_assert(strncmp(r.out, "pipe2 0\nSPF_FAULTS=(unset)\n", 27) == 0, "%s",
+              r.out);
+    cr_assert_not_null(strstr(r.out, "SPF_FAULT_ROOT=(unset)\n"), "%s", r.out);
+    cr_assert_not_null(strstr(r.out, "preload=absent\nfork exit=0\n"), "%s",
+                       r.out);
+    cr_assert_str_eq(r.log, "");
 }
 
 /* A plan kept in the shared log applies from its start, and a change

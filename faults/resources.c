@@ -8,6 +8,7 @@
  * /proc/self/cgroup, so the new cgroup is made beside the caller's and
  * any limit above still applies.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -125,6 +126,38 @@ static int write_file(const char *dir, const char *name, const char *text)
     return r;
 }
 
+/*
+ * A launcher killed by SIGKILL leaves its cgroup behind.  Ours are named
+ * spawnfault-PID-TIME-N: those whose launcher is gone and that hold no
+ * process any more are removed (rmdir refuses a cgroup that is not
+ * empty, so a tree still running is left alone).
+ */
+static void sweep_stale(const char *parent)
+{
+    DIR *d = opendir(parent);
+    struct dirent *e;
+
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char path[8400];
+        long pid;
+        long long t;
+        unsigned seq;
+        int end = 0;
+
+        if (sscanf(e->d_name, "spawnfault-%ld-%lld-%u%n", &pid, &t, &seq,
+                   &end) != 3 ||
+            e->d_name[end] != '\0' || pid <= 0 ||
+            (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
+            continue;
+        if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) <
+            sizeof(path))
+            rmdir(path);
+    }
+    closedir(d);
+}
+
 int spf_pids_limit_create(unsigned max, struct spf_pids_limit **ret,
                           char *errbuf, size_t errlen)
 {
@@ -145,10 +178,17 @@ int spf_pids_limit_create(unsigned max, struct spf_pids_limit **ret,
     }
     if (strcmp(own, "/") == 0)
         own[0] = '\0';
-    snprintf(dir, sizeof(dir), "%s%s/spawnfault-%ld-%lld", mnt, own,
-             (long)getpid(), (long long)time(NULL));
-    if (mkdir(dir, 0755) < 0) {
-        r = -errno;
+    snprintf(dir, sizeof(dir), "%s%s", mnt, own);
+    sweep_stale(dir);
+    /* N tells apart the limits one process makes within a second, and a
+     * stale folder of a reused pid that still holds processes. */
+    for (unsigned seq = 0;; seq++) {
+        snprintf(dir, sizeof(dir), "%s%s/spawnfault-%ld-%lld-%u", mnt, own,
+                 (long)getpid(), (long long)time(NULL), seq);
+        if ((r = mkdir(dir, 0755) < 0 ? -errno : 0) != -EEXIST || seq == 99)
+            break;
+    }
+    if (r < 0) {
         say(errbuf, errlen, "cannot make the cgroup", dir, -r);
         return r;
     }
@@ -215,6 +255,11 @@ static int each_pid(const struct spf_pids_limit *l, void (*fn)(pid_t))
     }
     fclose(f);
     return n;
+}
+
+const char *spf_pids_limit_dir(const struct spf_pids_limit *l)
+{
+    return l->dir;
 }
 
 int spf_pids_limit_count(const struct spf_pids_limit *l)

@@ -43,6 +43,10 @@ int spf_pids_limit_leave(struct spf_pids_limit *l);
 /* Changes the maximum (after leave: the caller no longer counts). */
 int spf_pids_limit_set(struct spf_pids_limit *l, unsigned max);
 
+/* The cgroup's folder.  Its neighbours named spawnfault-PID-TIME-N whose
+ * launcher PID is gone are removed by create when they are empty. */
+const char *spf_pids_limit_dir(const struct spf_pids_limit *l);
+
 /* How many processes the cgroup holds now, or -errno. */
 int spf_pids_limit_count(const struct spf_pids_limit *l);
 

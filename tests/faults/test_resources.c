@@ -3,10 +3,13 @@
  * with the kernel's own EAGAIN, for the tree it holds only.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -116,4 +119,51 @@ Test(resources, destroys_an_empty_limit_and_null)
 
     cr_assert_eq(spf_pids_limit_destroy(l), 0);
     cr_assert_eq(spf_pids_limit_destroy(NULL), 0);
+}
+
+/* The pid of a process that has come and gone. */
+static pid_t dead_pid(void)
+{
+    int status;
+    pid_t pid = fork();
+
+    if (pid == 0)
+        _exit(0);
+    cr_assert_gt(pid, 0);
+    cr_assert_eq(waitpid(pid, &status, 0), pid);
+    return pid;
+}
+
+/* A launcher killed by SIGKILL leaves its cgroup: the next one removes
+ * it, and leaves alone a live launcher's and a name that is not ours. */
+Test(resources, create_sweeps_cgroups_of_dead_launchers)
+{
+    struct spf_pids_limit *l = make_limit(4), *next;
+    char parent[PATH_MAX], stale[PATH_MAX + 64], live[PATH_MAX + 64],
+        other[PATH_MAX + 64];
+    const char *slash;
+    struct stat st;
+
+    slash = strrchr(spf_pids_limit_dir(l), '/');
+    cr_assert_not_null(slash);
+    snprintf(parent, sizeof(parent), "%.*s",
+             (int)(slash - spf_pids_limit_dir(l)), spf_pids_limit_dir(l));
+    snprintf(stale, sizeof(stale), "%s/spawnfault-%ld-1-0", parent,
+             (long)dead_pid());
+    snprintf(live, sizeof(live), "%s/spawnfault-%ld-2-0", parent,
+             (long)getpid());
+    snprintf(other, sizeof(other), "%s/spawnfault-%ld-3-0x", parent,
+             (long)dead_pid());
+    cr_assert_eq(mkdir(stale, 0755), 0, "%s: %s", stale, strerror(errno));
+    cr_assert_eq(mkdir(live, 0755), 0, "%s: %s", live, strerror(errno));
+    cr_assert_eq(mkdir(other, 0755), 0, "%s: %s", other, strerror(errno));
+    next = make_limit(4);
+    cr_expect_neq(stat(stale, &st), 0, "%s was left", stale);
+    cr_expect_eq(stat(live, &st), 0, "%s was removed", live);
+    cr_expect_eq(stat(other, &st), 0, "%s was removed", other);
+    rmdir(stale);
+    rmdir(live);
+    rmdir(other);
+    cr_assert_eq(spf_pids_limit_destroy(next), 0);
+    cr_assert_eq(spf_pids_limit_destroy(l), 0);
 }

@@ -290,18 +290,32 @@ TEST(seccomp, parent_scope_is_the_launched_program, .timeout = 30)
     free(r.log);
 }
 
-static void make_input(char *path, size_t len)
+/*
+ * The test's files are memfds the target inherits, named by a path that
+ * opens them afresh (/proc/self/fd/N, here and in the target alike): a
+ * test that fails leaves nothing in /tmp.  Returns the fd; path gets its
+ * name.
+ */
+static int memfile(char path[32])
 {
-    int fd = mkstemp(path);
+    int fd = memfd_create("spf-seccomp-test", 0);
+
+    cr_assert_geq(fd, 0, "memfd_create: %s", strerror(errno));
+    snprintf(path, 32, "/proc/self/fd/%d", fd);
+    return fd;
+}
+
+static int make_input(char path[32], size_t len)
+{
+    int fd = memfile(path);
     char *data = malloc(len);
 
-    cr_assert_geq(fd, 0);
     cr_assert_not_null(data);
     for (size_t i = 0; i < len; i++)
         data[i] = (char)('a' + (i * 7 + i / 251) % 26);
     cr_assert_eq(write(fd, data, len), (ssize_t)len);
-    close(fd);
     free(data);
+    return fd;
 }
 
 static void assert_same_file(const char *path, int fd, size_t len)
@@ -325,12 +339,12 @@ static void assert_same_file(const char *path, int fd, size_t len)
  * arrives, in order, in as many calls as the cap implies. */
 TEST(seccomp, short_transfers_deliver_every_byte, .timeout = 60)
 {
-    char in[] = "/tmp/spf-seccomp-in-XXXXXX", fdname[16], expect[64];
+    char in[32], fdname[16], expect[64];
     int pipefd[2];
     struct run r;
     size_t len = 20000;
+    int in_fd = make_input(in, len);
 
-    make_input(in, len);
     cr_assert_eq(pipe2(pipefd, O_CLOEXEC), 0);
     snprintf(fdname, sizeof(fdname), "%d", inheritable(pipefd[1]));
     run(&r, target("SPF_TEST_SECCOMP_STATIC"),
@@ -352,7 +366,7 @@ TEST(seccomp, short_transfers_deliver_every_byte, .timeout = 60)
     cr_assert(strstr(r.log, "call=io/read n=8 action=short want=8192 got=0"),
               "log: %s", r.log);
     close(pipefd[0]);
-    unlink(in);
+    close(in_fd);
     free(r.log);
 }
 
@@ -377,14 +391,11 @@ TEST(seccomp, short_writes_wait_for_a_full_pipe, .timeout = 60)
  * needs one write per 7 bytes; the second, at least as many. */
 TEST(seccomp, short_writes_of_cat, .timeout = 60)
 {
-    char in[] = "/tmp/spf-seccomp-in-XXXXXX", cmd[160];
-    char outp[] = "/tmp/spf-seccomp-out-XXXXXX";
+    char in[32], outp[32], cmd[160];
     struct run r;
     size_t len = 10000;
-    int fd = mkostemp(outp, O_CLOEXEC);
+    int fd = memfile(outp), in_fd = make_input(in, len);
 
-    cr_assert_geq(fd, 0);
-    make_input(in, len);
     snprintf(cmd, sizeof(cmd), "/bin/cat %s | /bin/cat > %s", in, outp);
     run(&r, target("SPF_TEST_SECCOMP_TARGET"), "write@exec#*=short:7", "system",
         cmd, NULL);
@@ -393,8 +404,7 @@ TEST(seccomp, short_writes_of_cat, .timeout = 60)
     cr_assert_eq(r.counts[SPF_CALL_WRITE][0] + r.counts[SPF_CALL_WRITE][1], 0);
     assert_same_file(in, fd, len);
     close(fd);
-    unlink(in);
-    unlink(outp);
+    close(in_fd);
     free(r.log);
 }
 

@@ -113,12 +113,15 @@ static void env_unset(const char *name)
 }
 
 /* A new array when the variable is new: the old one may be the kernel's,
- * on the stack, with no room.  Both are left allocated for good. */
+ * on the stack, with no room.  An array of ours grows in place; entries
+ * and arrays stay allocated for good, reachable from environ. */
 static void env_set(const char *name, const char *value)
 {
+    static char **ours;
     char *entry = malloc(strlen(name) + strlen(value) + 2);
     char **e = env_slot(name), **grown;
     size_t n = 0;
+    bool mine;
 
     if (entry == NULL)
         return;
@@ -129,16 +132,18 @@ static void env_set(const char *name, const char *value)
     }
     while (environ != NULL && environ[n] != NULL)
         n++;
-    grown = malloc((n + 2) * sizeof(*grown));
+    mine = environ != NULL && environ == ours;
+    grown = mine ? realloc(ours, (n + 2) * sizeof(*grown))
+                 : malloc((n + 2) * sizeof(*grown));
     if (grown == NULL) {
         free(entry);
         return;
     }
-    if (n > 0)
+    if (!mine && n > 0)
         memcpy(grown, environ, n * sizeof(*grown));
     grown[n] = entry;
     grown[n + 1] = NULL;
-    environ = grown;
+    environ = ours = grown;
 }
 
 /* Writes "spf-fault error=MESSAGE\n".  The model quotes every untrusted

@@ -111,16 +111,33 @@ check "an errno the call cannot return is refused" 2 "$prog" inject \
     --fault 'write=ENOEXEC' -- true
 has "by the native parser, naming the action" "$tmp/err" \
     '--fault 1 ("write=ENOEXEC"): rule 1 ("write=ENOEXEC"): action "ENOEXEC"'
+# The seccomp backend needs the kernel's user notification, which memcheck
+# does not emulate (nor do old kernels): probed once; its checks are
+# skipped, with the launcher's own reason, only where it cannot start.
+no_seccomp=
+if ! "$prog" inject --fault 'execve:error=ENOENT:when=99:backend=seccomp' \
+    -- true >/dev/null 2>"$tmp/probe" &&
+    grep -q "seccomp supervisor cannot start" "$tmp/probe"; then
+    no_seccomp=$(sed -n 's/^spawnfault: error: //p' "$tmp/probe" | head -n 1)
+fi
 # The seccomp backend sees the fork and exec a shell makes, and a write
 # of a program that no preload is in.
-check "a seccomp rule fails a child's exec" 0 "$prog" inject \
-    --fault 'execve:error=ENOENT:when=1:scope=child:backend=seccomp' -- \
-    sh -c '/bin/true; echo "status $?"'
-has "which the shell reports as not found" "$tmp/out" "status 127"
-check "seccomp and preload rules together" 1 "$prog" inject --log - \
-    --fault 'fork:error=EAGAIN:when=99:backend=seccomp' \
-    --fault 'write#1=EIO' -- sh -c 'echo hi'
-has "the preload's rule fired" "$tmp/err" "call=io/write n=1 action=errno"
+if [ -n "$no_seccomp" ]; then
+    for d in "a seccomp rule fails a child's exec" \
+        "which the shell reports as not found" \
+        "seccomp and preload rules together" "the preload's rule fired"; do
+        skip "$d" "$no_seccomp"
+    done
+else
+    check "a seccomp rule fails a child's exec" 0 "$prog" inject \
+        --fault 'execve:error=ENOENT:when=1:scope=child:backend=seccomp' -- \
+        sh -c '/bin/true; echo "status $?"'
+    has "which the shell reports as not found" "$tmp/out" "status 127"
+    check "seccomp and preload rules together" 1 "$prog" inject --log - \
+        --fault 'fork:error=EAGAIN:when=99:backend=seccomp' \
+        --fault 'write#1=EIO' -- sh -c 'echo hi'
+    has "the preload's rule fired" "$tmp/err" "call=io/write n=1 action=errno"
+fi
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true
 check "a seed with a sign is bad input" 2 "$prog" inject --seed -1 -- true
@@ -405,11 +422,17 @@ if [ -e "$tmp/ran" ]; then not_ok "nothing ran"; else ok "nothing ran"; fi
 # has here; elsewhere they are skipped, saying so.
 if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/cgroup/pids ] ||
     grep -qw pids /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
-    check "--max-procs 2: the shell's second child cannot be made" 2 \
-        "$prog" inject --max-procs 2 -- \
-        sh -c 'sleep 0.2 & sleep 0.2 & wait; echo done'
+    # In the background, to learn the launcher's pid, which names its
+    # cgroup (other tests may make cgroups of their own meanwhile).
+    "$prog" inject --max-procs 2 -- \
+        sh -c 'sleep 0.2 & sleep 0.2 & wait; echo done' \
+        >"$tmp/out" 2>"$tmp/err" &
+    launcher=$!
+    wait $launcher
+    is "--max-procs 2: the shell's second child cannot be made" $? 2
     has "the shell says it cannot fork" "$tmp/err" "Cannot fork"
-    if ls /sys/fs/cgroup/pids 2>/dev/null | grep -q '^spawnfault-'; then
+    if ls /sys/fs/cgroup/pids /sys/fs/cgroup 2>/dev/null |
+        grep -q "^spawnfault-$launcher-"; then
         not_ok "the cgroup is removed afterwards"
     else ok "the cgroup is removed afterwards"; fi
 else
@@ -419,11 +442,25 @@ else
     skip "the cgroup is removed afterwards" "as above"
 fi
 # A failed redirection of exec ends a non-interactive shell with 2.
-check "--max-fds 10: an fd past the tenth cannot be opened" 2 \
-    "$prog" inject --max-fds 10 -- sh -c '
-        i=3; while [ $i -lt 12 ]; do eval "exec $i</dev/null"
-        i=$((i + 1)); done; echo opened all'
-has "the shell saw EMFILE" "$tmp/err" "Too many open files"
+# (dash saves fds at 10 and up while it redirects, so its EMFILE comes
+# before fd 10 is named.)  Under valgrind the launcher's setrlimit is
+# valgrind's to emulate: the limit never reaches the program.
+if [ -n "${SPF_UNDER_VALGRIND:-}" ]; then
+    skip "--max-fds 10: the program's limit is 10" \
+        "memcheck emulates RLIMIT_NOFILE for the launcher"
+    skip "ulimit -n says 10" "as above"
+    skip "--max-fds 10: an fd past the tenth cannot be opened" "as above"
+    skip "the shell saw EMFILE" "as above"
+else
+    check "--max-fds 10: the program's limit is 10" 0 \
+        "$prog" inject --max-fds 10 -- sh -c 'ulimit -n'
+    is "ulimit -n says 10" "$(cat "$tmp/out")" 10
+    check "--max-fds 10: an fd past the tenth cannot be opened" 2 \
+        "$prog" inject --max-fds 10 -- sh -c '
+            i=3; while [ $i -lt 12 ]; do eval "exec $i</dev/null"
+            i=$((i + 1)); done; echo opened all'
+    has "the shell saw EMFILE" "$tmp/err" "Too many open files"
+fi
 check "--max-fds 0 is bad input" 2 "$prog" inject --max-fds 0 -- true
 
 echo "1..$n"

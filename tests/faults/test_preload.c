@@ -207,10 +207,17 @@ static void run_target(const struct opts *o, struct run *r,
 {
     const char *argv[MAX_CMDS + 2] = {
         path_of(o->musl ? "SPF_TEST_TARGET_MUSL" : "SPF_TEST_TARGET")};
-    char *env[11], preload[4096], faults[1024], seed[128], logvar[128];
+    char *env[12], preload[4096], faults[1024], seed[128], logvar[128];
     char other[4200], arm[64], inherit[64];
     posix_spawn_file_actions_t fa;
-    int out = memfd("out"), err = memfd("err");
+    int out, err;
+
+    /* memcheck traces the target, and a musl program cannot load
+     * memcheck's own preload, a glibc library. */
+    if ((o->musl || o->other) && under_valgrind())
+        cr_skip_test("memcheck cannot run a musl program");
+    out = memfd("out");
+    err = memfd("err");
     int log =
         o->shared_log ? spf_fault_log_create(sizeof(r->log) - 1) : memfd("log");
 

@@ -8,7 +8,8 @@
  * the child with the raw wait4 system call and prints "fork exit=N".
  * "execve:A,B" (and execv, execvp, execvpe, execl, execlp, execle,
  * fexecve) re-executes this program with the commands A and B, and
- * "spawn:A,B" starts it with posix_spawn.
+ * "spawn:A,B" starts it with posix_spawn.  "probe:NAME,OPTS" runs one
+ * probe of test_matrix.c (probe.h) in a forked child.
  *
  * Lines go out through the raw write system call, so reporting is never
  * counted nor faulted, and never buffered twice across fork.
@@ -33,6 +34,8 @@
 #include <unistd.h>
 
 #include <spawnfault/faults.h>
+
+#include "probe.h"
 
 #ifdef __GLIBC__
 /* glibc declares it only when _FORTIFY_SOURCE is on. */
@@ -581,6 +584,13 @@ static bool run_more(const char *name, char *arg)
 #else
         say("libc musl");
 #endif
+    } else if (strcmp(name, "probe") == 0) {
+        char *opts = arg != NULL ? strchr(arg, ',') : NULL;
+        if (opts != NULL)
+            *opts++ = '\0';
+        if (probe_run(arg != NULL ? arg : "", opts != NULL ? opts : "",
+                      STDOUT_FILENO, false) < 0)
+            say("probe failed");
     } else if (strcmp(name, "handled") == 0) {
         say("handled %d", (int)handled);
     } else if (strcmp(name, "tic") == 0) {

@@ -27,6 +27,9 @@
  *                                         other, two pipe2 calls each
  *                                         ("thread I: R1 R2"), then a fork
  *                                         in the first ("fork=R")
+ *   seccomp-target OUTFD probe NAME [OPTS] one probe of test_matrix.c
+ *                                         (probe.h), in a child made by
+ *                                         the raw fork system call
  *
  * Only POSIX and a few Linux calls, so that musl builds it too.
  */
@@ -46,6 +49,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "probe.h"
 
 extern char **environ;
 
@@ -340,6 +345,13 @@ static int do_stopchild(void)
     return 0;
 }
 
+/* The child comes from the raw fork system call: musl's fork() sets the
+ * signal mask in the child, calls the supervisor would count first. */
+static int do_probe(const char *name, const char *opts)
+{
+    return probe_run(name, opts, out, true) == 0 ? 0 : 2;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3)
@@ -369,6 +381,8 @@ int main(int argc, char **argv)
         return do_points();
     else if (!strcmp(argv[2], "stopchild"))
         return do_stopchild();
+    else if (!strcmp(argv[2], "probe") && (argc == 4 || argc == 5))
+        return do_probe(argv[3], argc == 5 ? argv[4] : "");
     else if (!strcmp(argv[2], "loop") && argc == 4)
         say("ns=%lld\n", timed_polls(atoi(argv[3])) / atoi(argv[3]));
     else

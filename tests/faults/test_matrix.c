@@ -459,9 +459,17 @@ static void failed(const struct point *p, int err, struct want *w)
     snprintf(w->end, sizeof(w->end), "exit=0");
 }
 
-/* A signal whose handler lacks SA_RESTART cuts a call that can fail with
- * EINTR; otherwise the call is made.  The seccomp supervisor cannot see
- * the handler's flags: it cuts every call (faults/README.md, "Actions"). */
+/*
+ * A signal whose handler lacks SA_RESTART cuts a call that can fail with
+ * EINTR; otherwise the call is made (docs/faults.md).  The seccomp
+ * supervisor cannot see the handler's flags and cuts every call it
+ * signals (faults/README.md, "Actions"): under SA_RESTART too, and also a
+ * call whose point cannot fail with EINTR (spawn/exec, spawn/fork,
+ * fd/pipe, proc/chdir...), where docs/faults.md has the call made.  That
+ * second part is a divergence from the model, kept visible here until the
+ * supervisor lets such calls go on (a continued fork restarts and is
+ * counted twice; a continued exec dies of the signal in the new image).
+ */
 static void signalled(const struct point *p, enum act a, bool seccomp,
                       struct want *w)
 {

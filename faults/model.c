@@ -1140,6 +1140,18 @@ static int parse_fields(const struct rule_ctx *c, const struct rule_fields *f,
         ret = parse_backend(c, f->at[F_BACKEND], f->len[F_BACKEND], r);
     if (ret == 0)
         ret = parse_action(c, f->at[F_ACTION], f->len[F_ACTION], r);
+    /* The supervisor can only deliver the signal while the call waits on
+     * it, and answer EINTR: a call that cannot return EINTR would either
+     * fail with it, or restart (fork) or carry the signal into the new
+     * program (exec).  The preload runs the handler first, then the call. */
+    if (ret == 0 && r->backend == SPF_BACKEND_SECCOMP &&
+        r->action == SPF_ACTION_SIGNAL &&
+        !spf_fault_errno_valid(r->call, EINTR))
+        ret = rule_error(c, "action", f->at[F_ACTION], f->len[F_ACTION],
+                         ": under seccomp, a signal needs a point that can"
+                         " fail with EINTR (io/read, io/write, io/poll,"
+                         " proc/wait, fd/close); the preload signals any"
+                         " call");
     return ret;
 }
 

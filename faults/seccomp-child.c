@@ -93,6 +93,12 @@ int spf_seccomp_child_install(const struct spf_seccomp *ctx)
     return r;
 }
 
+void spf_seccomp_child_fds(const struct spf_seccomp *ctx, int ret_fds[2])
+{
+    ret_fds[0] = ctx->sock[1];
+    ret_fds[1] = ctx->report[1];
+}
+
 void spf_seccomp_child_report(const struct spf_seccomp *ctx,
                               enum spf_seccomp_stage stage, int err)
 {

@@ -3,6 +3,7 @@
 #define SPF_FAULTS_SECCOMP_CTX_H
 
 #include <linux/filter.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <spawnfault/faults.h>
@@ -13,6 +14,9 @@ struct spf_seccomp {
     int sock[2];            /* [0] the parent's end, [1] the child's */
     int report[2];          /* the child's failure: [0] read, [1] write */
     struct spf_fault_plan plan;
+    const uint32_t *arm_word; /* odd: armed; NULL: always */
+    bool leave_root;          /* the caller reaps root */
+    int stop_fd;              /* readable: stop; -1: none */
 };
 
 /* The child's failure record, written with one write(2): atomic. */

@@ -187,6 +187,7 @@ int spf_seccomp_prepare(const struct spf_fault_plan *plan,
     if (!c)
         return -ENOMEM;
     c->sock[0] = c->sock[1] = c->report[0] = c->report[1] = -1;
+    c->stop_fd = -1;
     c->plan = *plan;
     r = build_filter(plan, &c->prog);
     if (r == 0 &&
@@ -200,6 +201,22 @@ int spf_seccomp_prepare(const struct spf_fault_plan *plan,
     }
     *ret_ctx = c;
     return 0;
+}
+
+void spf_seccomp_set_arm_word(struct spf_seccomp *ctx,
+                              const uint32_t *arm_word)
+{
+    ctx->arm_word = arm_word;
+}
+
+void spf_seccomp_leave_root(struct spf_seccomp *ctx)
+{
+    ctx->leave_root = true;
+}
+
+void spf_seccomp_set_stop_fd(struct spf_seccomp *ctx, int stop_fd)
+{
+    ctx->stop_fd = stop_fd;
 }
 
 static void close_fd(int *fd)
@@ -276,6 +293,7 @@ struct sup {
     struct op *ops;
     size_t n_ops, cap_ops;
     uint64_t tree[SPF_CALL__COUNT];
+    uint32_t arm_seen; /* the arm word's last odd value, or 0 */
     char buf[SHORT_BUF];
 };
 
@@ -1126,6 +1144,35 @@ static void decide_call(struct sup *s, struct task *t, struct task *p,
             });
 }
 
+/* A new arming: every count starts again from zero, as the preload's
+ * spf_fault_arm() restarts the root's. */
+static void reset_counts(struct sup *s)
+{
+    for (size_t i = 0; i < s->n_tasks; i++) {
+        memset(s->tasks[i].pcount, 0, sizeof(s->tasks[i].pcount));
+        memset(s->tasks[i].tcount, 0, sizeof(s->tasks[i].tcount));
+    }
+    memset(s->tree, 0, sizeof(s->tree));
+}
+
+/* Whether the plan applies now (spf_seccomp_set_arm_word): odd is armed,
+ * and an odd value not seen before is a new arming. */
+static bool armed(struct sup *s)
+{
+    uint32_t word;
+
+    if (!s->ctx->arm_word)
+        return true;
+    word = __atomic_load_n(s->ctx->arm_word, __ATOMIC_ACQUIRE);
+    if (!(word & 1))
+        return false;
+    if (word != s->arm_seen) {
+        reset_counts(s);
+        s->arm_seen = word;
+    }
+    return true;
+}
+
 /* One notification, received and answered (or queued). */
 static void handle(struct sup *s)
 {
@@ -1145,8 +1192,9 @@ static void handle(struct sup *s)
     }
     if (call == SPF_CALL_EXECVE)
         note_exec(s, p);
-    /* The launcher's own calls, its exec of the program above all. */
-    if (p->life == LIFE_LAUNCHER) {
+    /* The launcher's own calls, its exec of the program above all; and
+     * everything while the root is disarmed. */
+    if (p->life == LIFE_LAUNCHER || !armed(s)) {
         respond(s, s->req->id, 0, true, 0);
         return;
     }
@@ -1156,8 +1204,9 @@ static void handle(struct sup *s)
 /* ------------------------------------------------------------------ */
 /* The loop                                                            */
 
-/* The poll set: the listener, root's pidfd, the fds of transfers waiting
- * to be ready, and every known task's pidfd, in that order. */
+/* The poll set: the listener, root's pidfd, the stop fd, the fds of
+ * transfers waiting to be ready, and every known task's pidfd, in that
+ * order. */
 struct pollset {
     struct pollfd *fds;
     size_t n, cap;
@@ -1186,6 +1235,7 @@ static int pollset_build(struct sup *s, struct pollset *ps, bool hup)
     ps->n = 0;
     r |= pollset_add(ps, hup ? -1 : s->listener, POLLIN);
     r |= pollset_add(ps, s->root_pidfd, POLLIN);
+    r |= pollset_add(ps, s->ctx->stop_fd, POLLIN);
     for (size_t i = 0; i < s->n_ops; i++) {
         struct op *op = &s->ops[i];
 
@@ -1267,6 +1317,10 @@ static int loop(struct sup *s)
             r = -errno;
             break;
         }
+        if (ps.fds[2].revents) {
+            r = -ECANCELED;
+            break;
+        }
         reap_tasks(s, &ps);
         if (ps.fds[1].revents)
             reap_root(s);
@@ -1340,8 +1394,10 @@ static int sup_init(struct sup *s, const struct spf_seccomp *ctx, pid_t root,
 
     s->ctx = ctx;
     s->root = root;
-    s->root_pidfd = pidfd_open_flags(root, 0);
-    if (s->root_pidfd < 0)
+    /* Root the caller reaps is as good as reaped here. */
+    s->root_reaped = ctx->leave_root;
+    s->root_pidfd = ctx->leave_root ? -1 : pidfd_open_flags(root, 0);
+    if (s->root_pidfd < 0 && !ctx->leave_root)
         return s->root_pidfd;
     if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) < 0)
         return -errno;
@@ -1389,7 +1445,9 @@ static int root_failed(struct spf_seccomp *ctx, pid_t root, int r,
 {
     int rep;
 
-    while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
+    /* Its report is complete once its end of the pipe is closed, which
+     * read_report() waits for: reaping is only for a root that is ours. */
+    while (!ctx->leave_root && waitpid(root, NULL, 0) < 0 && errno == EINTR)
         ;
     rep = read_report(ctx, failed_stage);
     return rep < 0 ? rep : r;
@@ -1398,10 +1456,10 @@ static int root_failed(struct spf_seccomp *ctx, pid_t root, int r,
 /* We cannot answer: root must not wait forever, nor stay a zombie.  (The
  * rest of the tree sees ENOSYS from its notified calls once the listener
  * is closed.) */
-static void abandon(pid_t root)
+static void abandon(const struct spf_seccomp *ctx, pid_t root)
 {
     kill(root, SIGKILL);
-    while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
+    while (!ctx->leave_root && waitpid(root, NULL, 0) < 0 && errno == EINTR)
         ;
 }
 
@@ -1420,7 +1478,7 @@ int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
     s = calloc(1, sizeof(*s));
     if (!s) {
         close(listener);
-        abandon(root);
+        abandon(ctx, root);
         return -ENOMEM;
     }
     s->listener = listener;
@@ -1428,10 +1486,10 @@ int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
     if (r == 0)
         r = loop(s);
     if (r < 0 && !s->root_reaped)
-        abandon(root);
+        abandon(ctx, root);
     if (r == 0)
         r = read_report(ctx, failed_stage);
-    if (r == 0 && ret_status)
+    if (r == 0 && ret_status && !ctx->leave_root)
         *ret_status = s->root_status;
     sup_free(s);
     return r;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "capture.h"
 #include "census.h"
 #include "fdio.h"
+#include "supervisor.h"
 #include "text.h"
 #include "wire.h"
 #include "spf-config.h"
@@ -251,19 +253,63 @@ static void run_path(const struct spf_case *c, const struct opts *op,
 }
 
 static spf_fault_switch_fn *arm_fn, *disarm_fn;
+/* The seccomp supervisor's arm word (supervisor.h): odd while armed. */
+static uint32_t *seccomp_arm;
+
+/*
+ * Both backends are armed around the API path only.  The word changes
+ * with no system call, so the seccomp supervisor sees the agent armed
+ * from its next call on, as the preload does.
+ */
+static void arm(void)
+{
+    if (arm_fn)
+        arm_fn();
+    if (seccomp_arm)
+        __atomic_add_fetch(seccomp_arm, 1, __ATOMIC_SEQ_CST);
+}
+
+static void disarm(void)
+{
+    if (seccomp_arm)
+        __atomic_add_fetch(seccomp_arm, 1, __ATOMIC_SEQ_CST);
+    if (disarm_fn)
+        disarm_fn();
+}
+
+/* Maps the arm word SPF__ENV_SECCOMP_ARM names, and takes the variable
+ * out of the environment the case inherits.  0 without it; -errno. */
+static int map_seccomp_arm(void)
+{
+    const char *v = getenv(SPF__ENV_SECCOMP_ARM);
+    long long fd, off;
+    int n = 0;
+    void *map;
+
+    if (!v)
+        return 0;
+    if (sscanf(v, "%lld:%lld%n", &fd, &off, &n) != 2 || v[n] || fd < 0 ||
+        fd > INT_MAX || off < 0)
+        return -EINVAL;
+    unsetenv(SPF__ENV_SECCOMP_ARM);
+    map = mmap(NULL, sizeof(uint32_t), PROT_READ | PROT_WRITE, MAP_SHARED,
+               (int)fd, (off_t)off);
+    if (map == MAP_FAILED)
+        return -errno;
+    seccomp_arm = map;
+    return 0;
+}
 
 static void run_once(const struct spf_case *c, const struct opts *op,
                      struct spf_outcome *out)
 {
     int64_t t0;
 
-    if (arm_fn)
-        arm_fn();
+    arm();
     t0 = now_ns();
     run_path(c, op, out);
     out->elapsed_ns = now_ns() - t0;
-    if (disarm_fn)
-        disarm_fn();
+    disarm();
 }
 
 static bool same_capture(const struct spf_capture *a,
@@ -476,7 +522,13 @@ int main(int argc, char **argv)
         (spf_fault_switch_fn *)dlsym(RTLD_DEFAULT, SPF_FAULT_DISARM_SYMBOL);
     r = text ? spf__case_from_json(text, len, &c, err, sizeof(err)) : -EIO;
     free(text);
-    if (r < 0) {
+    if (r == 0 && (r = map_seccomp_arm()) < 0) {
+        spf_case_clear(&c);
+        out.result = SPF_RESULT_HARNESS;
+        out.harness_error = spf__strf("agent: cannot map the seccomp arm "
+                                      "word: %s",
+                                      strerror(-r));
+    } else if (r < 0) {
         out.result = SPF_RESULT_HARNESS;
         out.harness_error = spf__strf("agent: cannot read the case: %s",
                                       r == -EIO ? "read failed" : err);

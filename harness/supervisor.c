@@ -5,6 +5,12 @@
  * it is a stray, reported and killed.  A monotonic watchdog escalates from
  * SIGTERM to SIGKILL.  The case's private folder is removed at the end,
  * whatever happened.
+ *
+ * With seccomp rules, a second thread answers the seccomp notifications
+ * of the agent's tree (spf_seccomp_supervise) while the main thread does
+ * all of the above.  The main thread alone reaps: the agent, then the
+ * strays; the seccomp thread never waits for a process, and returns once
+ * the last process of the tree is reaped.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -17,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,6 +32,10 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#if SPF_HAVE_SECCOMP
+#include <spawnfault/seccomp.h>
+#endif
 
 #include "capture.h"
 #include "census.h"
@@ -58,6 +70,16 @@ struct sv {
     int watchdog_signal; /* what the watchdog had to send, or 0 */
     bool interrupted;    /* stopped because the run was interrupted */
     struct spf_outcome o;
+    uint32_t *arm_word; /* the seccomp arm word, mapped; NULL without */
+    off_t arm_offset;   /* its page's offset in the log */
+#if SPF_HAVE_SECCOMP
+    struct spf_seccomp *sc; /* the seccomp run, NULL without rules */
+    pthread_t sc_thread;
+    bool sc_running;
+    int sc_stop;  /* eventfd: written to stop the thread; -1 */
+    int sc_err;   /* what spf_seccomp_supervise returned */
+    int sc_stage; /* and the stage of a failure in the agent */
+#endif
 };
 
 static int64_t now_ns(void)
@@ -210,7 +232,7 @@ static int agent_env(struct sv *s, struct env *e)
 
     while (environ[n])
         n++;
-    e->v = calloc(n + 5, sizeof(char *));
+    e->v = calloc(n + 6, sizeof(char *));
     if (!e->v)
         return -ENOMEM;
     e->borrowed = 0;
@@ -219,6 +241,8 @@ static int agent_env(struct sv *s, struct env *e)
      * SPF_FAULT_ROOT would make the agent believe it is not the root. */
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "SPF_FAULT", 9) &&
+            strncmp(environ[i], SPF__ENV_SECCOMP_ARM "=",
+                    sizeof(SPF__ENV_SECCOMP_ARM)) &&
             (!p->n_rules || strncmp(environ[i], "LD_PRELOAD=", 11)))
             e->v[e->borrowed++] = environ[i];
     if (!p->n_rules)
@@ -232,7 +256,11 @@ static int agent_env(struct sv *s, struct env *e)
         spf__strf("%s=%llx:%llx", SPF_ENV_FAULT_SEED,
                   (unsigned long long)p->seed, (unsigned long long)p->stream);
     e->v[e->borrowed + 3] = spf__strf("%s=%d", SPF_ENV_FAULT_LOG_FD, s->log_fd);
-    for (int i = 0; i < 4; i++)
+    if (s->arm_word)
+        e->v[e->borrowed + 4] =
+            spf__strf("%s=%d:%lld", SPF__ENV_SECCOMP_ARM, s->log_fd,
+                      (long long)s->arm_offset);
+    for (int i = 0; i < (s->arm_word ? 5 : 4); i++)
         if (!e->v[e->borrowed + i])
             return -ENOMEM;
     return 0;
@@ -300,26 +328,12 @@ static int cmp_int(const void *a, const void *b)
     return *(const int *)a - *(const int *)b;
 }
 
-_Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
+/* Exec the target's agent; returns only if the exec failed. */
+static void exec_target(struct sv *s, char **env)
 {
     char a[16], b[16];
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int keep[3] = {s->case_fd, s->out_fd, s->log_fd};
-    size_t n_keep = s->c->faults.n_rules ? 3 : 2;
     const struct spf_target *t = s->cfg->target;
 
-    setpgid(0, 0);
-    /* A supervisor killed outright takes its agent along; the runner
-     * then finds the rest of the case below itself. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
-        _exit(127);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
-        dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
-        _exit(127);
-    qsort(keep, n_keep, sizeof(keep[0]), cmp_int);
-    close_others(keep, n_keep);
-    for (size_t i = 0; i < n_keep; i++)
-        keep_open(keep[i]);
     snprintf(a, sizeof(a), "%d", s->case_fd);
     snprintf(b, sizeof(b), "%d", s->out_fd);
     if (!t || t->kind == SPF_TARGET_CORE)
@@ -337,6 +351,52 @@ _Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
         execve(t->program,
                (char *[]){(char *)t->program, (char *)t->script, a, b, NULL},
                env);
+}
+
+/*
+ * With seccomp rules, the filter goes in last, right before the exec: the
+ * supervisor lets everything the agent does before its first exec through,
+ * and every call it holds costs a round trip to the seccomp thread.
+ */
+_Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
+{
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    int keep[5] = {s->case_fd, s->out_fd, s->log_fd, -1, -1};
+    size_t n_open = s->c->faults.n_rules ? 3 : 2, n_keep = n_open;
+    int err;
+
+    setpgid(0, 0);
+    /* A supervisor killed outright takes its agent along; the runner
+     * then finds the rest of the case below itself. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
+        _exit(127);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
+        dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
+        _exit(127);
+    for (size_t i = 0; i < n_open; i++)
+        keep_open(keep[i]);
+#if SPF_HAVE_SECCOMP
+    /* The seccomp fds stay close-on-exec: the agent never sees them. */
+    if (s->sc) {
+        spf_seccomp_child_fds(s->sc, keep + n_keep);
+        n_keep += 2;
+    }
+#endif
+    qsort(keep, n_keep, sizeof(keep[0]), cmp_int);
+    close_others(keep, n_keep);
+#if SPF_HAVE_SECCOMP
+    if (s->sc && (err = spf_seccomp_child_install(s->sc)) < 0) {
+        spf_seccomp_child_report(s->sc, SPF_SECCOMP_STAGE_INSTALL, -err);
+        _exit(127);
+    }
+#endif
+    exec_target(s, env);
+    err = errno;
+#if SPF_HAVE_SECCOMP
+    if (s->sc)
+        spf_seccomp_child_report(s->sc, SPF_SECCOMP_STAGE_EXEC, err);
+#endif
+    (void)err;
     _exit(127);
 }
 
@@ -599,6 +659,190 @@ static int prepare(struct sv *s, struct spf_case *c)
     return write_case(s, c);
 }
 
+/* A case the harness cannot run here, for a reason of the machine's or of
+ * the build's: reported, not judged.  Returns 1. */
+static int not_applicable(struct sv *s, const char *why)
+{
+    s->o.result = SPF_RESULT_NOT_APPLICABLE;
+    s->o.not_applicable = strdup(why);
+    if (!s->o.not_applicable) {
+        s->o.result = SPF_RESULT_HARNESS;
+        note(s, "out of memory");
+    }
+    return 1;
+}
+
+static bool wants_seccomp(const struct spf_case *c)
+{
+    for (size_t i = 0; i < c->faults.n_rules; i++)
+        if (c->faults.rules[i].backend == SPF_BACKEND_SECCOMP)
+            return true;
+    return false;
+}
+
+#if SPF_HAVE_SECCOMP
+/* How long the seccomp thread may take to see the tree gone once the
+ * census has reaped it, before it is told to stop. */
+#define SECCOMP_JOIN_NS (5LL * 1000000000)
+
+/*
+ * The arm word lives in a page of the log memfd past the records (which
+ * the preload and spf_fault_log_read() never look at), so the agent needs
+ * no fd of its own for it: SPF__ENV_SECCOMP_ARM names the log's fd and
+ * the page's offset.
+ */
+static int map_arm_word(struct sv *s)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    off_t end = (off_t)(sizeof(struct spf_fault_log_header) +
+                        SPF__FAULT_LOG_SIZE);
+    void *map;
+
+    s->arm_offset = (end + page - 1) / page * page;
+    if (ftruncate(s->log_fd, s->arm_offset + page) < 0)
+        return -errno;
+    map = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
+               s->log_fd, s->arm_offset);
+    if (map == MAP_FAILED)
+        return -errno;
+    s->arm_word = map;
+    return 0;
+}
+
+static int seccomp_prepare(struct sv *s)
+{
+    char why[256];
+    int r;
+
+    if (!wants_seccomp(s->c))
+        return 0;
+    r = spf_seccomp_prepare(&s->c->faults, &s->sc);
+    if (r == -ENOSYS || r == -EOPNOTSUPP) {
+        snprintf(why, sizeof(why),
+                 "the case has seccomp rules, and seccomp user "
+                 "notification is unavailable here (%s; valgrind, for one, "
+                 "implements no seccomp(2))",
+                 strerror(-r));
+        return not_applicable(s, why);
+    }
+    if (r < 0 || (r = map_arm_word(s)) < 0)
+        return r;
+    s->sc_stop = eventfd(0, EFD_CLOEXEC);
+    if (s->sc_stop < 0)
+        return -errno;
+    spf_seccomp_set_arm_word(s->sc, s->arm_word);
+    spf_seccomp_leave_root(s->sc);
+    spf_seccomp_set_stop_fd(s->sc, s->sc_stop);
+    return 0;
+}
+
+static void *seccomp_main(void *arg)
+{
+    struct sv *s = arg;
+
+    s->sc_err = spf_seccomp_supervise(s->sc, s->agent, s->log_fd, NULL,
+                                      &s->sc_stage);
+    return NULL;
+}
+
+/* Signals are the main thread's: the thread starts with all blocked, so
+ * that a stop request always wakes the watchdog's poll. */
+static void seccomp_start(struct sv *s)
+{
+    sigset_t all, old;
+    int r;
+
+    if (!s->sc)
+        return;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(&s->sc_thread, NULL, seccomp_main, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r == 0) {
+        s->sc_running = true;
+        return;
+    }
+    note(s, "cannot start the seccomp supervisor: %s", strerror(r));
+    /* Its exec would wait for an answer forever. */
+    kill(-s->agent, SIGKILL);
+}
+
+/* What the seccomp thread's failure means for the case: it outranks the
+ * agent's own complaint (no outcome), which it explains. */
+static void seccomp_failed(struct sv *s)
+{
+    const char *what = s->sc_stage == SPF_SECCOMP_STAGE_INSTALL
+                           ? "cannot install the seccomp filter in the agent"
+                       : s->sc_stage == SPF_SECCOMP_STAGE_EXEC
+                           ? "cannot exec the agent under the seccomp filter"
+                           : "the seccomp supervisor failed";
+
+    if (s->sc_err >= 0 || s->sc_err == -ECANCELED)
+        return;
+    free(s->o.harness_error);
+    s->o.harness_error = NULL;
+    s->o.result = SPF_RESULT_HARNESS;
+    note(s, "%s: %s%s", what, strerror(-s->sc_err),
+         s->sc_err == -EBUSY ? " (the run is already under a seccomp "
+                               "supervisor)"
+                             : "");
+}
+
+/* Once the census has reaped the whole tree, the thread sees it gone. */
+static void seccomp_finish(struct sv *s)
+{
+    int64_t at = now_ns() + SECCOMP_JOIN_NS;
+    struct timespec ts = {.tv_sec = at / 1000000000,
+                          .tv_nsec = at % 1000000000};
+    uint64_t one = 1;
+
+    if (!s->sc_running)
+        return;
+    if (pthread_clockjoin_np(s->sc_thread, NULL, CLOCK_MONOTONIC, &ts)) {
+        note(s, "the seccomp supervisor still saw processes of the case "
+                "after the census: stopped");
+        if (write(s->sc_stop, &one, sizeof(one)) < 0)
+            s->sc_err = -errno;
+        pthread_join(s->sc_thread, NULL);
+    }
+    s->sc_running = false;
+    seccomp_failed(s);
+}
+
+static void seccomp_free(struct sv *s)
+{
+    spf_seccomp_free(s->sc);
+    s->sc = NULL;
+    if (s->sc_stop >= 0)
+        close(s->sc_stop);
+    s->sc_stop = -1;
+    if (s->arm_word)
+        munmap(s->arm_word, (size_t)sysconf(_SC_PAGESIZE));
+    s->arm_word = NULL;
+}
+#else
+static int seccomp_prepare(struct sv *s)
+{
+    if (!wants_seccomp(s->c))
+        return 0;
+    return not_applicable(s, "the case has seccomp rules, and this build "
+                             "has no seccomp supervisor (libseccomp was "
+                             "missing)");
+}
+
+static void seccomp_start(struct sv *s)
+{
+}
+
+static void seccomp_finish(struct sv *s)
+{
+}
+
+static void seccomp_free(struct sv *s)
+{
+}
+#endif
+
 static void finish_outcome(struct sv *s)
 {
     spf__capture_fd(&s->o.inherited_out, s->std_fd[0]);
@@ -629,6 +873,9 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
                    .out_fd = -1,
                    .log_fd = -1,
                    .std_fd = {-1, -1},
+#if SPF_HAVE_SECCOMP
+                   .sc_stop = -1,
+#endif
                    .agent = -1};
     int status = 0, r;
     char *json;
@@ -637,8 +884,12 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
     setup_process();
     r = prepare(&s, c);
     if (r == 0)
-        r = start_agent(&s);
-    if (r < 0) {
+        r = seccomp_prepare(&s);
+    if (r == 0 && (r = start_agent(&s)) == 0)
+        seccomp_start(&s);
+    if (r > 0) {
+        /* Not applicable: nothing was started. */
+    } else if (r < 0) {
         s.o.result = SPF_RESULT_HARNESS;
         note(&s, "cannot set the case up: %s", strerror(-r));
     } else {
@@ -658,8 +909,10 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
     }
     /* Every process still below us is a stray: reported, killed, reaped. */
     spf__kill_descendants(note_stray, &s);
+    seccomp_finish(&s);
     if (s.agent > 0)
         finish_outcome(&s);
+    seccomp_free(&s);
     close_fds(&s);
     spf__case_dir_remove(s.dir);
     json = spf__outcome_to_json(&s.o);

@@ -3,6 +3,15 @@
 
 #include <spawnfault/harness.h>
 
+/*
+ * With seccomp rules, the agent finds here where the word it arms the
+ * seccomp supervisor with lives: "FD:OFFSET", a page of the fault log
+ * memfd past its records.  The agent increments the word as it arms
+ * (odd) and disarms (even), and takes the variable out of its
+ * environment before anything else, so the case never sees it.
+ */
+#define SPF__ENV_SECCOMP_ARM "SPF_SECCOMP_ARM"
+
 /* Run the case as its supervisor (the calling process, forked for this
  * purpose) in the empty folder dir, which it removes, writing the outcome
  * as JSON to result_fd.  c is modified (tokens expanded).  Returns the

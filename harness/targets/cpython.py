@@ -9,7 +9,9 @@ with subprocess.run / Popen.communicate / Popen.wait exactly as a program
 would, takes the same census as the core's agent (fds before and after,
 descendants left), and writes the outcome in the same format to OUTCOME_FD.
 The fault preload, when the case has rules, is armed around the API path
-only, through the same exported switch the agent uses.
+only, through the same exported switch the agent uses; with seccomp rules,
+the seccomp supervisor's arm word is incremented beside it, as the agent
+does (docs/harness.md).
 
 What is not CPython's own choice is set here, once, and said in
 docs/targets.md: the posix_spawn shortcut of 3.8+ is turned off, so that
@@ -24,6 +26,7 @@ import ctypes
 import errno as errno_mod
 import hashlib
 import json
+import mmap
 import os
 import selectors  # noqa: F401 (imported before arming: subprocess uses it)
 import signal  # noqa: F401
@@ -341,6 +344,26 @@ def with_pipes_closed(p, fn):
 
 SWITCH = None
 FORGE = None  # bytes forged into the errpipe, or None
+SECCOMP_ARM = None  # the seccomp supervisor's arm word (a c_uint32), or None
+
+
+def map_seccomp_arm():
+    """The word SPF_SECCOMP_ARM names ("FD:OFFSET" in the fault log), taken
+    out of the environment the case inherits."""
+    global SECCOMP_ARM
+    v = os.environ.pop("SPF_SECCOMP_ARM", None)
+    if v is None:
+        return
+    fd, off = (int(x) for x in v.split(":"))
+    m = mmap.mmap(fd, mmap.PAGESIZE, mmap.MAP_SHARED,
+                  mmap.PROT_READ | mmap.PROT_WRITE, offset=off)
+    # One aligned 32-bit store per change, as the supervisor reads it.
+    SECCOMP_ARM = ctypes.c_uint32.from_buffer(m)
+
+
+def bump_seccomp_arm():
+    if SECCOMP_ARM is not None:
+        SECCOMP_ARM.value += 1
 
 
 def switch(name):
@@ -357,11 +380,13 @@ def switch(name):
 
 def run_once(c, out):
     switch("spf_fault_arm")
+    bump_seccomp_arm()
     t0 = time.monotonic_ns()
     try:
         run_path(c, out)
     finally:
         out["elapsed_ns"] = time.monotonic_ns() - t0
+        bump_seccomp_arm()
         switch("spf_fault_disarm")
 
 
@@ -473,7 +498,17 @@ def main():
     out = blank()
     install_tracing()
     why = inexpressible(c)
-    if why:
+    try:
+        map_seccomp_arm()
+    except (OSError, ValueError) as e:
+        out["result"] = "harness_error"
+        out["harness_error"] = ("cpython adapter: cannot map the seccomp arm "
+                                "word: %s" % e)
+        why = None
+        c = None
+    if c is None:
+        pass
+    elif why:
         out["result"] = "not_applicable"
         out["not_applicable"] = why
     else:

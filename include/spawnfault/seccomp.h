@@ -59,6 +59,14 @@ int spf_seccomp_prepare(const struct spf_fault_plan *plan,
 int spf_seccomp_child_install(const struct spf_seccomp *ctx);
 
 /*
+ * The fds of ctx that the child uses (its end of the socketpair and of
+ * the report pipe), for a launcher that closes every other fd of its
+ * child before spf_seccomp_child_install(): it must keep these two open.
+ * They are close-on-exec, and must stay so.  Async-signal-safe.
+ */
+void spf_seccomp_child_fds(const struct spf_seccomp *ctx, int ret_fds[2]);
+
+/*
  * In the child when the exec (or anything before it) failed: report
  * (stage, err) to the parent, where spf_seccomp_supervise() returns -err.
  * Async-signal-safe.  stage is one of the SPF_SECCOMP_STAGE_* values.
@@ -88,6 +96,37 @@ void spf_seccomp_child_report(const struct spf_seccomp *ctx,
  */
 int spf_seccomp_supervise(struct spf_seccomp *ctx, pid_t root, int log_fd,
                           int *ret_status, int *failed_stage);
+
+/*
+ * Optional, before spf_seccomp_supervise(): the word that says when the
+ * plan applies, for a root that arms itself around part of its work as
+ * the preload's spf_fault_arm() does.  While *arm_word is even, every
+ * notified call is let through uncounted (execs are still followed, so
+ * scopes stay right); while it is odd, calls are counted and faulted,
+ * and each odd value not seen before starts every count again from zero.
+ * The root changes it with atomic increments in memory it shares with
+ * the caller (a memfd both map); it is read with acquire loads and must
+ * stay mapped until supervise returns.  NULL, the default: always armed.
+ */
+void spf_seccomp_set_arm_word(struct spf_seccomp *ctx,
+                              const uint32_t *arm_word);
+
+/*
+ * Optional, before spf_seccomp_supervise(): root is the caller's to reap
+ * (another of its threads waits for it), so supervise never waits for any
+ * process, returns 0 once the tree is gone, and leaves *ret_status alone.
+ * The caller must reap root and any orphan of the tree it adopts, or the
+ * tree is never gone.
+ */
+void spf_seccomp_leave_root(struct spf_seccomp *ctx);
+
+/*
+ * Optional, before spf_seccomp_supervise(): once stop_fd is readable,
+ * supervise stops answering and returns -ECANCELED; every notified call
+ * of what is left of the tree then fails with ENOSYS.  stop_fd stays the
+ * caller's.  -1, the default: none.
+ */
+void spf_seccomp_set_stop_fd(struct spf_seccomp *ctx, int stop_fd);
 
 /*
  * Fork, and in the child install the filter and exec path with argv and

@@ -8,11 +8,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -595,4 +597,126 @@ TEST(seccomp, predicates_read_from_the_caller, .timeout = 30)
         "pipes", "1", "2");
     cr_assert_str_eq(r.out, "child 0: 0 0\n");
     free(r.log);
+}
+
+/* The three steps by hand, for the options spf_seccomp_run() has none of:
+ * the caller sets them on ctx between prepare and start. */
+struct hand {
+    struct spf_seccomp *ctx;
+    pid_t pid;
+    int out, log, rc;
+};
+
+static void hand_prepare(struct hand *h, const char *plan_text)
+{
+    struct spf_fault_plan plan;
+    int rc;
+
+    parse_plan(plan_text, &plan);
+    rc = spf_seccomp_prepare(&plan, &h->ctx);
+    skip_if_refused(rc);
+    cr_assert_eq(rc, 0, "prepare: %s", strerror(-rc));
+    h->out = memfd_create("spf-test-out", MFD_CLOEXEC);
+    h->log = spf_fault_log_create(LOG_CAPACITY);
+    cr_assert_geq(h->out, 0);
+    cr_assert_geq(h->log, 0);
+}
+
+static void hand_start(struct hand *h, const char *a1, const char *a2)
+{
+    char outfd[16];
+    char *argv[] = {(char *)target("SPF_TEST_SECCOMP_STATIC"), outfd,
+                    (char *)a1, (char *)a2, NULL};
+
+    snprintf(outfd, sizeof(outfd), "%d", inheritable(h->out));
+    cr_assert_eq(spf_seccomp_start(h->ctx, argv[0], argv, environ, &h->pid),
+                 0);
+}
+
+static void hand_free(struct hand *h, char *out, size_t cap)
+{
+    slurp(h->out, out, cap);
+    spf_seccomp_free(h->ctx);
+    close(h->out);
+    close(h->log);
+}
+
+/* While the arm word is even, calls go through uncounted; odd, the plan
+ * applies. */
+TEST(seccomp, arm_word_gates_the_plan, .timeout = 30)
+{
+    static const char plan[] = "execve@parent#1=ENOENT";
+    uint32_t word = 0;
+    char out[256];
+    int status = -1;
+    struct hand h;
+
+    hand_prepare(&h, plan);
+    spf_seccomp_set_arm_word(h.ctx, &word);
+    hand_start(&h, "exec", "/bin/true");
+    cr_assert_eq(spf_seccomp_supervise(h.ctx, h.pid, h.log, &status, NULL), 0);
+    hand_free(&h, out, sizeof(out));
+    /* Disarmed: /bin/true replaced the target, which wrote nothing. */
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    cr_assert_str_eq(out, "");
+
+    word = 1;
+    hand_prepare(&h, plan);
+    spf_seccomp_set_arm_word(h.ctx, &word);
+    hand_start(&h, "exec", "/bin/true");
+    cr_assert_eq(spf_seccomp_supervise(h.ctx, h.pid, h.log, &status, NULL), 0);
+    hand_free(&h, out, sizeof(out));
+    cr_assert_str_eq(out, "exec errno=2\n");
+}
+
+static void *supervise_in_thread(void *arg)
+{
+    struct hand *h = arg;
+
+    h->rc = spf_seccomp_supervise(h->ctx, h->pid, h->log, NULL, NULL);
+    return NULL;
+}
+
+static uint64_t fired_polls(int log)
+{
+    uint64_t counts[SPF_CALL__COUNT][SPF_FAULT_SCOPES];
+
+    cr_assert_eq(spf_fault_log_counts(log, counts), 0);
+    return counts[SPF_CALL_POLL][0];
+}
+
+/*
+ * A caller that reaps root itself (spf_seccomp_leave_root) and stops the
+ * supervisor (spf_seccomp_set_stop_fd) while it holds a call: supervise
+ * returns -ECANCELED at once, the held call fails (ENOSYS, ignored by the
+ * target), and root is still there for the caller to reap.
+ */
+TEST(seccomp, stop_fd_and_a_caller_that_reaps, .timeout = 30)
+{
+    struct hand h = {0};
+    pthread_t thread;
+    uint64_t one = 1;
+    int stop = eventfd(0, EFD_CLOEXEC), status;
+    char out[256];
+
+    cr_assert_geq(stop, 0);
+    hand_prepare(&h, "poll@parent#1=delay:60s");
+    spf_seccomp_leave_root(h.ctx);
+    spf_seccomp_set_stop_fd(h.ctx, stop);
+    hand_start(&h, "loop", "1");
+    cr_assert_eq(pthread_create(&thread, NULL, supervise_in_thread, &h), 0);
+    for (int i = 0; i < 1000 && fired_polls(h.log) == 0; i++)
+        usleep(10000);
+    cr_assert_eq(fired_polls(h.log), 1, "the poll was never held");
+    cr_assert_eq(waitpid(h.pid, &status, WNOHANG), 0, "root went on");
+
+    cr_assert_eq(write(stop, &one, sizeof(one)), (ssize_t)sizeof(one));
+    cr_assert_eq(pthread_join(thread, NULL), 0);
+    cr_assert_eq(h.rc, -ECANCELED);
+    cr_assert_eq(waitpid(h.pid, &status, 0), h.pid, "root was reaped: %s",
+                 strerror(errno));
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    hand_free(&h, out, sizeof(out));
+    cr_assert(strncmp(out, "ns=", 3) == 0, "it wrote: %s", out);
+    close(stop);
 }

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -327,6 +328,130 @@ Test(harness, agent_itself_is_not_faulted)
     cr_expect_eq(o.result, SPF_RESULT_EXITED);
     cr_expect_str_eq(o.out.data.data, "x");
     expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/*
+ * A case with seccomp rules, run.  Where seccomp user notification is
+ * missing (valgrind implements no seccomp(2); a build without libseccomp)
+ * the harness reports the case not applicable, with the reason: the test
+ * is skipped with it.
+ */
+static struct spf_outcome run_seccomp(struct spf_case *c)
+{
+    struct spf_outcome o = run(c);
+    char why[512];
+
+    if (o.result != SPF_RESULT_NOT_APPLICABLE)
+        return o;
+    cr_assert_not_null(o.not_applicable);
+    snprintf(why, sizeof(why), "%s", o.not_applicable);
+    spf_outcome_clear(&o);
+    cr_skip_test("%s", why);
+    return o;
+}
+
+/* The seccomp backend fails the child's exec, as the preload would. */
+Test(harness, seccomp_exec_failure)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", NULL);
+    set_plan(&c, "spawn/exec@child#1!seccomp=EACCES");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
+    cr_expect_eq(o.stage, SPF_STAGE_EXEC);
+    cr_expect_eq(o.err, EACCES);
+    cr_assert_eq(o.n_fired, 1);
+    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
+    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_CHILD);
+    cr_expect_eq(o.fired[0].n, 1);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* The agent reads its case before it arms: the first read seccomp counts
+ * is the spawn's errpipe read, whose failure is the spawn's.  Counted
+ * from the agent's exec, the case itself would have been unreadable. */
+Test(harness, seccomp_counts_from_arming)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", NULL);
+    set_plan(&c, "io/read@parent#1!seccomp=EIO");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
+    cr_expect_eq(o.stage, SPF_STAGE_SETUP);
+    cr_expect_eq(o.err, EIO);
+    cr_assert_eq(o.n_fired, 1);
+    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_PARENT);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* The supervisor's own environment variable never reaches the case. */
+Test(harness, seccomp_arm_word_is_not_inherited)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "env", NULL);
+    set_plan(&c, "proc/setsid@exec#*!seccomp=EPERM");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_assert_not_null(o.out.data.data);
+    cr_expect_null(strstr(o.out.data.data, "SPF_SECCOMP_ARM"), "%s",
+                   o.out.data.data);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* A stray under the filter is killed and reaped by the census, after
+ * which the seccomp supervisor sees its tree gone and the case ends. */
+Test(harness, seccomp_strays_are_killed)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, "{helper}", "background", "30", NULL);
+    c.std[1].kind = c.std[2].kind = SPF_STDIO_DEVNULL;
+    set_plan(&c, "proc/setsid@exec#*!seccomp=EPERM");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect_eq(o.n_strays, 1);
+    cr_expect_null(o.harness_error, "%s", o.harness_error);
+    spf_outcome_clear(&o);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * SEC + ts.tv_nsec;
+}
+
+/* A call the seccomp supervisor holds for a minute is no hang the
+ * watchdog cannot end: the tree goes, and the case ends soon after. */
+Test(harness, seccomp_watchdog_stops_a_held_call)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+    int64_t t0 = now_ns();
+
+    make_case(&c, "{helper}", NULL);
+    c.api = SPF_API_WAIT;
+    c.watchdog_ns = SEC / 2;
+    set_plan(&c, "proc/wait@parent#*!seccomp=delay:60s");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_HARNESS);
+    cr_expect_eq(o.watchdog_signal, SIGTERM);
+    cr_expect(o.harness_error && strstr(o.harness_error, "watchdog"), "%s",
+              o.harness_error);
+    cr_expect_eq(o.n_strays, 0, "stray %s", o.n_strays ? o.strays[0] : "");
+    cr_expect_lt(now_ns() - t0, 5 * SEC);
     spf_outcome_clear(&o);
 }
 

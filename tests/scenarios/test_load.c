@@ -179,6 +179,27 @@ TEST(load, fault_actions_and_counting_modes)
     spf_scenario_set_clear(&set);
 }
 
+TEST(load, backend_of_each_rule)
+{
+    struct spf_scenario_set set = {0};
+    char text[SPF_FAULT_PLAN_TEXT_MAX];
+
+    load_ok(FIXTURE("good/backend-seccomp.yaml"), &set);
+    const struct spf_fault_plan *plan =
+        &find(&set, "backend-seccomp")->kase.faults;
+
+    cr_assert_eq(plan->n_rules, 2);
+    cr_assert_eq(plan->rules[0].backend, SPF_BACKEND_SECCOMP);
+    cr_assert_eq(plan->rules[1].backend, SPF_BACKEND_PRELOAD);
+    /* The plan travels as text: the backend must survive the trip. */
+    cr_assert_gt(spf_fault_plan_format(plan, text, sizeof(text)), 0);
+    cr_assert_str_eq(text, "spawn/exec@child#1!seccomp=ENOENT;"
+                           "io/read@parent#*=EINTR");
+    cr_assert_eq(spf_fault_plan_leaves(plan, SPF_BACKEND_SECCOMP),
+                 1u << SPF_CALL_EXECVE);
+    spf_scenario_set_clear(&set);
+}
+
 TEST(load, every_fault_field)
 {
     struct spf_scenario_set set = {0};
@@ -766,13 +787,6 @@ TEST(load_errors, unknown_call)
                  "unknown point \"exec\" (expected a point such as "
                  "spawn/exec, spawn/fork or io/read, or a call such as execve "
                  "or read: see docs/faults.md)");
-}
-
-TEST(load_errors, seccomp_backend_is_refused)
-{
-    expect_error("backend-seccomp.yaml", 6, 14, "faults[0].backend",
-                 "scenarios cannot use the seccomp backend yet (spawnfault "
-                 "inject can); use preload");
 }
 
 TEST(load_errors, delay_without_a_unit)

@@ -203,8 +203,7 @@ int spf_seccomp_prepare(const struct spf_fault_plan *plan,
     return 0;
 }
 
-void spf_seccomp_set_arm_word(struct spf_seccomp *ctx,
-                              const uint32_t *arm_word)
+void spf_seccomp_set_arm_word(struct spf_seccomp *ctx, const uint32_t *arm_word)
 {
     ctx->arm_word = arm_word;
 }

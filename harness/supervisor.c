@@ -72,11 +72,11 @@ struct sv {
     struct spf_outcome o;
     uint32_t *arm_word; /* the seccomp arm word, mapped; NULL without */
     off_t arm_offset;   /* its page's offset in the log */
+    int sc_stop;        /* eventfd: stops the seccomp thread; -1 */
 #if SPF_HAVE_SECCOMP
     struct spf_seccomp *sc; /* the seccomp run, NULL without rules */
     pthread_t sc_thread;
     bool sc_running;
-    int sc_stop;  /* eventfd: written to stop the thread; -1 */
     int sc_err;   /* what spf_seccomp_supervise returned */
     int sc_stage; /* and the stage of a failure in the agent */
 #endif
@@ -257,9 +257,8 @@ static int agent_env(struct sv *s, struct env *e)
                   (unsigned long long)p->seed, (unsigned long long)p->stream);
     e->v[e->borrowed + 3] = spf__strf("%s=%d", SPF_ENV_FAULT_LOG_FD, s->log_fd);
     if (s->arm_word)
-        e->v[e->borrowed + 4] =
-            spf__strf("%s=%d:%lld", SPF__ENV_SECCOMP_ARM, s->log_fd,
-                      (long long)s->arm_offset);
+        e->v[e->borrowed + 4] = spf__strf("%s=%d:%lld", SPF__ENV_SECCOMP_ARM,
+                                          s->log_fd, (long long)s->arm_offset);
     for (int i = 0; i < (s->arm_word ? 5 : 4); i++)
         if (!e->v[e->borrowed + i])
             return -ENOMEM;
@@ -694,8 +693,8 @@ static bool wants_seccomp(const struct spf_case *c)
 static int map_arm_word(struct sv *s)
 {
     long page = sysconf(_SC_PAGESIZE);
-    off_t end = (off_t)(sizeof(struct spf_fault_log_header) +
-                        SPF__FAULT_LOG_SIZE);
+    off_t end =
+        (off_t)(sizeof(struct spf_fault_log_header) + SPF__FAULT_LOG_SIZE);
     void *map;
 
     s->arm_offset = (end + page - 1) / page * page;
@@ -740,8 +739,8 @@ static void *seccomp_main(void *arg)
 {
     struct sv *s = arg;
 
-    s->sc_err = spf_seccomp_supervise(s->sc, s->agent, s->log_fd, NULL,
-                                      &s->sc_stage);
+    s->sc_err =
+        spf_seccomp_supervise(s->sc, s->agent, s->log_fd, NULL, &s->sc_stage);
     return NULL;
 }
 
@@ -873,9 +872,7 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
                    .out_fd = -1,
                    .log_fd = -1,
                    .std_fd = {-1, -1},
-#if SPF_HAVE_SECCOMP
                    .sc_stop = -1,
-#endif
                    .agent = -1};
     int status = 0, r;
     char *json;

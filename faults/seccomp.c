@@ -1454,11 +1454,14 @@ static int root_failed(struct spf_seccomp *ctx, pid_t root, int r,
 
 /* We cannot answer: root must not wait forever, nor stay a zombie.  (The
  * rest of the tree sees ENOSYS from its notified calls once the listener
- * is closed.) */
+ * is closed.)  Root the caller reaps may be reaped already, its pid
+ * another process's: that caller kills it (spf_seccomp_leave_root). */
 static void abandon(const struct spf_seccomp *ctx, pid_t root)
 {
+    if (ctx->leave_root)
+        return;
     kill(root, SIGKILL);
-    while (!ctx->leave_root && waitpid(root, NULL, 0) < 0 && errno == EINTR)
+    while (waitpid(root, NULL, 0) < 0 && errno == EINTR)
         ;
 }
 

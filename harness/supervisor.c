@@ -67,6 +67,7 @@ struct sv {
     char dir[PATH_MAX];
     int case_fd, out_fd, log_fd, std_fd[2];
     pid_t agent;
+    int agent_pidfd;     /* the agent's pidfd, or -1 */
     int watchdog_signal; /* what the watchdog had to send, or 0 */
     bool interrupted;    /* stopped because the run was interrupted */
     struct spf_outcome o;
@@ -418,6 +419,9 @@ static int start_agent(struct sv *s)
         return r;
     /* Also from here, so the group exists before we may signal it. */
     setpgid(s->agent, s->agent);
+    /* Opened before anyone can reap the agent, it names the agent alone
+     * whatever happens to its pid: the seccomp thread may signal it. */
+    s->agent_pidfd = (int)syscall(SYS_pidfd_open, s->agent, 0);
     return 0;
 }
 
@@ -462,14 +466,11 @@ static void watch_agent(struct sv *s, int *status)
     int64_t deadline = s->c->watchdog_ns == SPF_FOREVER
                            ? INT64_MAX
                            : now_ns() + s->c->watchdog_ns;
-    int pidfd = (int)syscall(SYS_pidfd_open, s->agent, 0);
 
-    if (!wait_until(s->agent, pidfd, deadline, status)) {
+    if (!wait_until(s->agent, s->agent_pidfd, deadline, status)) {
         s->interrupted = stop_requested != 0;
-        escalate(s, pidfd, status);
+        escalate(s, s->agent_pidfd, status);
     }
-    if (pidfd >= 0)
-        close(pidfd);
 }
 
 static void note_stray(pid_t pid, void *ctx)
@@ -594,8 +595,8 @@ void spf__case_dir_remove(const char *dir)
 
 static void close_fds(struct sv *s)
 {
-    int *fds[] = {&s->case_fd, &s->out_fd, &s->log_fd, &s->std_fd[0],
-                  &s->std_fd[1]};
+    int *fds[] = {&s->case_fd,   &s->out_fd,    &s->log_fd,
+                  &s->std_fd[0], &s->std_fd[1], &s->agent_pidfd};
 
     for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
         if (*fds[i] >= 0) {
@@ -735,12 +736,21 @@ static int seccomp_prepare(struct sv *s)
     return 0;
 }
 
+/*
+ * A supervisor that fails leaves the tree running, every notified call
+ * failing with ENOSYS: the case means nothing from then on, so the agent
+ * is killed at once, through its pidfd since the main thread may have
+ * reaped it already.  The census then kills what is left.  A stop
+ * (-ECANCELED) comes after the census: nothing is left to kill.
+ */
 static void *seccomp_main(void *arg)
 {
     struct sv *s = arg;
 
     s->sc_err =
         spf_seccomp_supervise(s->sc, s->agent, s->log_fd, NULL, &s->sc_stage);
+    if (s->sc_err < 0 && s->sc_err != -ECANCELED)
+        syscall(SYS_pidfd_send_signal, s->agent_pidfd, SIGKILL, NULL, 0);
     return NULL;
 }
 
@@ -753,6 +763,13 @@ static void seccomp_start(struct sv *s)
 
     if (!s->sc)
         return;
+    if (s->agent_pidfd < 0) {
+        /* Without one, its failure could not stop the agent safely. */
+        note(s, "cannot start the seccomp supervisor: the kernel gives no "
+                "pidfd for the agent");
+        kill(-s->agent, SIGKILL);
+        return;
+    }
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     r = pthread_create(&s->sc_thread, NULL, seccomp_main, s);
@@ -798,6 +815,7 @@ static void seccomp_finish(struct sv *s)
     if (!s->sc_running)
         return;
     if (pthread_clockjoin_np(s->sc_thread, NULL, CLOCK_MONOTONIC, &ts)) {
+        s->o.result = SPF_RESULT_HARNESS;
         note(s, "the seccomp supervisor still saw processes of the case "
                 "after the census: stopped");
         if (write(s->sc_stop, &one, sizeof(one)) < 0)
@@ -873,7 +891,8 @@ int spf__supervise(struct spf_case *c, const struct spf_harness_config *cfg,
                    .log_fd = -1,
                    .std_fd = {-1, -1},
                    .sc_stop = -1,
-                   .agent = -1};
+                   .agent = -1,
+                   .agent_pidfd = -1};
     int status = 0, r;
     char *json;
 

@@ -402,5 +402,76 @@ else
     done
 fi
 
+# Seccomp rules.  Where seccomp user notification is missing (valgrind
+# implements no seccomp(2)) the case is not run, and says why: it never
+# passes unseen.  Where it works, a seccomp supervisor that fails ends the
+# case at once as a harness error.  Here its own polls fail from the 50th
+# on (inject's preload, in the runner's children before exec, counting
+# the supervisor's thread alone), while the case's shell loops on execs
+# that then fail with ENOSYS: left running, it would loop until its
+# watchdog, 20 s later.
+cat >"$tmp/sc-probe.yaml" <<'YAML'
+name: seccomp-probe
+spawn:
+  argv: [/bin/true]
+faults:
+  - call: proc/setsid
+    scope: exec
+    backend: seccomp
+    errno: EPERM
+expect:
+  returncode: 0
+YAML
+cat >"$tmp/sc.yaml" <<'YAML'
+name: seccomp-loops
+watchdog: 20
+spawn:
+  argv: [/bin/sh, -c, "while :; do /bin/true; done; : spf-cli-seccomp-loop"]
+faults:
+  - call: proc/setsid
+    scope: exec
+    backend: seccomp
+    errno: EPERM
+expect:
+  returncode: 0
+YAML
+"$prog" run "$tmp/sc-probe.yaml" >"$tmp/sc.out" 2>&1
+if grep -q "seccomp user notification is unavailable" "$tmp/sc.out"; then
+    check "a seccomp case where seccomp is missing fails nothing" 0 \
+        "$prog" run --tap "$tmp/sc-probe.yaml"
+    has "it is not applicable, with the reason" "$tmp/out" \
+        "ok 1 - seccomp-probe # SKIP not applicable: the case has seccomp rules, and seccomp user notification is unavailable here"
+    has "the count says so" "$tmp/err" "0 passed, 0 failed, 1 not applicable"
+    for what in "a failing seccomp supervisor fails the case" \
+        "as a harness error that says so" "at once" \
+        "and leaves no process behind"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP no seccomp user notification here"
+    done
+elif [ -n "${SPF_UNDER_SANITIZERS:-}" ]; then
+    for what in "a seccomp case where seccomp is missing fails nothing" \
+        "it is not applicable, with the reason" "the count says so" \
+        "a failing seccomp supervisor fails the case" \
+        "as a harness error that says so" "at once" \
+        "and leaves no process behind"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP a sanitized runner cannot take inject's preload"
+    done
+else
+    for what in "a seccomp case where seccomp is missing fails nothing" \
+        "it is not applicable, with the reason" "the count says so"; do
+        n=$((n + 1)); echo "ok $n - $what # SKIP seccomp user notification works here"
+    done
+    t0=$(date +%s)
+    check "a failing seccomp supervisor fails the case" 1 "$prog" inject \
+        --fault 'io/poll@child#thread:50..=ENOMEM' -- "$prog" run "$tmp/sc.yaml"
+    t1=$(date +%s)
+    has "as a harness error that says so" "$tmp/out" \
+        "harness error: the seccomp supervisor failed: Cannot allocate memory"
+    if [ $((t1 - t0)) -lt 10 ]; then ok "at once"; else
+        not_ok "at once (took $((t1 - t0)) s)"; fi
+    if pgrep -f 'spf-cli-seccomp-loop' >/dev/null; then
+        not_ok "and leaves no process behind"
+    else ok "and leaves no process behind"; fi
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

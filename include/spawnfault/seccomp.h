@@ -116,7 +116,11 @@ void spf_seccomp_set_arm_word(struct spf_seccomp *ctx,
  * (another of its threads waits for it), so supervise never waits for any
  * process, returns 0 once the tree is gone, and leaves *ret_status alone.
  * The caller must reap root and any orphan of the tree it adopts, or the
- * tree is never gone.
+ * tree is never gone.  Nor does supervise signal root, whose pid may be
+ * another process's by then: when it fails (any -errno but -ECANCELED),
+ * the caller must kill root itself (through a pidfd it opened before it
+ * could reap root), or root goes on with every notified call failing
+ * with ENOSYS.
  */
 void spf_seccomp_leave_root(struct spf_seccomp *ctx);
 

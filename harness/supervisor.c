@@ -275,6 +275,78 @@ static void free_env(struct env *e)
     free(e->v);
 }
 
+/*
+ * What the agent's process does between fork and exec, prepared in full
+ * before the fork: the argument strings, the fds it keeps (sorted) and
+ * the environment.  The child makes only async-signal-safe calls (no
+ * allocation, no stdio, no locks): the supervisor has a second thread
+ * once seccomp rules are in play, and its child must not depend on that
+ * thread's state.
+ */
+struct launch {
+    char case_arg[16], out_arg[16];
+    char *argv[8];
+    int open[3]; /* inherited by the agent: case, outcome, log */
+    size_t n_open;
+    int keep[5]; /* sorted: the above, and the seccomp child's fds */
+    size_t n_keep;
+    char **env;
+    pid_t supervisor;
+};
+
+static void launch_argv(struct sv *s, struct launch *l)
+{
+    const struct spf_target *t = s->cfg->target;
+    size_t n = 0;
+
+    snprintf(l->case_arg, sizeof(l->case_arg), "%d", s->case_fd);
+    snprintf(l->out_arg, sizeof(l->out_arg), "%d", s->out_fd);
+    if (!t || t->kind == SPF_TARGET_CORE) {
+        l->argv[n++] = (char *)s->cfg->agent_path;
+    } else {
+        l->argv[n++] = (char *)t->program;
+        /* Isolated (no PYTHON* variables, no user site), no site module,
+         * no bytecode written: the interpreter does only what the adapter
+         * says. */
+        if (t->kind == SPF_TARGET_CPYTHON) {
+            l->argv[n++] = "-I";
+            l->argv[n++] = "-S";
+            l->argv[n++] = "-B";
+        }
+        l->argv[n++] = (char *)t->script;
+    }
+    l->argv[n++] = l->case_arg;
+    l->argv[n++] = l->out_arg;
+    l->argv[n] = NULL;
+}
+
+static void launch_fds(struct sv *s, struct launch *l)
+{
+    l->open[0] = s->case_fd;
+    l->open[1] = s->out_fd;
+    l->open[2] = s->log_fd;
+    l->n_open = s->c->faults.n_rules ? 3 : 2;
+    memcpy(l->keep, l->open, sizeof(l->open));
+    l->n_keep = l->n_open;
+#if SPF_HAVE_SECCOMP
+    /* The seccomp fds stay close-on-exec: the agent never sees them. */
+    if (s->sc) {
+        spf_seccomp_child_fds(s->sc, l->keep + l->n_keep);
+        l->n_keep += 2;
+    }
+#endif
+    /* An insertion sort of five. */
+    for (size_t i = 1; i < l->n_keep; i++)
+        for (size_t j = i; j > 0 && l->keep[j - 1] > l->keep[j]; j--) {
+            int t = l->keep[j];
+
+            l->keep[j] = l->keep[j - 1];
+            l->keep[j - 1] = t;
+        }
+}
+
+/* Async-signal-safe from here to the exec. */
+
 static void keep_open(int fd)
 {
     int flags = fcntl(fd, F_GETFD);
@@ -291,66 +363,51 @@ static bool kept(const int *keep, size_t n, int fd)
     return fd <= 2;
 }
 
+/* The directory's fds by number, with getdents64 on a buffer of our own:
+ * opendir() would allocate. */
+static void close_listed(const int *keep, size_t n)
+{
+    char buf[4096];
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    long got;
+
+    if (dir < 0)
+        return;
+    while ((got = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0)
+        for (long off = 0; off < got;) {
+            struct dirent64 *e = (struct dirent64 *)(buf + off);
+            int fd = 0;
+            const char *c = e->d_name;
+
+            off += e->d_reclen;
+            if (*c < '0' || *c > '9')
+                continue;
+            while (*c >= '0' && *c <= '9')
+                fd = fd * 10 + (*c++ - '0');
+            if (fd != dir && !kept(keep, n, fd))
+                close(fd);
+        }
+    close(dir);
+}
+
 /* Close every fd from 3 up but the n sorted ones in keep: the agent gets
  * its case, its outcome and its log, nothing the caller happened to hold. */
 static void close_others(const int *keep, size_t n)
 {
     unsigned lo = 3;
-    DIR *d;
-    struct dirent *e;
 
     for (size_t i = 0; i <= n; i++) {
         unsigned hi = i < n ? (unsigned)keep[i] : ~0U;
 
         /* Without close_range (kernels before 5.9, valgrind 3.19), the
          * list of open fds is walked instead. */
-        if (hi > lo && close_range(lo, hi - 1, 0) < 0)
-            goto walk;
+        if (hi > lo && close_range(lo, hi - 1, 0) < 0) {
+            close_listed(keep, n);
+            return;
+        }
         if (i < n && hi + 1 > lo)
             lo = hi + 1;
     }
-    return;
-walk:
-    d = opendir("/proc/self/fd");
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        int fd = atoi(e->d_name);
-
-        if (e->d_name[0] != '.' && fd != dirfd(d) && !kept(keep, n, fd))
-            close(fd);
-    }
-    closedir(d);
-}
-
-static int cmp_int(const void *a, const void *b)
-{
-    return *(const int *)a - *(const int *)b;
-}
-
-/* Exec the target's agent; returns only if the exec failed. */
-static void exec_target(struct sv *s, char **env)
-{
-    char a[16], b[16];
-    const struct spf_target *t = s->cfg->target;
-
-    snprintf(a, sizeof(a), "%d", s->case_fd);
-    snprintf(b, sizeof(b), "%d", s->out_fd);
-    if (!t || t->kind == SPF_TARGET_CORE)
-        execve(s->cfg->agent_path,
-               (char *[]){(char *)s->cfg->agent_path, a, b, NULL}, env);
-    else if (t->kind == SPF_TARGET_CPYTHON)
-        /* Isolated (no PYTHON* variables, no user site), no site module,
-         * no bytecode written: the interpreter does only what the adapter
-         * says. */
-        execve(t->program,
-               (char *[]){(char *)t->program, "-I", "-S", "-B",
-                          (char *)t->script, a, b, NULL},
-               env);
-    else
-        execve(t->program,
-               (char *[]){(char *)t->program, (char *)t->script, a, b, NULL},
-               env);
 }
 
 /*
@@ -358,39 +415,29 @@ static void exec_target(struct sv *s, char **env)
  * supervisor lets everything the agent does before its first exec through,
  * and every call it holds costs a round trip to the seccomp thread.
  */
-_Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
+_Noreturn static void exec_agent(struct sv *s, const struct launch *l)
 {
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    int keep[5] = {s->case_fd, s->out_fd, s->log_fd, -1, -1};
-    size_t n_open = s->c->faults.n_rules ? 3 : 2, n_keep = n_open;
     int err;
 
     setpgid(0, 0);
     /* A supervisor killed outright takes its agent along; the runner
      * then finds the rest of the case below itself. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != supervisor)
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != l->supervisor)
         _exit(127);
     if (null < 0 || dup2(null, 0) < 0 || dup2(s->std_fd[0], 1) < 0 ||
         dup2(s->std_fd[1], 2) < 0 || chdir(s->dir) < 0)
         _exit(127);
-    for (size_t i = 0; i < n_open; i++)
-        keep_open(keep[i]);
-#if SPF_HAVE_SECCOMP
-    /* The seccomp fds stay close-on-exec: the agent never sees them. */
-    if (s->sc) {
-        spf_seccomp_child_fds(s->sc, keep + n_keep);
-        n_keep += 2;
-    }
-#endif
-    qsort(keep, n_keep, sizeof(keep[0]), cmp_int);
-    close_others(keep, n_keep);
+    for (size_t i = 0; i < l->n_open; i++)
+        keep_open(l->open[i]);
+    close_others(l->keep, l->n_keep);
 #if SPF_HAVE_SECCOMP
     if (s->sc && (err = spf_seccomp_child_install(s->sc)) < 0) {
         spf_seccomp_child_report(s->sc, SPF_SECCOMP_STAGE_INSTALL, -err);
         _exit(127);
     }
 #endif
-    exec_target(s, env);
+    execve(l->argv[0], l->argv, l->env);
     err = errno;
 #if SPF_HAVE_SECCOMP
     if (s->sc)
@@ -403,16 +450,19 @@ _Noreturn static void exec_agent(struct sv *s, pid_t supervisor, char **env)
 static int start_agent(struct sv *s)
 {
     struct env env = {0};
-    pid_t me = getpid();
+    struct launch l = {.supervisor = getpid()};
     int r = agent_env(s, &env);
 
     if (r < 0) {
         free_env(&env);
         return r;
     }
+    launch_argv(s, &l);
+    launch_fds(s, &l);
+    l.env = env.v;
     s->agent = fork();
     if (s->agent == 0)
-        exec_agent(s, me, env.v);
+        exec_agent(s, &l);
     r = s->agent < 0 ? -errno : 0;
     free_env(&env);
     if (r < 0)

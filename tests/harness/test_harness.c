@@ -425,6 +425,81 @@ Test(harness, seccomp_strays_are_killed)
     spf_outcome_clear(&o);
 }
 
+/* The static seccomp test program (tests/faults/seccomp-target.c), which
+ * writes what its calls returned to stdout; skips without it. */
+static const char *static_target(void)
+{
+    const char *t = getenv("SPF_TEST_SECCOMP_STATIC");
+
+    if (!t || !*t)
+        cr_skip_test("SPF_TEST_SECCOMP_STATIC is unset: a build without "
+                     "libseccomp, or not run through meson test");
+    return t;
+}
+
+/* A static program ignores LD_PRELOAD, yet the seccomp backend fails its
+ * exec, in scope exec, and the program sees the errno. */
+Test(harness, seccomp_static_program_sees_the_exec_errno)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, static_target(), "1", "exec", "/bin/true", NULL);
+    set_plan(&c, "spawn/exec@exec#1!seccomp=ENOENT");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect(o.has_returncode && o.returncode == 0);
+    cr_assert_not_null(o.out.data.data);
+    cr_expect_str_eq(o.out.data.data, "exec errno=2\n");
+    cr_assert_eq(o.n_fired, 1);
+    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
+    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_EXEC);
+    cr_expect_eq(o.fired[0].n, 1);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* The same rule for the preload never reaches that program: its exec
+ * succeeds, /bin/true replaces it, and nothing fires. */
+Test(harness, preload_does_not_reach_a_static_program)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, static_target(), "1", "exec", "/bin/true", NULL);
+    set_plan(&c, "spawn/exec@exec#1=ENOENT");
+    o = run(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_expect(o.has_returncode && o.returncode == 0);
+    cr_expect_eq(o.out.total_len, 0, "%s", o.out.data.data);
+    cr_expect_eq(o.n_fired, 0);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
+/* glibc's posix_spawn in a static program: its child's exec, inside
+ * libc, fails EACCES, and posix_spawn returns it. */
+Test(harness, seccomp_static_posix_spawn_returns_the_exec_errno)
+{
+    struct spf_case c;
+    struct spf_outcome o;
+
+    make_case(&c, static_target(), "1", "spawn", "/bin/true", NULL);
+    set_plan(&c, "spawn/exec@exec#1!seccomp=EACCES");
+    o = run_seccomp(&c);
+    cr_expect_eq(o.result, SPF_RESULT_EXITED);
+    cr_assert_not_null(o.out.data.data);
+    /* posix_spawn reports a failed exec as its return value; the child
+     * exits 127, which it reaps itself. */
+    cr_expect(strncmp(o.out.data.data, "spawn=13 ", 9) == 0, "%s",
+              o.out.data.data);
+    cr_assert_geq(o.n_fired, 1);
+    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
+    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_EXEC);
+    expect_clean(&o);
+    spf_outcome_clear(&o);
+}
+
 static int64_t now_ns(void)
 {
     struct timespec ts;

@@ -893,8 +893,8 @@ static int seccomp_prepare(struct sv *s)
     if (!wants_seccomp(s->c))
         return 0;
     return not_applicable(s, "the case has seccomp rules, and this build "
-                             "has no seccomp supervisor (libseccomp was "
-                             "missing)");
+                             "has no seccomp supervisor (built without "
+                             "libseccomp: meson option seccomp)");
 }
 
 static void seccomp_start(struct sv *s)

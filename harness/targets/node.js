@@ -191,7 +191,7 @@ function inexpressible(c) {
   const sp = c.spawn;
   if (faultRules())
     return 'fault rules are not applicable on the node target yet (node ' +
-           'cannot arm the preload)';
+           'cannot arm the preload, nor the seccomp supervisor)';
   if (c.fiu.length)
     return 'libfiu points are not applicable on the node target (they are ' +
            "the core's own failure points: " +

@@ -590,8 +590,13 @@ TEST(load, examples_of_the_documentation)
                  "blocks: %s: %s",
                  d.line, d.field, d.message);
 
-    cr_assert_eq(set.n, 11);
+    cr_assert_eq(set.n, 12);
     cr_assert_eq(find(&set, "chdir-fails-documented")->n_differences, 1);
+    /* The seccomp example's rule travels with its backend. */
+    const struct spf_fault_plan *sc =
+        &find(&set, "static-program-writes-fail")->kase.faults;
+    cr_assert_eq(sc->n_rules, 1);
+    cr_assert_eq(sc->rules[0].backend, SPF_BACKEND_SECCOMP);
     cr_assert_eq(find(&set, "run-timeout-grandchild")->expect.strays, 1);
     const struct spf_case *k = &find(&set, "bytes-forms")->kase;
     ASSERT_BYTES(&k->argv[2], "tab\there");

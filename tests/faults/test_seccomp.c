@@ -629,8 +629,7 @@ static void hand_start(struct hand *h, const char *a1, const char *a2)
                     (char *)a1, (char *)a2, NULL};
 
     snprintf(outfd, sizeof(outfd), "%d", inheritable(h->out));
-    cr_assert_eq(spf_seccomp_start(h->ctx, argv[0], argv, environ, &h->pid),
-                 0);
+    cr_assert_eq(spf_seccomp_start(h->ctx, argv[0], argv, environ, &h->pid), 0);
 }
 
 static void hand_free(struct hand *h, char *out, size_t cap)

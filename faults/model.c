@@ -19,6 +19,8 @@
 
 #include <spawnfault/faults.h>
 
+#include "text.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PPM_ALWAYS 1000000u
 #define OPEN_END UINT32_MAX
@@ -259,75 +261,6 @@ static const struct call_errnos valid_errnos[SPF_CALL__COUNT] = {
     [SPF_CALL_SIGMASK] = {"sigprocmask(2)", {EFAULT, EINVAL}},
 };
 
-/*
- * A bounded text writer.  It never overflows: once full it only records
- * that it lost bytes, so callers write everything and check once at the
- * end.  The buffer always stays NUL-terminated when it has any room.
- */
-struct text {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool lost;
-};
-
-static void text_init(struct text *t, char *buf, size_t cap)
-{
-    t->buf = buf;
-    t->cap = cap;
-    t->len = 0;
-    t->lost = cap == 0;
-    if (cap > 0)
-        buf[0] = '\0';
-}
-
-static void text_mem(struct text *t, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (t->len + 1 >= t->cap) {
-            t->lost = true;
-            return;
-        }
-        t->buf[t->len++] = s[i];
-        t->buf[t->len] = '\0';
-    }
-}
-
-static void text_str(struct text *t, const char *s)
-{
-    text_mem(t, s, strlen(s));
-}
-
-static void text_u64(struct text *t, uint64_t v)
-{
-    char digits[20];
-    size_t n = 0;
-
-    do {
-        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    text_mem(t, digits + sizeof(digits) - n, n);
-}
-
-/* Quote untrusted bytes so a message stays one printable line. */
-static void text_quoted(struct text *t, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    text_mem(t, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-            text_mem(t, s + i, 1);
-            continue;
-        }
-        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-        text_mem(t, esc, sizeof(esc));
-    }
-    text_mem(t, "\"", 1);
-}
-
 const char *spf_fault_call_name(enum spf_fault_call call)
 {
     /* Contract: the canonical name of a point (a static string), or NULL
@@ -531,37 +464,37 @@ struct rule_ctx {
  * PIPE_BUF and is written atomically by the preload. */
 #define RULE_QUOTE_MAX 60
 
-static void rule_prefix(const struct rule_ctx *c, struct text *t)
+static void rule_prefix(const struct rule_ctx *c, struct spf__text *t)
 {
-    text_init(t, c->errbuf, c->errlen);
+    spf__text_init(t, c->errbuf, c->errlen);
     if (c->number == 0) /* a lone action: the caller names where it was */
         return;
-    text_str(t, "rule ");
-    text_u64(t, c->number);
-    text_str(t, " (");
+    spf__text_str(t, "rule ");
+    spf__text_u64(t, c->number);
+    spf__text_str(t, " (");
     if (c->len <= RULE_QUOTE_MAX) {
-        text_quoted(t, c->text, c->len);
+        spf__text_quoted(t, c->text, c->len);
     } else {
-        text_quoted(t, c->text, RULE_QUOTE_MAX);
-        text_str(t, "...");
+        spf__text_quoted(t, c->text, RULE_QUOTE_MAX);
+        spf__text_str(t, "...");
     }
-    text_str(t, "): ");
+    spf__text_str(t, "): ");
 }
 
 /* Writes `rule N ("TEXT"): WHAT "TOKEN"REST`; always returns -EINVAL. */
 static int rule_error(const struct rule_ctx *c, const char *what,
                       const char *tok, size_t toklen, const char *rest)
 {
-    struct text t;
+    struct spf__text t;
 
     rule_prefix(c, &t);
-    text_str(&t, what);
+    spf__text_str(&t, what);
     if (tok != NULL) {
-        text_str(&t, " ");
-        text_quoted(&t, tok, toklen);
+        spf__text_str(&t, " ");
+        spf__text_quoted(&t, tok, toklen);
     }
     if (rest != NULL)
-        text_str(&t, rest);
+        spf__text_str(&t, rest);
     return -EINVAL;
 }
 
@@ -859,7 +792,7 @@ static int parse_signal(const struct rule_ctx *c, const char *s, size_t n,
 static int parse_errno_action(const struct rule_ctx *c, const char *s, size_t n,
                               struct spf_fault_rule *rule)
 {
-    struct text t;
+    struct spf__text t;
     int err;
 
     rule->action = SPF_ACTION_ERRNO;
@@ -875,20 +808,20 @@ static int parse_errno_action(const struct rule_ctx *c, const char *s, size_t n,
                           " stop, kill or succeed)");
     if (!spf_fault_errno_valid(rule->call, err)) {
         rule_prefix(c, &t);
-        text_str(&t, "action ");
-        text_quoted(&t, s, n);
-        text_str(&t, ": ");
-        text_str(&t, points[rule->call].name);
-        text_str(&t, " cannot fail with this errno (see ");
+        spf__text_str(&t, "action ");
+        spf__text_quoted(&t, s, n);
+        spf__text_str(&t, ": ");
+        spf__text_str(&t, points[rule->call].name);
+        spf__text_str(&t, " cannot fail with this errno (see ");
         for (unsigned leaf = 0, first = 1; leaf < SPF_CALL__COUNT; leaf++) {
             if (!(points[rule->call].leaves & LEAF(leaf)) ||
                 leaf_errno_valid(leaf, err))
                 continue;
-            text_str(&t, first ? "" : ", ");
-            text_str(&t, valid_errnos[leaf].man);
+            spf__text_str(&t, first ? "" : ", ");
+            spf__text_str(&t, valid_errnos[leaf].man);
             first = 0;
         }
-        text_str(&t, ")");
+        spf__text_str(&t, ")");
         return -EINVAL;
     }
     rule->err = err;
@@ -1239,66 +1172,66 @@ int spf_fault_plan_parse(const char *text, size_t len,
     return 0;
 }
 
-static void format_scope(struct text *t, unsigned scope)
+static void format_scope(struct spf__text *t, unsigned scope)
 {
     const char *sep = "@";
 
     for (size_t k = 0; k < ARRAY_SIZE(scope_names); k++) {
         if (!(scope & (1u << k)))
             continue;
-        text_str(t, sep);
-        text_str(t, scope_names[k]);
+        spf__text_str(t, sep);
+        spf__text_str(t, scope_names[k]);
         sep = "+";
     }
 }
 
-static void format_range(struct text *t, const struct spf_fault_range *r)
+static void format_range(struct spf__text *t, const struct spf_fault_range *r)
 {
-    text_u64(t, r->first);
+    spf__text_u64(t, r->first);
     if (r->last == r->first && r->step == 1)
         return;
-    text_str(t, "..");
+    spf__text_str(t, "..");
     if (r->last != OPEN_END)
-        text_u64(t, r->last);
+        spf__text_u64(t, r->last);
     if (r->step != 1) {
-        text_str(t, "+");
-        text_u64(t, r->step);
+        spf__text_str(t, "+");
+        spf__text_u64(t, r->step);
     }
 }
 
-static void format_trigger(struct text *t, const struct spf_fault_rule *r)
+static void format_trigger(struct spf__text *t, const struct spf_fault_rule *r)
 {
-    text_str(t, "#");
+    spf__text_str(t, "#");
     if (r->count != SPF_COUNT_PROCESS) {
-        text_str(t, count_names[r->count]);
-        text_str(t, ":");
+        spf__text_str(t, count_names[r->count]);
+        spf__text_str(t, ":");
     }
     if (r->every) {
-        text_str(t, "*");
+        spf__text_str(t, "*");
         return;
     }
     for (size_t i = 0; i < r->n_ranges; i++) {
         if (i > 0)
-            text_str(t, ",");
+            spf__text_str(t, ",");
         format_range(t, &r->ranges[i]);
     }
 }
 
 /* Six decimals without the trailing zeros: 250000 is "0.25". */
-static void format_prob(struct text *t, uint32_t ppm)
+static void format_prob(struct spf__text *t, uint32_t ppm)
 {
     char digits[6];
     size_t n = sizeof(digits);
 
-    text_str(t, "%0");
+    spf__text_str(t, "%0");
     if (ppm == 0)
         return;
     for (size_t i = sizeof(digits); i-- > 0; ppm /= 10)
         digits[i] = (char)('0' + ppm % 10);
     while (digits[n - 1] == '0')
         n--;
-    text_str(t, ".");
-    text_mem(t, digits, n);
+    spf__text_str(t, ".");
+    spf__text_mem(t, digits, n);
 }
 
 static bool action_formattable(const struct spf_fault_rule *r)
@@ -1343,79 +1276,80 @@ static bool rule_formattable(const struct spf_fault_rule *r)
 
 /* In the largest unit that divides the delay exactly, so it reads back
  * the same. */
-static void format_duration(struct text *t, uint64_t ns)
+static void format_duration(struct spf__text *t, uint64_t ns)
 {
     size_t k = ARRAY_SIZE(duration_units);
 
     while (--k > 0 && ns % duration_units[k].ns != 0)
         ;
-    text_u64(t, ns / duration_units[k].ns);
-    text_str(t, duration_units[k].unit);
+    spf__text_u64(t, ns / duration_units[k].ns);
+    spf__text_str(t, duration_units[k].unit);
 }
 
-static void format_rule_action(struct text *t, const struct spf_fault_rule *r)
+static void format_rule_action(struct spf__text *t,
+                               const struct spf_fault_rule *r)
 {
     switch (r->action) {
     case SPF_ACTION_ERRNO:
-        text_str(t, r->err_any ? "errno:any" : spf_errno_name(r->err));
+        spf__text_str(t, r->err_any ? "errno:any" : spf_errno_name(r->err));
         break;
     case SPF_ACTION_SHORT:
-        text_str(t, "short:");
+        spf__text_str(t, "short:");
         if (r->short_how == SPF_SHORT_HALF)
-            text_str(t, "half");
+            spf__text_str(t, "half");
         else if (r->short_how == SPF_SHORT_RAND)
-            text_str(t, "rand");
+            spf__text_str(t, "rand");
         else
-            text_u64(t, r->short_max);
+            spf__text_u64(t, r->short_max);
         break;
     case SPF_ACTION_DELAY:
-        text_str(t, "delay:");
+        spf__text_str(t, "delay:");
         if (r->delay_rand)
-            text_str(t, "rand");
+            spf__text_str(t, "rand");
         else
             format_duration(t, r->delay_ns);
         break;
     case SPF_ACTION_SIGNAL:
-        text_str(t, "signal:");
-        text_str(t, spf_fault_signal_name(r->sig));
+        spf__text_str(t, "signal:");
+        spf__text_str(t, spf_fault_signal_name(r->sig));
         break;
     default:
-        text_str(t, action_names[r->action]);
+        spf__text_str(t, action_names[r->action]);
         break;
     }
 }
 
-static void format_preds(struct text *t, const struct spf_fault_rule *r)
+static void format_preds(struct spf__text *t, const struct spf_fault_rule *r)
 {
     const char *sep = "?";
 
     if (r->pred_fd_set) {
-        text_str(t, "?fd:");
-        text_u64(t, (uint64_t)r->pred_fd);
+        spf__text_str(t, "?fd:");
+        spf__text_u64(t, (uint64_t)r->pred_fd);
         sep = "&";
     }
     if (r->pred_kind != SPF_FD_ANY) {
-        text_str(t, sep);
-        text_str(t, "kind:");
-        text_str(t, fd_kind_names[r->pred_kind]);
+        spf__text_str(t, sep);
+        spf__text_str(t, "kind:");
+        spf__text_str(t, fd_kind_names[r->pred_kind]);
         sep = "&";
     }
     if (r->pred_path[0] != '\0') {
-        text_str(t, sep);
-        text_str(t, "path:");
-        text_str(t, r->pred_path);
+        spf__text_str(t, sep);
+        spf__text_str(t, "path:");
+        spf__text_str(t, r->pred_path);
         sep = "&";
     }
     if (r->pred_exe[0] != '\0') {
-        text_str(t, sep);
-        text_str(t, "exe:");
-        text_str(t, r->pred_exe);
+        spf__text_str(t, sep);
+        spf__text_str(t, "exe:");
+        spf__text_str(t, r->pred_exe);
     }
 }
 
-static void format_rule(struct text *t, const struct spf_fault_rule *r)
+static void format_rule(struct spf__text *t, const struct spf_fault_rule *r)
 {
-    text_str(t, points[r->call].name);
+    spf__text_str(t, points[r->call].name);
     if (r->scope != SPF_SCOPE_DEFAULT)
         format_scope(t, r->scope);
     format_trigger(t, r);
@@ -1423,10 +1357,10 @@ static void format_rule(struct text *t, const struct spf_fault_rule *r)
         format_prob(t, r->prob_ppm);
     format_preds(t, r);
     if (r->backend != SPF_BACKEND_PRELOAD) {
-        text_str(t, "!");
-        text_str(t, backend_names[r->backend]);
+        spf__text_str(t, "!");
+        spf__text_str(t, backend_names[r->backend]);
     }
-    text_str(t, "=");
+    spf__text_str(t, "=");
     format_rule_action(t, r);
 }
 
@@ -1439,7 +1373,7 @@ int spf_fault_plan_format(const struct spf_fault_plan *plan, char *buf,
      * unspecified), or -EINVAL for a plan no text can express.  The
      * default scope, and a probability of 1, are left out; the trigger is
      * always written.  Async-signal-safe. */
-    struct text t;
+    struct spf__text t;
 
     if (plan->n_rules > SPF_FAULT_MAX_RULES)
         return -EINVAL;
@@ -1447,10 +1381,10 @@ int spf_fault_plan_format(const struct spf_fault_plan *plan, char *buf,
         if (!rule_formattable(&plan->rules[i]))
             return -EINVAL;
 
-    text_init(&t, buf, len);
+    spf__text_init(&t, buf, len);
     for (size_t i = 0; i < plan->n_rules; i++) {
         if (i > 0)
-            text_str(&t, ";");
+            spf__text_str(&t, ";");
         format_rule(&t, &plan->rules[i]);
     }
     if (t.lost)
@@ -1745,44 +1679,44 @@ static const char *scope_name(unsigned scope)
     return NULL;
 }
 
-static void format_errno(struct text *t, int err)
+static void format_errno(struct spf__text *t, int err)
 {
     const char *name = spf_errno_name(err);
 
     if (name != NULL) {
-        text_str(t, name);
+        spf__text_str(t, name);
         return;
     }
-    text_u64(t, (uint64_t)err);
+    spf__text_u64(t, (uint64_t)err);
 }
 
-static void format_action(struct text *t, const struct spf_fault_record *r)
+static void format_action(struct spf__text *t, const struct spf_fault_record *r)
 {
-    text_str(t, " action=");
-    text_str(t, action_names[r->action]);
+    spf__text_str(t, " action=");
+    spf__text_str(t, action_names[r->action]);
     switch (r->action) {
     case SPF_ACTION_ERRNO:
-        text_str(t, " errno=");
+        spf__text_str(t, " errno=");
         format_errno(t, r->err);
         break;
     case SPF_ACTION_SHORT:
-        text_str(t, " want=");
-        text_u64(t, r->want);
-        text_str(t, " got=");
+        spf__text_str(t, " want=");
+        spf__text_u64(t, r->want);
+        spf__text_str(t, " got=");
         if (r->got == UINT64_MAX)
-            text_str(t, "-1");
+            spf__text_str(t, "-1");
         else
-            text_u64(t, r->got);
+            spf__text_u64(t, r->got);
         break;
     case SPF_ACTION_DELAY:
-        text_str(t, " ns=");
-        text_u64(t, r->delay_ns);
+        spf__text_str(t, " ns=");
+        spf__text_u64(t, r->delay_ns);
         break;
     case SPF_ACTION_SIGNAL:
-        text_str(t, " sig=");
-        text_str(t, spf_fault_signal_name(r->sig));
+        spf__text_str(t, " sig=");
+        spf__text_str(t, spf_fault_signal_name(r->sig));
         if (r->err != 0) {
-            text_str(t, " errno=");
+            spf__text_str(t, " errno=");
             format_errno(t, r->err);
         }
         break;
@@ -1812,26 +1746,26 @@ int spf_fault_record_format(const struct spf_fault_record *r, char *buf,
      * scope, a call that is no leaf, an unknown action or signal, or a
      * negative pid, tid or errno.  An errno missing from the name table is
      * written as a decimal number.  Async-signal-safe. */
-    struct text t;
+    struct spf__text t;
 
     if (!record_formattable(r))
         return -EINVAL;
 
-    text_init(&t, buf, len);
-    text_str(&t, "spf-fault pid=");
-    text_u64(&t, (uint64_t)r->pid);
-    text_str(&t, " tid=");
-    text_u64(&t, (uint64_t)r->tid);
-    text_str(&t, " t=");
-    text_u64(&t, r->t_ns);
-    text_str(&t, " scope=");
-    text_str(&t, scope_name(r->scope));
-    text_str(&t, " call=");
-    text_str(&t, points[r->call].name);
-    text_str(&t, " n=");
-    text_u64(&t, r->n);
+    spf__text_init(&t, buf, len);
+    spf__text_str(&t, "spf-fault pid=");
+    spf__text_u64(&t, (uint64_t)r->pid);
+    spf__text_str(&t, " tid=");
+    spf__text_u64(&t, (uint64_t)r->tid);
+    spf__text_str(&t, " t=");
+    spf__text_u64(&t, r->t_ns);
+    spf__text_str(&t, " scope=");
+    spf__text_str(&t, scope_name(r->scope));
+    spf__text_str(&t, " call=");
+    spf__text_str(&t, points[r->call].name);
+    spf__text_str(&t, " n=");
+    spf__text_u64(&t, r->n);
     format_action(&t, r);
-    text_str(&t, "\n");
+    spf__text_str(&t, "\n");
     return t.lost ? -ENOSPC : (int)t.len;
 }
 

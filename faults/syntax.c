@@ -19,6 +19,8 @@
 #include <spawnfault/fault-syntax.h>
 #include <spawnfault/faults.h>
 
+#include "text.h"
+
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The highest call number a trigger may name (faults.h). */
@@ -95,71 +97,6 @@ static const struct name_row names[] = {
     {"sigprocmask", "sig/mask", SUCCESS_ZERO},
 };
 
-/* A bounded writer: once full it only notes the loss, so callers write
- * everything and look once at the end. */
-struct out {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool lost;
-};
-
-static void out_init(struct out *o, char *buf, size_t cap)
-{
-    o->buf = buf;
-    o->cap = cap;
-    o->len = 0;
-    o->lost = cap == 0;
-    if (cap > 0)
-        buf[0] = '\0';
-}
-
-static void out_mem(struct out *o, const char *s, size_t n)
-{
-    if (o->cap == 0 || n > o->cap - 1 - o->len) {
-        o->lost = true;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
-static void out_str(struct out *o, const char *s)
-{
-    out_mem(o, s, strlen(s));
-}
-
-static void out_u64(struct out *o, uint64_t v)
-{
-    char digits[20];
-    size_t n = 0;
-
-    do {
-        digits[sizeof(digits) - ++n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    out_mem(o, digits + sizeof(digits) - n, n);
-}
-
-/* Untrusted bytes in quotes, so that a message stays one printable line. */
-static void out_quoted(struct out *o, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-
-    out_mem(o, "\"", 1);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 0xf]};
-
-        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\')
-            out_mem(o, s + i, 1);
-        else
-            out_mem(o, esc, sizeof(esc));
-    }
-    out_mem(o, "\"", 1);
-}
-
 struct piece {
     const char *p;
     size_t n;
@@ -214,16 +151,16 @@ struct spec {
 static int fail(struct spec *s, const char *what, const char *tok, size_t n,
                 const char *rest)
 {
-    struct out o;
+    struct spf__text o;
 
-    out_init(&o, s->errbuf, s->errlen);
-    out_str(&o, what);
+    spf__text_init(&o, s->errbuf, s->errlen);
+    spf__text_str(&o, what);
     if (tok != NULL) {
-        out_str(&o, " ");
-        out_quoted(&o, tok, n);
+        spf__text_str(&o, " ");
+        spf__text_quoted(&o, tok, n);
     }
     if (rest != NULL)
-        out_str(&o, rest);
+        spf__text_str(&o, rest);
     return -EINVAL;
 }
 
@@ -307,16 +244,16 @@ static int set_scope(struct spec *s, struct piece v)
 /* A key we do not know: strace's own get their reason. */
 static int refuse_key(struct spec *s, struct piece k)
 {
-    struct out o;
+    struct spf__text o;
 
     for (size_t i = 0; i < ARRAY_SIZE(strace_only); i++) {
         if (!same(k, strace_only[i].key))
             continue;
-        out_init(&o, s->errbuf, s->errlen);
-        out_str(&o, strace_only[i].key);
-        out_str(&o, ": strace has it (");
-        out_str(&o, strace_only[i].what);
-        out_str(&o, "), spawnfault does not");
+        spf__text_init(&o, s->errbuf, s->errlen);
+        spf__text_str(&o, strace_only[i].key);
+        spf__text_str(&o, ": strace has it (");
+        spf__text_str(&o, strace_only[i].what);
+        spf__text_str(&o, "), spawnfault does not");
         return -EINVAL;
     }
     return fail(s, "unknown key", k.p, k.n,
@@ -437,7 +374,7 @@ static int signal_value(struct spec *s, int *ret_sig)
     return 0;
 }
 
-static int write_signal(struct spec *s, struct out *o)
+static int write_signal(struct spec *s, struct spf__text *o)
 {
     int sig = 0;
     int r = signal_value(s, &sig);
@@ -445,12 +382,12 @@ static int write_signal(struct spec *s, struct out *o)
     if (r < 0)
         return r;
     if (sig == SIGSTOP) {
-        out_str(o, "stop");
+        spf__text_str(o, "stop");
     } else if (sig == SIGKILL) {
-        out_str(o, "kill");
+        spf__text_str(o, "kill");
     } else {
-        out_str(o, "signal:");
-        out_str(o, spf_fault_signal_name(sig));
+        spf__text_str(o, "signal:");
+        spf__text_str(o, spf_fault_signal_name(sig));
     }
     return 0;
 }
@@ -506,7 +443,7 @@ static bool take_fraction(struct piece *v, uint64_t *ret_nano, bool *ret_fine)
 /* delay_enter=: strace's DUR, a number (a decimal fraction too) with an
  * optional unit, microseconds without one.  Written in the unit given
  * when whole, else in the largest unit that holds it exactly. */
-static int write_delay(struct spec *s, struct out *o)
+static int write_delay(struct spec *s, struct spf__text *o)
 {
     static const char expected[] = ": expected a number with an optional"
                                    " unit: ns, us, ms or s (none: us)";
@@ -541,44 +478,44 @@ static int write_delay(struct spec *s, struct out *o)
         return fail_key(s, K_DELAY, ": a delay of zero does nothing");
     for (u = 0; frac && whole % units[u].ns != 0; u++)
         ;
-    out_str(o, "delay:");
-    out_u64(o, whole / (frac ? units[u].ns : scale));
-    out_str(o, frac ? units[u].unit : unit);
+    spf__text_str(o, "delay:");
+    spf__text_u64(o, whole / (frac ? units[u].ns : scale));
+    spf__text_str(o, frac ? units[u].unit : unit);
     return 0;
 }
 
-static int write_short(struct spec *s, struct out *o)
+static int write_short(struct spec *s, struct spf__text *o)
 {
     struct piece v = s->val[K_SHORT];
     uint64_t k;
 
-    out_str(o, "short:");
+    spf__text_str(o, "short:");
     if (same(v, "half") || same(v, "rand")) {
-        out_mem(o, v.p, v.n);
+        spf__text_mem(o, v.p, v.n);
         return 0;
     }
     if (!number(v, UINT32_MAX, &k) || k == 0)
         return fail_key(s, K_SHORT,
                         ": expected half, rand or a number of"
                         " bytes from 1 to 4294967295");
-    out_u64(o, k);
+    spf__text_u64(o, k);
     return 0;
 }
 
 /* The message when two keys each ask for an action. */
 static int two_actions(struct spec *s, enum key a, enum key b)
 {
-    struct out o;
+    struct spf__text o;
 
-    out_init(&o, s->errbuf, s->errlen);
-    out_str(&o, "one action per rule: ");
-    out_str(&o, key_names[a]);
-    out_str(&o, "= and ");
-    out_str(&o, key_names[b]);
-    out_str(&o, "= both given");
+    spf__text_init(&o, s->errbuf, s->errlen);
+    spf__text_str(&o, "one action per rule: ");
+    spf__text_str(&o, key_names[a]);
+    spf__text_str(&o, "= and ");
+    spf__text_str(&o, key_names[b]);
+    spf__text_str(&o, "= both given");
     if (a == K_ERROR && b == K_SIGNAL)
-        out_str(&o, " (only error=EINTR goes with signal=: the signal"
-                    " interrupts the call)");
+        spf__text_str(&o, " (only error=EINTR goes with signal=: the signal"
+                          " interrupts the call)");
     return -EINVAL;
 }
 
@@ -605,7 +542,7 @@ static int action_key(struct spec *s, int err, enum key *ret)
     return 0;
 }
 
-static int write_action(struct spec *s, struct out *o)
+static int write_action(struct spec *s, struct spf__text *o)
 {
     enum key k = K_ERROR;
     int err = 0;
@@ -615,13 +552,13 @@ static int write_action(struct spec *s, struct out *o)
         r = action_key(s, err, &k);
     if (r < 0)
         return r;
-    out_str(o, "=");
+    spf__text_str(o, "=");
     switch (k) {
     case K_ERROR:
-        out_str(o, spf_errno_name(err));
+        spf__text_str(o, spf_errno_name(err));
         return 0;
     case K_RETVAL:
-        out_str(o, "succeed");
+        spf__text_str(o, "succeed");
         return retval_value(s);
     case K_SIGNAL:
         return write_signal(s, o);
@@ -634,7 +571,7 @@ static int write_action(struct spec *s, struct out *o)
             return fail_key(s, K_ERRNO,
                             ": expected any (for one errno,"
                             " use error=NAME)");
-        out_str(o, "errno:any");
+        spf__text_str(o, "errno:any");
         return 0;
     }
 }
@@ -687,7 +624,7 @@ bad:
 }
 
 /* The trigger in the native form spf_fault_plan_format writes. */
-static int write_trigger(struct spec *s, struct out *o)
+static int write_trigger(struct spec *s, struct spf__text *o)
 {
     struct piece m = s->val[K_COUNT];
     struct when w = {0, 0, 1};
@@ -698,27 +635,27 @@ static int write_trigger(struct spec *s, struct out *o)
         return fail_key(s, K_COUNT, ": expected process, thread or tree");
     if (!s->given[K_WHEN] && (!s->given[K_COUNT] || same(m, "process")))
         return 0;
-    out_str(o, "#");
+    spf__text_str(o, "#");
     if (s->given[K_COUNT] && !same(m, "process")) {
-        out_mem(o, m.p, m.n);
-        out_str(o, ":");
+        spf__text_mem(o, m.p, m.n);
+        spf__text_str(o, ":");
     }
     if (!s->given[K_WHEN]) {
-        out_str(o, "*");
+        spf__text_str(o, "*");
         return 0;
     }
     r = when_value(s, &w);
     if (r < 0)
         return r;
-    out_u64(o, w.first);
+    spf__text_u64(o, w.first);
     if (w.last == w.first)
         return 0;
-    out_str(o, "..");
+    spf__text_str(o, "..");
     if (w.last != 0)
-        out_u64(o, w.last);
+        spf__text_u64(o, w.last);
     if (w.step != 1) {
-        out_str(o, "+");
-        out_u64(o, w.step);
+        spf__text_str(o, "+");
+        spf__text_u64(o, w.step);
     }
     return 0;
 }
@@ -735,7 +672,7 @@ static bool prob_ok(struct piece v)
     return ok;
 }
 
-static int write_prob(struct spec *s, struct out *o)
+static int write_prob(struct spec *s, struct spf__text *o)
 {
     struct piece v = s->val[K_PROB];
 
@@ -743,12 +680,12 @@ static int write_prob(struct spec *s, struct out *o)
         return fail_key(s, K_PROB,
                         ": expected a decimal from 0 to 1 with"
                         " at most 6 decimals");
-    out_str(o, "%");
-    out_mem(o, v.p, v.n);
+    spf__text_str(o, "%");
+    spf__text_mem(o, v.p, v.n);
     return 0;
 }
 
-static void write_scope(const struct spec *s, struct out *o)
+static void write_scope(const struct spec *s, struct spf__text *o)
 {
     const char *sep = "@";
 
@@ -757,14 +694,14 @@ static void write_scope(const struct spec *s, struct out *o)
     for (unsigned bit = 1; bit <= s->scope; bit <<= 1) {
         if (!(s->scope & bit))
             continue;
-        out_str(o, sep);
-        out_str(o, spf_fault_scope_name(bit));
+        spf__text_str(o, sep);
+        spf__text_str(o, spf_fault_scope_name(bit));
         sep = "+";
     }
 }
 
 /* Everything after the point: [@scope][#trigger][%prob][!backend]=action. */
-static int write_tail(struct spec *s, struct out *o)
+static int write_tail(struct spec *s, struct spf__text *o)
 {
     struct piece b = s->val[K_BACKEND];
     int r;
@@ -776,7 +713,7 @@ static int write_tail(struct spec *s, struct out *o)
     if (r == 0 && s->given[K_BACKEND] && !same(b, "preload")) {
         if (!same(b, "seccomp"))
             return fail_key(s, K_BACKEND, ": expected preload or seccomp");
-        out_str(o, "!seccomp");
+        spf__text_str(o, "!seccomp");
     }
     return r == 0 ? write_action(s, o) : r;
 }
@@ -795,7 +732,7 @@ static const struct {
 static int find_name(struct spec *s, struct piece w,
                      const struct name_row **ret)
 {
-    struct out o;
+    struct spf__text o;
 
     if (w.n == 0)
         return fail(s, "empty name in the set", NULL, 0,
@@ -803,11 +740,11 @@ static int find_name(struct spec *s, struct piece w,
     for (size_t i = 0; i < ARRAY_SIZE(set_forms); i++) {
         if (w.p[0] != set_forms[i].first)
             continue;
-        out_init(&o, s->errbuf, s->errlen);
-        out_quoted(&o, w.p, w.n);
-        out_str(&o, ": strace has ");
-        out_str(&o, set_forms[i].what);
-        out_str(&o, " in a set, spawnfault does not (name each call)");
+        spf__text_init(&o, s->errbuf, s->errlen);
+        spf__text_quoted(&o, w.p, w.n);
+        spf__text_str(&o, ": strace has ");
+        spf__text_str(&o, set_forms[i].what);
+        spf__text_str(&o, " in a set, spawnfault does not (name each call)");
         return -EINVAL;
     }
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
@@ -825,27 +762,27 @@ static int find_name(struct spec *s, struct piece w,
 static int check_retval(struct spec *s, struct piece w,
                         const struct name_row *row)
 {
-    struct out o;
+    struct spf__text o;
 
     if (!s->given[K_RETVAL] || (row->success == SUCCESS_ZERO && s->retval == 0))
         return 0;
-    out_init(&o, s->errbuf, s->errlen);
-    out_str(&o, "retval ");
-    out_quoted(&o, s->val[K_RETVAL].p, s->val[K_RETVAL].n);
-    out_str(&o, ": ");
-    out_mem(&o, w.p, w.n);
-    out_str(&o, row->success == SUCCESS_NONE
-                    ? " does not return when it succeeds"
-                : row->success == SUCCESS_VARIES
-                    ? " returns a value that depends on the call when it"
-                      " succeeds"
-                    : " returns 0 when it succeeds");
-    out_str(&o, "; spawnfault only fakes success, where it is 0");
+    spf__text_init(&o, s->errbuf, s->errlen);
+    spf__text_str(&o, "retval ");
+    spf__text_quoted(&o, s->val[K_RETVAL].p, s->val[K_RETVAL].n);
+    spf__text_str(&o, ": ");
+    spf__text_mem(&o, w.p, w.n);
+    spf__text_str(&o, row->success == SUCCESS_NONE
+                          ? " does not return when it succeeds"
+                      : row->success == SUCCESS_VARIES
+                          ? " returns a value that depends on the call when it"
+                            " succeeds"
+                          : " returns 0 when it succeeds");
+    spf__text_str(&o, "; spawnfault only fakes success, where it is 0");
     return -EINVAL;
 }
 
 /* One rule per distinct point of the set, in the order first named. */
-static int write_rules(struct spec *s, const char *tail, struct out *o)
+static int write_rules(struct spec *s, const char *tail, struct spf__text *o)
 {
     const char *done[ARRAY_SIZE(names)];
     size_t n = 0, start = 0;
@@ -870,9 +807,9 @@ static int write_rules(struct spec *s, const char *tail, struct out *o)
             continue;
         done[n++] = row->point;
         if (n > 1)
-            out_str(o, ";");
-        out_str(o, row->point);
-        out_str(o, tail);
+            spf__text_str(o, ";");
+        spf__text_str(o, row->point);
+        spf__text_str(o, tail);
     }
     return (int)n;
 }
@@ -894,13 +831,13 @@ static bool is_native(const char *text, size_t len)
 }
 
 static int copy_native(struct spec *s, const char *text, size_t len,
-                       struct out *o)
+                       struct spf__text *o)
 {
     if (memchr(text, ';', len) != NULL)
         return fail(s, "one rule per spec", NULL, 0,
                     ": a native rule holds no ';' (give each rule its own"
                     " spec)");
-    out_mem(o, text, len);
+    spf__text_mem(o, text, len);
     return 1;
 }
 
@@ -1006,7 +943,7 @@ static bool is_libfiu(const char *text, size_t len)
 
 static int fiu_command(struct spec *s, struct piece w, struct fiu_cmd *c)
 {
-    struct out o;
+    struct spf__text o;
 
     if (same(w, "enable") || same(w, "enable_random")) {
         c->random = w.n > 6;
@@ -1020,11 +957,11 @@ static int fiu_command(struct spec *s, struct piece w, struct fiu_cmd *c)
     for (size_t i = 0; i < ARRAY_SIZE(fiu_only); i++) {
         if (!same(w, fiu_only[i].cmd))
             continue;
-        out_init(&o, s->errbuf, s->errlen);
-        out_str(&o, fiu_only[i].cmd);
-        out_str(&o, ": libfiu has it (");
-        out_str(&o, fiu_only[i].what);
-        out_str(&o, "), spawnfault does not");
+        spf__text_init(&o, s->errbuf, s->errlen);
+        spf__text_str(&o, fiu_only[i].cmd);
+        spf__text_str(&o, ": libfiu has it (");
+        spf__text_str(&o, fiu_only[i].what);
+        spf__text_str(&o, "), spawnfault does not");
         return -EINVAL;
     }
     return fail(s, "unknown libfiu command", w.p, w.n,
@@ -1160,14 +1097,14 @@ static int fiu_check(struct spec *s, struct fiu_cmd *c,
 
 /* failinfo=: the errno, as a decimal number; 0 or none, a seeded draw. */
 static int fiu_action(struct spec *s, struct fiu_cmd *c,
-                      const struct fiu_row *row, struct out *o)
+                      const struct fiu_row *row, struct spf__text *o)
 {
     struct piece v = c->val[FP_FAILINFO];
     uint64_t x = 0;
 
-    out_str(o, "=");
+    spf__text_str(o, "=");
     if (row->reduce) {
-        out_str(o, "short:rand");
+        spf__text_str(o, "short:rand");
         return 0;
     }
     if (c->given[FP_FAILINFO] && !number(v, 4095, &x))
@@ -1176,13 +1113,13 @@ static int fiu_action(struct spec *s, struct fiu_cmd *c,
                     " as a decimal number)");
     if (x != 0 && spf_errno_name((int)x) == NULL)
         return fail(s, "failinfo", v.p, v.n, ": no errno has this number here");
-    out_str(o, x == 0 ? "errno:any" : spf_errno_name((int)x));
+    spf__text_str(o, x == 0 ? "errno:any" : spf_errno_name((int)x));
     return 0;
 }
 
 /* One libfiu command, one native rule: POINT[#1][%P]=ACTION. */
 static int translate_libfiu(struct spec *s, const char *text, size_t len,
-                            struct out *o)
+                            struct spf__text *o)
 {
     struct fiu_cmd c = {0};
     const struct fiu_row *row = NULL;
@@ -1196,12 +1133,12 @@ static int translate_libfiu(struct spec *s, const char *text, size_t len,
         r = fiu_check(s, &c, row);
     if (r < 0)
         return r;
-    out_str(o, row->point);
+    spf__text_str(o, row->point);
     if (c.given[FP_ONETIME])
-        out_str(o, "#1");
+        spf__text_str(o, "#1");
     if (c.random) {
-        out_str(o, "%");
-        out_mem(o, c.val[FP_PROBABILITY].p, c.val[FP_PROBABILITY].n);
+        spf__text_str(o, "%");
+        spf__text_mem(o, c.val[FP_PROBABILITY].p, c.val[FP_PROBABILITY].n);
     }
     r = fiu_action(s, &c, row, o);
     return r < 0 ? r : 1;
@@ -1214,13 +1151,13 @@ int spf_fault_syntax_translate(const char *spec, size_t len, char *buf,
      * bytes of stack. */
     struct spec s = {.errbuf = errbuf, .errlen = errlen};
     char tail[192];
-    struct out t, o;
+    struct spf__text t, o;
     int r;
 
     if (errlen > 0)
         errbuf[0] = '\0';
-    out_init(&o, buf, buflen);
-    out_init(&t, tail, sizeof(tail));
+    spf__text_init(&o, buf, buflen);
+    spf__text_init(&t, tail, sizeof(tail));
     if (len == 0)
         return fail(&s, "empty spec", NULL, 0, NULL);
     if (is_libfiu(spec, len))

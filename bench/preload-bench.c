@@ -29,13 +29,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <spawnfault/faults.h>
 #include <spawnfault/spawn.h>
 
 #include "contend.h"
+#include "proc.h"
 #include "workload.h"
 
 #define SPAWN_TARGET "/bin/true"
@@ -95,23 +95,6 @@ struct command {
     int32_t op;
     int32_t count;
 };
-
-/* ---- both sides: whole reads and writes ------------------------------ */
-
-static int io_full(int fd, void *buf, size_t len, bool wr)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t n = wr ? write(fd, (char *)buf + off, len - off)
-                       : read(fd, (char *)buf + off, len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EPIPE;
-        off += (size_t)n;
-    }
-    return 0;
-}
 
 /* ---- the worker ------------------------------------------------------ */
 
@@ -223,15 +206,6 @@ static int64_t worker_once(enum op op, int null)
     }
 }
 
-/* A worker goes with the benchmark, even when the benchmark is killed. */
-static void die_with_parent(void)
-{
-    pid_t parent = getppid();
-
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-        _exit(1);
-}
-
 /* preload-bench --worker LIB ARM PATH: answers commands on stdin. */
 static int worker_main(char **argv)
 {
@@ -240,7 +214,7 @@ static int worker_main(char **argv)
     int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
     enum lib lib = LIB_NONE;
 
-    die_with_parent();
+    bench_die_with_parent();
     for (int i = 0; i < 3; i++)
         if (strcmp(argv[2], lib_names[i]) == 0)
             lib = (enum lib)i;
@@ -249,16 +223,16 @@ static int worker_main(char **argv)
         worker_exit_fatal(strerror(errno));
     workload_pin(0);
     /* Ready before arming: a probe plan's first write is the probe's. */
-    if (io_full(1, "R", 1, true) < 0)
+    if (bench_io_full(1, "R", 1, true) < 0)
         return 1;
     if (strcmp(argv[3], "1") == 0)
         worker_arm();
-    while (io_full(0, &c, sizeof(c), false) == 0 && c.op != OP_QUIT) {
+    while (bench_io_full(0, &c, sizeof(c), false) == 0 && c.op != OP_QUIT) {
         if (c.count < 1 || c.count > 64)
             return 1;
         for (int i = 0; i < c.count; i++)
             v[i] = worker_once((enum op)c.op, null);
-        if (io_full(1, v, (size_t)c.count * sizeof(*v), true) < 0)
+        if (bench_io_full(1, v, (size_t)c.count * sizeof(*v), true) < 0)
             return 1;
     }
     return 0;
@@ -468,7 +442,7 @@ static int worker_start(enum variant v)
         return r;
     w->in = spf_proc_pipe_fd(w->proc, 0);
     w->out = spf_proc_pipe_fd(w->proc, 1);
-    return io_full(w->out, &ready, 1, false);
+    return bench_io_full(w->out, &ready, 1, false);
 }
 
 static void worker_stop(struct worker *w)
@@ -477,7 +451,7 @@ static void worker_stop(struct worker *w)
 
     if (!w->proc)
         return;
-    io_full(w->in, &quit, sizeof(quit), true);
+    bench_io_full(w->in, &quit, sizeof(quit), true);
     spf_proc_close_pipe(w->proc, 0);
     spf_proc_wait(w->proc, SPF_FOREVER, NULL);
     spf_proc_free(w->proc);
@@ -505,8 +479,8 @@ static int ask(enum variant v, enum op op, int count, int64_t *ret)
 
     if (!w->proc) /* gone, and said so already */
         return 0;
-    if (io_full(w->in, &c, sizeof(c), true) < 0 ||
-        io_full(w->out, ret, (size_t)count * sizeof(*ret), false) < 0) {
+    if (bench_io_full(w->in, &c, sizeof(c), true) < 0 ||
+        bench_io_full(w->out, ret, (size_t)count * sizeof(*ret), false) < 0) {
         printf("preload-bench: error: worker \"%s\" is gone\n",
                variants[v].name);
         cfg.failed = true;

@@ -29,7 +29,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,6 +36,7 @@
 #include <spawnfault/spawn.h>
 
 #include "contend.h"
+#include "proc.h"
 #include "syscount.h"
 
 #define MIB (1024L * 1024)
@@ -340,21 +340,6 @@ struct command {
     int32_t count;
 };
 
-static int io_full(int fd, void *buf, size_t len, bool wr)
-{
-    for (size_t off = 0; off < len;) {
-        ssize_t n = wr ? write(fd, (char *)buf + off, len - off)
-                       : read(fd, (char *)buf + off, len - off);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EPIPE;
-        off += (size_t)n;
-    }
-    return 0;
-}
-
 static int raise_nofile(rlim_t want)
 {
     struct rlimit rl;
@@ -393,29 +378,19 @@ static int server_shape(long mib, int nfds)
     return 0;
 }
 
-/* A helper process of ours goes with the benchmark, even one holding
- * gigabytes that an interrupt would otherwise leave running. */
-static void die_with_parent(void)
-{
-    pid_t parent = getppid();
-
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-        _exit(1);
-}
-
 static int server_main(long mib, int nfds)
 {
     struct command c;
     int64_t *v = NULL;
 
-    die_with_parent();
-    if (server_shape(mib, nfds) < 0 || io_full(1, "R", 1, true) < 0)
+    bench_die_with_parent();
+    if (server_shape(mib, nfds) < 0 || bench_io_full(1, "R", 1, true) < 0)
         return 1;
-    while (io_full(0, &c, sizeof(c), false) == 0 && c.contender >= 0) {
+    while (bench_io_full(0, &c, sizeof(c), false) == 0 && c.contender >= 0) {
         v = realloc(v, (size_t)c.count * sizeof(*v));
         for (int i = 0; v && i < c.count; i++)
             v[i] = contend_timed(c.contender, cfg.target, 1);
-        if (!v || io_full(1, v, (size_t)c.count * sizeof(*v), true) < 0)
+        if (!v || bench_io_full(1, v, (size_t)c.count * sizeof(*v), true) < 0)
             return 1;
     }
     free(v);
@@ -444,7 +419,7 @@ static int server_start(struct server *sv, long mib, int nfds)
         return -1;
     sv->in = spf_proc_pipe_fd(sv->proc, 0);
     sv->out = spf_proc_pipe_fd(sv->proc, 1);
-    return io_full(sv->out, &ready, 1, false);
+    return bench_io_full(sv->out, &ready, 1, false);
 }
 
 static void server_ask(struct server *sv, enum contender c, int count,
@@ -453,12 +428,12 @@ static void server_ask(struct server *sv, enum contender c, int count,
     struct command cmd = {(int32_t)c, count};
     int64_t v;
 
-    if (!sv->proc || io_full(sv->in, &cmd, sizeof(cmd), true) < 0) {
+    if (!sv->proc || bench_io_full(sv->in, &cmd, sizeof(cmd), true) < 0) {
         cfg.failed = true;
         return;
     }
     for (int i = 0; i < count; i++)
-        if (io_full(sv->out, &v, sizeof(v), false) == 0)
+        if (bench_io_full(sv->out, &v, sizeof(v), false) == 0)
             add(s, v);
 }
 
@@ -468,7 +443,7 @@ static void server_stop(struct server *sv)
 
     if (!sv->proc)
         return;
-    io_full(sv->in, &quit, sizeof(quit), true);
+    bench_io_full(sv->in, &quit, sizeof(quit), true);
     spf_proc_wait(sv->proc, SPF_FOREVER, NULL);
     spf_proc_free(sv->proc);
 }
@@ -640,7 +615,7 @@ static int comm_pipeline(const char *file)
 
 static int comm_main(const char *kind, const char *file)
 {
-    die_with_parent();
+    bench_die_with_parent();
     if (strcmp(kind, "spf") == 0)
         return comm_spf(file, 0);
     if (strcmp(kind, "spf1m") == 0)
@@ -723,7 +698,7 @@ static int make_big_file(char *path, size_t size)
     for (size_t i = 0; i < sizeof(chunk); i++)
         chunk[i] = (char)('a' + i % 26);
     for (size_t off = 0; off < size; off += sizeof(chunk))
-        if (io_full(fd, chunk, sizeof(chunk), true) < 0) {
+        if (bench_io_full(fd, chunk, sizeof(chunk), true) < 0) {
             int err = errno;
 
             close(fd);

@@ -816,15 +816,22 @@ static int write_rules(struct spec *s, const char *tail, struct spf__text *o)
 
 /*
  * Native when the text before the first '=' has no ':', or when its first
- * ':' follows an '@' or a '#' (a counting mode: "write#tree:2=EIO").
- * strace's form always starts with its set, then a ':'.
+ * ':' follows a field of the native form after the point: '@', '#' (a
+ * counting mode: "write#tree:2=EIO"), '?' (a predicate: "write?fd:1"),
+ * '%' or '!'.  strace's form always starts with its set, then a ':'; in
+ * a set, '?', '%' and '!' only ever start a name ("?execve", "%file",
+ * "!write").
  */
 static bool is_native(const char *text, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (text[i] == ':')
+        char c = text[i];
+
+        if (c == ':')
             return false;
-        if (text[i] == '=' || text[i] == '@' || text[i] == '#')
+        if (c == '=' || c == '@' || c == '#')
+            return true;
+        if ((c == '?' || c == '%' || c == '!') && i > 0 && text[i - 1] != ',')
             return true;
     }
     return true;

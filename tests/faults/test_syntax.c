@@ -226,6 +226,11 @@ Test(syntax, native_rules_pass_through_unchanged)
            "spawn/exec@child#thread:1=ENOENT", 1);
     expect("io/write%0.5!seccomp=delay:10ms", "io/write%0.5!seccomp=delay:10ms",
            1);
+    /* A ':' inside a predicate or an action after '?', '%' or '!' is the
+     * native form's, never strace's set ending. */
+    expect("write?fd:1=short:7", "write?fd:1=short:7", 1);
+    expect("read%0.5?kind:pipe=EIO", "read%0.5?kind:pipe=EIO", 1);
+    expect("write!seccomp=signal:SIGUSR1", "write!seccomp=signal:SIGUSR1", 1);
     /* Checked later by the native parser, which names the field. */
     expect("write", "write", 1);
     expect_error("write=EIO;read=EIO",

@@ -245,6 +245,12 @@ static size_t seccomp_rules(const struct spf_fault_plan *plan)
     return n;
 }
 
+/* Whether the program loads the preload: for its rules, or to count. */
+static bool preload_wanted(const struct inject *a)
+{
+    return a->n_rules > a->n_seccomp || a->count;
+}
+
 static size_t exec_rules(const struct spf_fault_plan *plan)
 {
     size_t n = 0;
@@ -801,7 +807,9 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
         *ret_code = -pending_signal;
         return pending_signal ? 0 : EXIT_BAD_INPUT;
     }
-    if (log_fd >= 0)
+    /* The program inherits the log only for a preload to write to; the
+     * supervisor writes its own records. */
+    if (log_fd >= 0 && preload_wanted(a))
         fcntl(log_fd, F_SETFD, 0);
     r = spf_seccomp_start(ctx, a->path, a->cmd, envp, &pid);
     if (log_fd >= 0)
@@ -1035,7 +1043,7 @@ static const char *pick_preload(const struct inject *a)
 /* From parsed arguments to the program's returncode, or our own status. */
 static int inject(struct inject *a, int out_fd, int *ret_code)
 {
-    bool need_preload = a->n_rules > a->n_seccomp || a->count;
+    bool need_preload = preload_wanted(a);
     const char *preload = NULL;
     struct env e = {0};
     int log_fd = -1, r, bad;

@@ -125,7 +125,8 @@ fi
 if [ -n "$no_seccomp" ]; then
     for d in "a seccomp rule fails a child's exec" \
         "which the shell reports as not found" \
-        "seccomp and preload rules together" "the preload's rule fired"; do
+        "seccomp and preload rules together" "the preload's rule fired" \
+        "seccomp rules alone hand the program no fd"; do
         skip "$d" "$no_seccomp"
     done
 else
@@ -137,6 +138,10 @@ else
         --fault 'fork:error=EAGAIN:when=99:backend=seccomp' \
         --fault 'write#1=EIO' -- sh -c 'echo hi'
     has "the preload's rule fired" "$tmp/err" "call=io/write n=1 action=errno"
+    # The supervisor writes the log itself: no preload, no fd to inherit.
+    got=$("$prog" inject --fault 'execve:error=ENOENT:when=99:backend=seccomp' \
+        -- sh -c 'ls /proc/$$/fd' 2>/dev/null | tr '\n' ' ')
+    is "seccomp rules alone hand the program no fd" "$got" "0 1 2 "
 fi
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true

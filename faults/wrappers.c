@@ -1243,12 +1243,24 @@ SPF_EXPORT int dup(int oldfd)
     return SPF_REAL(dup)(oldfd);
 }
 
+/*
+ * Linux releases the fd whatever close returns, EBADF aside (there was
+ * none): a failed close still closes, or the program would be left in a
+ * state no kernel makes, holding an fd it was told is gone, and a pipe's
+ * reader would never see end of file.
+ */
 SPF_EXPORT int close(int fd)
 {
     struct hit h;
     enum verdict v =
         intercept(SPF_CALL_CLOSE, 0, &(const struct call_args){fd, NULL}, &h);
 
+    if (v == FAIL && errno != EBADF) {
+        int err = errno;
+
+        SPF_REAL(close)(fd);
+        errno = err;
+    }
     if (v != GO_ON)
         return v == FAIL ? -1 : 0;
     return SPF_REAL(close)(fd);

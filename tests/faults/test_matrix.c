@@ -554,6 +554,12 @@ static void expect(const struct point *p, enum act a, enum target t,
     default:
         cr_assert_fail("no action %d", a);
     }
+    /* Linux releases the fd whatever close returns but EBADF, and so does
+     * the preload's failed close; the supervisor cannot close the
+     * caller's fd, which stays open under seccomp. */
+    if (!strcmp(p->probe, "close") && w->call && w->ret == -1 &&
+        w->err != EBADF && targets[t].preload_var != NULL)
+        w->done = 1;
 }
 
 /* ------------------------------------------------------------------ */

@@ -812,7 +812,7 @@ Test(preload, fails_the_newer_points)
         "isopen:50", "kill", "kill", "setsid", "setpgid", "sigprocmask",
         "pthread_sigmask", "pthread_sigmask");
     cr_assert_str_eq(r.out, "pipe2 0\nopennull 0\ndup -1 EMFILE\ndup 0\n"
-                            "close -1 EIO\nisopen 50 yes\nkill -1 EPERM\n"
+                            "close -1 EIO\nisopen 50 no\nkill -1 EPERM\n"
                             "kill 0\nsetsid -1 EPERM\nsetpgid -1 EACCES\n"
                             "sigprocmask -1 EINVAL\n"
                             "pthread_sigmask EINVAL errno=0\n"

@@ -808,7 +808,8 @@ static enum spf_libc libc_along_path(const char *file)
  * program's libc, written to entry (SWAP_ENTRY_MAX bytes).
  */
 static char *const *swap_env(const char *file, bool search, char *const envp[],
-                             char **room, char *entry, char *id_entry)
+                             char **room, char *entry, char *id_entry,
+                             uint64_t id)
 {
     static const char id_key[] = SPF_ENV_FAULT_ID "=";
     size_t n = env_count(envp), at = n, id_at = n;
@@ -826,8 +827,9 @@ static char *const *swap_env(const char *file, bool search, char *const envp[],
             id_at = i;
     }
     memcpy(room, envp, n * sizeof(char *));
-    /* The exec'd program goes on as this process: its identity too. */
-    format_id(id_entry, own_id(current_pid()));
+    /* The exec'd program goes on as the process that execs it: its
+     * identity too. */
+    format_id(id_entry, id);
     room[id_at] = id_entry;
     room[id_at == n ? n + 1 : n] = NULL;
     libc = search ? libc_along_path(file) : spf_fault_program_libc(file);
@@ -867,7 +869,8 @@ SPF_EXEC_FRAME SPF_EXPORT int execve(const char *path, char *const argv[],
     if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(envp);
-    env = swap_env(path, false, envp, room, entry, id_entry);
+    env = swap_env(path, false, envp, room, entry, id_entry,
+                   own_id(current_pid()));
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(execve)(path, argv, env));
 }
@@ -880,7 +883,8 @@ SPF_EXEC_FRAME SPF_EXPORT int execv(const char *path, char *const argv[])
     if (fails_at(SPF_CALL_EXECVE, -1, path))
         return -1;
     SWAP_ROOM(environ);
-    env = swap_env(path, false, environ, room, entry, id_entry);
+    env = swap_env(path, false, environ, room, entry, id_entry,
+                   own_id(current_pid()));
     log = exec_begin(env);
     if (env == environ)
         return exec_end(log, SPF_REAL(execv)(path, argv));
@@ -895,7 +899,8 @@ SPF_EXEC_FRAME SPF_EXPORT int execvp(const char *file, char *const argv[])
     if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(environ);
-    env = swap_env(file, true, environ, room, entry, id_entry);
+    env = swap_env(file, true, environ, room, entry, id_entry,
+                   own_id(current_pid()));
     log = exec_begin(env);
     if (env == environ)
         return exec_end(log, SPF_REAL(execvp)(file, argv));
@@ -911,7 +916,8 @@ SPF_EXEC_FRAME SPF_EXPORT int execvpe(const char *file, char *const argv[],
     if (fails_at(SPF_CALL_EXECVE, -1, file))
         return -1;
     SWAP_ROOM(envp);
-    env = swap_env(file, true, envp, room, entry, id_entry);
+    env = swap_env(file, true, envp, room, entry, id_entry,
+                   own_id(current_pid()));
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
 }
@@ -930,7 +936,8 @@ SPF_EXEC_FRAME SPF_EXPORT int fexecve(int fd, char *const argv[],
     p -= 14;
     memcpy(p, "/proc/self/fd/", 14);
     SWAP_ROOM(envp);
-    env = swap_env(p, false, envp, room, entry, id_entry);
+    env =
+        swap_env(p, false, envp, room, entry, id_entry, own_id(current_pid()));
     log = exec_begin(env);
     return exec_end(log, SPF_REAL(fexecve)(fd, argv, env));
 }
@@ -964,7 +971,8 @@ SPF_EXEC_FRAME static int exec_list(const char *file, bool search, char **argv,
     char *const *env;
 
     SWAP_ROOM(envp);
-    env = swap_env(file, search, envp, room, entry, id_entry);
+    env = swap_env(file, search, envp, room, entry, id_entry,
+                   own_id(current_pid()));
     log = exec_begin(env);
     if (search)
         return exec_end(log, SPF_REAL(execvpe)(file, argv, env));
@@ -1113,16 +1121,31 @@ static int spawn_fault(const char *path)
     return err;
 }
 
+/*
+ * The program posix_spawn starts is exec scope as any other: it gets the
+ * environment an exec wrapper would give it (the build of its libc, the
+ * identity of the child named at the door) and the log fd, open across
+ * that one call.  By the time posix_spawn returns its child has exec'd
+ * or failed (glibc and musl both wait for it), so the fd goes back to
+ * close-on-exec then.  A file action that closes the fd (closefrom)
+ * leaves that program disarmed, as close_fds does an exec'd one.
+ */
 SPF_EXPORT int posix_spawn(pid_t *pid, const char *path,
                            const posix_spawn_file_actions_t *actions,
                            const posix_spawnattr_t *attr, char *const argv[],
                            char *const envp[])
 {
     int err = spawn_fault(path);
+    enum exec_log log;
+    char *const *env;
 
     if (err != 0)
         return err;
-    return SPF_REAL(posix_spawn)(pid, path, actions, attr, argv, envp);
+    SWAP_ROOM(envp);
+    env = swap_env(path, false, envp, room, entry, id_entry, pending_child);
+    log = exec_begin(env);
+    err = SPF_REAL(posix_spawn)(pid, path, actions, attr, argv, env);
+    return exec_end(log, err);
 }
 
 SPF_EXPORT int posix_spawnp(pid_t *pid, const char *file,
@@ -1131,10 +1154,16 @@ SPF_EXPORT int posix_spawnp(pid_t *pid, const char *file,
                             char *const envp[])
 {
     int err = spawn_fault(file);
+    enum exec_log log;
+    char *const *env;
 
     if (err != 0)
         return err;
-    return SPF_REAL(posix_spawnp)(pid, file, actions, attr, argv, envp);
+    SWAP_ROOM(envp);
+    env = swap_env(file, true, envp, room, entry, id_entry, pending_child);
+    log = exec_begin(env);
+    err = SPF_REAL(posix_spawnp)(pid, file, actions, attr, argv, env);
+    return exec_end(log, err);
 }
 
 /* glibc's fork without the atfork handlers, since 2.34. */

@@ -293,7 +293,9 @@ static void do_exec(const char *name, char *list)
  * with /dev/null on fd 20, where the tests put the log: an exec-scope
  * program must notice that fd 20 is no longer the root's log.
  */
-static void do_spawn(char *list)
+/* posix_spawn of this program; with reuse, its fd 20 (the tests' log
+ * fd) becomes /dev/null in the child. */
+static void do_spawn(char *list, bool reuse)
 {
     char *argv[MAX_EXEC_ARGS] = {0};
     posix_spawn_file_actions_t fa;
@@ -302,7 +304,8 @@ static void do_spawn(char *list)
 
     exec_argv(list, argv);
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 20, "/dev/null", O_WRONLY, 0);
+    if (reuse)
+        posix_spawn_file_actions_addopen(&fa, 20, "/dev/null", O_WRONLY, 0);
     rc = posix_spawn(&pid, self, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
@@ -654,7 +657,9 @@ static void run_one(char **argv, int argc, int *i)
     else if (strcmp(name, "thread") == 0)
         do_thread();
     else if (strcmp(name, "spawn") == 0)
-        do_spawn(arg != NULL ? arg : (char[]){"true"});
+        do_spawn(arg != NULL ? arg : (char[]){"true"}, true);
+    else if (strcmp(name, "pspawn") == 0)
+        do_spawn(arg != NULL ? arg : (char[]){"true"}, false);
     else if (strcmp(name, "vforkloop") == 0)
         do_vfork_loop(arg != NULL ? strtol(arg, NULL, 10) : 1);
     else if (strcmp(name, "say") == 0)

@@ -786,6 +786,22 @@ Test(preload, disables_faults_on_an_unusable_log_fd)
     assert_quiet(&r);
 }
 
+/* A program started by posix_spawn is exec scope too: it gets the log and
+ * the rules, and counts its calls from 1. */
+Test(preload, applies_exec_rules_in_posix_spawned_programs)
+{
+    struct opts o = {.plan = "read@exec#1=EINTR"};
+    struct spf_fault_record rec[MAX_RECORDS];
+    struct run r;
+
+    RUN(&o, &r, "arm", "pspawn:pipe2,write:1,read:1,read:1");
+    cr_assert_str_eq(r.out, "pipe2 0\nwrite 1\nread -1 EINTR\nread 1\n"
+                            "spawn exit=0\n");
+    cr_assert_eq(records(&r, rec, MAX_RECORDS), 1);
+    assert_record(&rec[0], SPF_SCOPE_EXEC, SPF_CALL_READ, 1, EINTR);
+    cr_assert_neq(rec[0].pid, r.pid);
+}
+
 Test(preload, exec_scope_ignores_a_reused_log_fd)
 {
     struct opts o = {.plan = "read@exec#1=EINTR"};

@@ -672,6 +672,39 @@ static void copy_stdout(struct spf_proc *p, uint64_t left)
  * after a message.  A signal that came before the spawn cancels it and
  * counts as the program's death.
  */
+/*
+ * Until the program exits (left for spf_proc_wait to reap): each time it
+ * stops other than by the terminal's job control (the stop action, a
+ * SIGSTOP from elsewhere), say so once, since the launcher then waits
+ * with nothing to show for it.
+ */
+static void watch_stops(const struct inject *a, pid_t pid)
+{
+    for (;;) {
+        siginfo_t si = {0};
+
+        if (waitid(P_PID, (id_t)pid, &si,
+                   WEXITED | WSTOPPED | WCONTINUED | WNOWAIT) < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        /* A stop or a continue is taken, so that the next waitid reports
+         * what comes after it; an end is left for spf_proc_wait. */
+        if (si.si_code == CLD_CONTINUED) {
+            waitid(P_PID, (id_t)pid, &si, WCONTINUED | WNOHANG);
+        } else if (si.si_code == CLD_STOPPED) {
+            waitid(P_PID, (id_t)pid, &si, WSTOPPED | WNOHANG);
+            spf__cli_warning("%s (pid %d) is stopped by %s; waiting until"
+                             " it is continued (kill -CONT %d) or ends",
+                             a->cmd[0], (int)pid, spf_signal_name(si.si_status),
+                             (int)pid);
+        } else {
+            return;
+        }
+    }
+}
+
 static int run(const struct inject *a, const struct env *e, int log_fd,
                int *ret_code)
 {
@@ -731,6 +764,7 @@ static int run(const struct inject *a, const struct env *e, int log_fd,
         signal_child(pending_signal);
     if (a->close_stdout)
         copy_stdout(p, a->close_after);
+    watch_stops(a, spf_proc_pid(p));
     r = spf_proc_wait(p, SPF_FOREVER, ret_code);
     child_pid = 0;
     if (child_pidfd >= 0) {

@@ -175,6 +175,14 @@ check "--count counts the points reached and the faults fired" 0 \
 if grep -Eq '^spawnfault: count: io/write reached [0-9]+ \(parent [0-9]+, child 0, exec 0\), fired 2$' "$tmp/err"; then
     ok "the writes reached, two of them fired"
 else not_ok "the writes reached, two of them fired"; fi
+# A program stopped by the stop action: the launcher says so and waits;
+# here a child of the shell continues it.
+check "a stopped program is waited for until it is continued" 0 \
+    timeout 20 "$prog" inject --fault 'write#1=stop' -- \
+    sh -c '(sleep 0.3; kill -CONT $$) & echo hi; wait'
+has "the launcher says it is stopped" "$tmp/err" "is stopped by SIGSTOP"
+is "and the write went through once continued" "$(cat "$tmp/out")" hi
+
 # --inherit: which exec'd programs carry the preload.  grep reads with
 # read(2) (cat may use copy_file_range, which is no point).
 check "an exec-scope rule reaches an exec'd program" 0 "$prog" inject \

@@ -94,8 +94,13 @@ struct env {
 static volatile sig_atomic_t child_pid;
 static volatile sig_atomic_t child_pidfd = -1;
 static volatile sig_atomic_t pending_signal;
+/* Under seccomp, the write end of the pipe that stops the supervisor when
+ * a signal comes after the program has ended; -1 otherwise. */
+static volatile sig_atomic_t stop_wfd = -1;
+static volatile sig_atomic_t late_signal; /* the signal that came then */
 
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP};
+static const int forwarded[] = {SIGINT,  SIGTERM, SIGHUP,
+                                SIGQUIT, SIGUSR1, SIGUSR2};
 
 static void usage(FILE *f)
 {
@@ -449,6 +454,19 @@ static void signal_child(int sig)
         send_child(SIGCONT);
 }
 
+/* Whether the program has not ended yet: signal 0 through its pidfd
+ * fails with ESRCH once it is reaped.  Async-signal-safe. */
+static bool program_alive(void)
+{
+#ifdef SYS_pidfd_send_signal
+    if (child_pidfd >= 0)
+        return syscall(SYS_pidfd_send_signal, (int)child_pidfd, 0, NULL, 0) ==
+                   0 ||
+               errno != ESRCH;
+#endif
+    return child_pid > 0 && (kill((pid_t)child_pid, 0) == 0 || errno != ESRCH);
+}
+
 /* A pidfd for the running program, or -1. */
 static int open_pidfd(pid_t pid)
 {
@@ -469,10 +487,17 @@ static void forward(int sig, siginfo_t *info, void *uctx)
 {
     int saved = errno;
 
-    if (child_pid <= 0)
+    if (child_pid <= 0) {
         pending_signal = sig;
-    else if (info == NULL || info->si_code != SI_KERNEL)
+    } else if (stop_wfd >= 0 && !program_alive()) {
+        /* Under seccomp the launcher waits for the whole tree; with the
+         * program gone, it stops supervising what is left and ends as
+         * the signal says, as the program would have. */
+        late_signal = sig;
+        (void)!write((int)stop_wfd, "s", 1);
+    } else if (info == NULL || info->si_code != SI_KERNEL) {
         signal_child(sig);
+    }
     errno = saved;
 }
 
@@ -814,7 +839,7 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
     struct spf_seccomp *ctx = NULL;
     struct limits lim = {0};
     char err[512], **envp = env_strings(e);
-    int r, status = 0, stage = 0;
+    int r, status = 0, stage = 0, stop[2] = {-1, -1};
     pid_t pid;
 
     if (!envp || spf_fault_plan_parse(a->plan, strlen(a->plan), &plan, err,
@@ -849,6 +874,10 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
     if (log_fd >= 0)
         fcntl(log_fd, F_SETFD, FD_CLOEXEC);
     limits_spawned(a, &lim);
+    if (r == 0 && pipe2(stop, O_CLOEXEC | O_NONBLOCK) == 0) {
+        spf_seccomp_set_stop_fd(ctx, stop[0]);
+        stop_wfd = stop[1];
+    }
     if (r == 0) {
         child_pidfd = open_pidfd(pid);
         child_pid = pid;
@@ -860,6 +889,19 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
             close(child_pidfd);
             child_pidfd = -1;
         }
+    }
+    stop_wfd = -1;
+    for (int i = 0; i < 2; i++)
+        if (stop[i] >= 0)
+            close(stop[i]);
+    /* A signal that came once the program had ended ends the launcher,
+     * whether the supervisor saw the stop or the tree ended first. */
+    if ((r == -ECANCELED || r == 0) && late_signal) {
+        limits_end(a, &lim);
+        spf_seccomp_free(ctx);
+        free_strings(envp, e->n);
+        *ret_code = -late_signal;
+        return 0;
     }
     limits_end(a, &lim);
     spf_seccomp_free(ctx);

@@ -126,7 +126,8 @@ if [ -n "$no_seccomp" ]; then
     for d in "a seccomp rule fails a child's exec" \
         "which the shell reports as not found" \
         "seccomp and preload rules together" "the preload's rule fired" \
-        "seccomp rules alone hand the program no fd"; do
+        "seccomp rules alone hand the program no fd" \
+        "SIGTERM ends a seccomp launcher whose program is gone"; do
         skip "$d" "$no_seccomp"
     done
 else
@@ -142,6 +143,17 @@ else
     got=$("$prog" inject --fault 'execve:error=ENOENT:when=99:backend=seccomp' \
         -- sh -c 'ls /proc/$$/fd' 2>/dev/null | tr '\n' ' ')
     is "seccomp rules alone hand the program no fd" "$got" "0 1 2 "
+    # A signal once the program has ended, while its background job
+    # keeps the supervisor busy: the launcher ends as the signal says.
+    "$prog" inject --fault 'execve:error=ENOENT:when=99:backend=seccomp' \
+        -- sh -c 'exec >/dev/null 2>&1; sleep 30 & echo $! >'"$tmp/bg" \
+        2>/dev/null &
+    launcher=$!
+    sleep 0.5
+    kill -TERM $launcher
+    wait $launcher
+    is "SIGTERM ends a seccomp launcher whose program is gone" $? 143
+    [ -s "$tmp/bg" ] && kill "$(cat "$tmp/bg")" 2>/dev/null
 fi
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true

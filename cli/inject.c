@@ -176,7 +176,11 @@ static int parse_args(int argc, char **argv, struct inject *a)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    /* Options that take one value: a second one is a mistake, not an
+     * override (a script that appends --seed to a command line). */
+    static const char once[] = "slipno";
+    bool seen[sizeof(once)] = {false};
+    int c, idx = -1;
 
     /* No more --fault options than words. */
     a->specs = calloc((size_t)argc, sizeof(*a->specs));
@@ -186,7 +190,15 @@ static int parse_args(int argc, char **argv, struct inject *a)
     }
     /* '+': the first word that is not an option starts the command, whose
      * own options are its business. */
-    while ((c = getopt_long(argc, argv, "+h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+h", longs, &idx)) != -1) {
+        const char *at = c > 0 ? strchr(once, c) : NULL;
+
+        if (at && seen[at - once]) {
+            spf__cli_error("--%s given twice", longs[idx].name);
+            return -1;
+        }
+        if (at)
+            seen[at - once] = true;
         if (c == 'f')
             a->specs[a->n_specs++] = optarg;
         if (c == 's' && !parse_seed(optarg, &a->seed)) {
@@ -236,6 +248,10 @@ static int parse_args(int argc, char **argv, struct inject *a)
     if (a->n_cmd == 0) {
         spf__cli_error("inject: no command to run");
         usage(stderr);
+        return -1;
+    }
+    if (a->cmd[0][0] == '\0') {
+        spf__cli_error("inject: the command is an empty string");
         return -1;
     }
     return 0;
@@ -514,10 +530,22 @@ static void catch_signals(void)
             sigaction(forwarded[i], &sa, NULL);
 }
 
+/* The limit is the launcher's while it spawns: too low, and the spawn's
+ * own pipes (or the seccomp listener) cannot be made. */
+static const char *max_fds_hint(const struct inject *a, int err)
+{
+    return a->max_fds && err == EMFILE
+               ? " (--max-fds is too low for the launcher itself, which"
+                 " needs a few fds below the limit to start the program;"
+                 " raise it)"
+               : "";
+}
+
 static int spawn_status(const struct inject *a, struct spf_spawn_error *err)
 {
-    spf__cli_error("cannot run %s: %s", a->cmd[0],
-                   err->message ? err->message : spf_strerror(err->err));
+    spf__cli_error("cannot run %s: %s%s", a->cmd[0],
+                   err->message ? err->message : spf_strerror(err->err),
+                   max_fds_hint(a, err->err));
     if (err->stage != SPF_STAGE_EXEC)
         return EXIT_BAD_INPUT;
     return err->err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
@@ -907,10 +935,11 @@ static int run_seccomp(const struct inject *a, const struct env *e, int log_fd,
     spf_seccomp_free(ctx);
     free_strings(envp, e->n);
     if (r < 0) {
-        spf__cli_error("cannot run %s: %s%s", a->path, strerror(-r),
+        spf__cli_error("cannot run %s: %s%s%s", a->path, strerror(-r),
                        stage == SPF_SECCOMP_STAGE_INSTALL
                            ? " (while installing the seccomp filter)"
-                           : "");
+                           : "",
+                       max_fds_hint(a, -r));
         if (stage == SPF_SECCOMP_STAGE_EXEC)
             return r == -ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
         return EXIT_BAD_INPUT;

@@ -8,6 +8,8 @@
  *                  [--target TARGET | --compare TARGET,TARGET...]
  *   spawnfault list [PATH...] [--filter GLOB]... [--skip-tag TAG]...
  *   spawnfault inject [--fault SPEC]... [--seed N] [--log FILE] [--count]
+ *                     [--inherit all|libc|none] [--max-procs N]
+ *                     [--max-fds N] [--close-stdout-after BYTES]
  *                     [--] CMD [ARG...]          (inject.c)
  *
  * Options and paths may come in any order; after "--" everything is a
@@ -66,7 +68,10 @@ static void usage(FILE *f)
           "[--skip-tag TAG]...\n"
           "       spawnfault inject [--fault SPEC]... [--seed N] "
           "[--log FILE] [--count]\n"
-          "                         [--] CMD [ARG...]\n"
+          "                         [--inherit all|libc|none] "
+          "[--max-procs N] [--max-fds N]\n"
+          "                         [--close-stdout-after BYTES] "
+          "[--] CMD [ARG...]\n"
           "\n"
           "PATH is a scenario file or a folder of them (*.yaml, "
           "recursively);\n"

@@ -155,6 +155,11 @@ else
     is "SIGTERM ends a seccomp launcher whose program is gone" $? 143
     [ -s "$tmp/bg" ] && kill "$(cat "$tmp/bg")" 2>/dev/null
 fi
+check "an option given twice is bad input" 2 "$prog" inject --seed 1 \
+    --seed 2 -- true
+has "naming it" "$tmp/err" "--seed given twice"
+check "an empty command is bad input" 2 "$prog" inject ''
+has "saying so" "$tmp/err" "the command is an empty string"
 check "no command is bad input" 2 "$prog" inject --fault 'write=EIO'
 check "an unknown option is bad input" 2 "$prog" inject --frob -- true
 check "a seed with a sign is bad input" 2 "$prog" inject --seed -1 -- true
@@ -474,6 +479,8 @@ if [ -n "${SPF_UNDER_VALGRIND:-}" ]; then
     skip "--max-fds 10: the program's limit is 10" \
         "memcheck emulates RLIMIT_NOFILE for the launcher"
     skip "ulimit -n says 10" "as above"
+    skip "--max-fds 3 is too low for the launcher" "as above"
+    skip "and it says so" "as above"
     skip "--max-fds 10: an fd past the tenth cannot be opened" "as above"
     skip "the shell saw EMFILE" "as above"
 else
@@ -485,6 +492,9 @@ else
             i=3; while [ $i -lt 12 ]; do eval "exec $i</dev/null"
             i=$((i + 1)); done; echo opened all'
     has "the shell saw EMFILE" "$tmp/err" "Too many open files"
+    check "--max-fds 3 is too low for the launcher" 2 \
+        "$prog" inject --max-fds 3 -- true
+    has "and it says so" "$tmp/err" "--max-fds is too low for the launcher"
 fi
 check "--max-fds 0 is bad input" 2 "$prog" inject --max-fds 0 -- true
 

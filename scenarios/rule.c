@@ -360,6 +360,11 @@ static int parse_rule(const struct spf__node *item, struct spf_case *kase)
     if (v[R_PROBABILITY].y && !(p >= 0 && p <= 1))
         return spf__node_fail(&v[R_PROBABILITY],
                               "a probability is between 0 and 1");
+    /* Draws are in millionths, as --fault's prob= is: a finer value would
+     * be rounded without a word. */
+    if (v[R_PROBABILITY].y && fabs(p * 1e6 - (double)llround(p * 1e6)) > 1e-6)
+        return spf__node_fail(&v[R_PROBABILITY],
+                              "a probability has at most 6 decimals");
     if (v[R_PROBABILITY].y)
         rule.prob_ppm = (uint32_t)llround(p * 1e6);
     if ((r = parse_modes(v, &rule)) < 0 || (r = parse_action(v, &rule)) < 0)

@@ -922,6 +922,13 @@ TEST(load_errors, probability_above_one)
                  "a probability is between 0 and 1");
 }
 
+/* As --fault's prob=: draws are in millionths, never silently rounded. */
+TEST(load_errors, probability_finer_than_a_millionth)
+{
+    expect_error("probability-decimals.yaml", 6, 18, "faults[0].probability",
+                 "a probability has at most 6 decimals");
+}
+
 TEST(load_errors, fiu_item_with_a_call)
 {
     expect_error("fiu-and-call.yaml", 5, 5, "faults[0]",

@@ -270,6 +270,20 @@ static void set_plan(struct spf_case *c, const char *text)
         0, "%s", err);
 }
 
+/* The child's first exec failed with err by a rule, reported as the
+ * exec's failure, with that one fault on record and nothing left. */
+static void expect_exec_fault(const struct spf_outcome *o, int err)
+{
+    cr_expect_eq(o->result, SPF_RESULT_SPAWN_ERROR);
+    cr_expect_eq(o->stage, SPF_STAGE_EXEC);
+    cr_expect_eq(o->err, err);
+    cr_assert_eq(o->n_fired, 1);
+    cr_expect_eq(o->fired[0].call, SPF_CALL_EXECVE);
+    cr_expect_eq(o->fired[0].scope, SPF_SCOPE_CHILD);
+    cr_expect_eq(o->fired[0].n, 1);
+    expect_clean(o);
+}
+
 /* Faults reach the child before exec; the fired fault is on record. */
 Test(harness, injected_exec_failure)
 {
@@ -279,14 +293,7 @@ Test(harness, injected_exec_failure)
     make_case(&c, "{helper}", NULL);
     set_plan(&c, "execve@child#1=EACCES");
     o = run(&c);
-    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
-    cr_expect_eq(o.stage, SPF_STAGE_EXEC);
-    cr_expect_eq(o.err, EACCES);
-    cr_assert_eq(o.n_fired, 1);
-    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
-    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_CHILD);
-    cr_expect_eq(o.fired[0].n, 1);
-    expect_clean(&o);
+    expect_exec_fault(&o, EACCES);
     spf_outcome_clear(&o);
 }
 
@@ -360,14 +367,7 @@ Test(harness, seccomp_exec_failure)
     make_case(&c, "{helper}", NULL);
     set_plan(&c, "spawn/exec@child#1!seccomp=EACCES");
     o = run_seccomp(&c);
-    cr_expect_eq(o.result, SPF_RESULT_SPAWN_ERROR);
-    cr_expect_eq(o.stage, SPF_STAGE_EXEC);
-    cr_expect_eq(o.err, EACCES);
-    cr_assert_eq(o.n_fired, 1);
-    cr_expect_eq(o.fired[0].call, SPF_CALL_EXECVE);
-    cr_expect_eq(o.fired[0].scope, SPF_SCOPE_CHILD);
-    cr_expect_eq(o.fired[0].n, 1);
-    expect_clean(&o);
+    expect_exec_fault(&o, EACCES);
     spf_outcome_clear(&o);
 }
 

@@ -7,6 +7,10 @@
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 logs=$(mktemp -d "${TMPDIR:-/tmp}/spf-valgrind-XXXXXX")
+# Gone however the test ends, a timeout's SIGTERM included.
+trap 'rm -rf "$logs"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite \
     --track-fds=yes --trace-children=yes \
     --trace-children-skip='/bin/*,/usr/bin/*,/usr/local/*,/opt/*,/tmp/spf-*,/root/*,*/spawnfault-helper,*nonexist*' \

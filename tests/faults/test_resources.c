@@ -10,6 +10,7 @@
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -36,6 +37,15 @@ static struct spf_pids_limit *make_limit(unsigned max)
     return l;
 }
 
+/* A child that waits to be killed, and dies with its parent if a failed
+ * test never gets to it: nothing outlives the test. */
+static _Noreturn void pause_for_good(void)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    pause();
+    _exit(0);
+}
+
 /* In a child inside a limit of 3: itself and two more fit, the next
  * fork and posix_spawn fail with EAGAIN.  Exits with a code that tells
  * which step went wrong. */
@@ -47,10 +57,8 @@ static int try_forks(void)
 
     for (int i = 0; i < 2; i++) {
         kids[i] = fork();
-        if (kids[i] == 0) {
-            pause();
-            _exit(0);
-        }
+        if (kids[i] == 0)
+            pause_for_good();
         if (kids[i] < 0)
             return 10 + i;
     }
@@ -116,10 +124,8 @@ Test(resources, destroy_kills_what_is_left)
 
     cr_assert_eq(spf_pids_limit_enter(l), 0);
     pid = fork();
-    if (pid == 0) {
-        pause();
-        _exit(0);
-    }
+    if (pid == 0)
+        pause_for_good();
     cr_assert_eq(spf_pids_limit_leave(l), 0);
     cr_assert_eq(spf_pids_limit_count(l), 1);
     cr_assert_eq(spf_pids_limit_destroy(l), 0);

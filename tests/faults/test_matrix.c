@@ -39,6 +39,7 @@
 #endif
 
 #include "../common/leakcheck.h"
+#include "../common/sanitizer.h"
 
 /* The preload target's log fd. */
 #define LOG_FD 20
@@ -262,24 +263,6 @@ static void read_log(int fd, struct run *r)
     cr_assert_eq(dropped + torn, 0);
 }
 
-/* With AddressSanitizer a glibc target loads libasan, which must come
- * first in LD_PRELOAD: "" or "PATH:".  No musl program can load it. */
-static const char *sanitizer_preload(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    static char path[4096];
-    void *sym = dlsym(RTLD_DEFAULT, "__asan_init");
-    Dl_info info;
-
-    if (path[0] == '\0' && sym != NULL && dladdr(sym, &info) != 0 &&
-        info.dli_fname != NULL)
-        snprintf(path, sizeof(path), "%s:", info.dli_fname);
-    return path;
-#else
-    return "";
-#endif
-}
-
 static void run_preload(enum target t, const char *plan, const char *probe,
                         struct run *r)
 {
@@ -301,7 +284,7 @@ static void run_preload(enum target t, const char *plan, const char *probe,
                      "launcher loads glibc's libc.so: \"invalid ELF "
                      "header\"); the musl preload is tested outside it");
     snprintf(preload, sizeof(preload), "LD_PRELOAD=%s%s",
-             t == PRELOAD_MUSL ? "" : sanitizer_preload(), lib);
+             t == PRELOAD_MUSL ? "" : spf_test_sanitizer_preload(), lib);
     snprintf(faults, sizeof(faults), "SPF_FAULTS=%s", plan);
     snprintf(cmd, sizeof(cmd), "probe:%s", probe);
     cr_assert_eq(posix_spawn_file_actions_init(&fa), 0);

@@ -21,6 +21,8 @@
 
 #include <spawnfault/faults.h>
 
+#include "../common/sanitizer.h"
+
 /* The target's log fd, as a number and as its variable. */
 #define LOG_FD 20
 #define LOG_FD_ENV "SPF_FAULT_LOG_FD=20"
@@ -117,27 +119,6 @@ static void slurp(int fd, char *buf, size_t cap)
     close(fd);
 }
 
-/*
- * With AddressSanitizer the target loads libasan, which must come first in
- * the list of libraries, before any preload: it goes first in LD_PRELOAD.
- * The result is "" or "PATH:".
- */
-static const char *sanitizer_preload(void)
-{
-#if defined(__SANITIZE_ADDRESS__)
-    static char path[4096];
-    void *sym = dlsym(RTLD_DEFAULT, "__asan_init");
-    Dl_info info;
-
-    if (path[0] == '\0' && sym != NULL && dladdr(sym, &info) != 0 &&
-        info.dli_fname != NULL)
-        snprintf(path, sizeof(path), "%s:", info.dli_fname);
-    return path;
-#else
-    return "";
-#endif
-}
-
 static void build_env(const struct opts *o, char **env, char *preload,
                       size_t preload_len, char *faults, char *seed, char *log,
                       char *arm, char *inherit, char *other)
@@ -146,7 +127,7 @@ static void build_env(const struct opts *o, char **env, char *preload,
 
     /* libasan is no musl library: a musl target gets the preload alone. */
     snprintf(preload, preload_len, "LD_PRELOAD=%s%s%s%s",
-             o->musl ? "" : sanitizer_preload(),
+             o->musl ? "" : spf_test_sanitizer_preload(),
              o->with_dummy ? path_of("SPF_TEST_DUMMY_PRELOAD") : "",
              o->with_dummy ? ":" : "",
              path_of(o->musl ? "SPF_TEST_PRELOAD_MUSL" : "SPF_TEST_PRELOAD"));
@@ -658,8 +639,8 @@ Test(preload, hides_itself_from_exec_d_programs)
              "SPF_FAULTS=(unset)\nSPF_FAULT_SEED=(unset)\n"
              "SPF_FAULT_LOG_FD=(unset)\nSPF_FAULT_ROOT=(unset)\n"
              "SPF_FAULT_LOG_ID=(unset)\nLD_PRELOAD=%s%s\npreload=loaded\n",
-             sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"),
-             sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"));
+             spf_test_sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"),
+             spf_test_sanitizer_preload(), getenv("SPF_TEST_DUMMY_PRELOAD"));
     cr_assert_str_eq(r.out, want);
 }
 
@@ -1016,7 +997,7 @@ Test(preload, exec_scope_gives_a_musl_program_the_musl_build)
     struct spf_fault_record rec[MAX_RECORDS];
 
     path_of("SPF_TEST_TARGET_MUSL");
-    if (sanitizer_preload()[0] != '\0')
+    if (spf_test_sanitizer_preload()[0] != '\0')
         cr_skip_test("libasan, first in LD_PRELOAD, is no library a musl "
                      "program can load");
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
@@ -1033,7 +1014,7 @@ Test(preload, exec_scope_gives_a_glibc_program_the_glibc_build)
         .plan = "pipe2@exec#1=EMFILE", .other = true, .musl = true};
     struct run r;
 
-    if (sanitizer_preload()[0] != '\0')
+    if (spf_test_sanitizer_preload()[0] != '\0')
         cr_skip_test("the glibc program would need libasan first in "
                      "LD_PRELOAD, which a musl parent cannot give it");
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end");
@@ -1052,7 +1033,7 @@ Test(preload, inherit_libc_leaves_the_other_libc_alone)
     struct spf_fault_record rec[MAX_RECORDS];
 
     path_of("SPF_TEST_TARGET_MUSL");
-    if (sanitizer_preload()[0] != '\0')
+    if (spf_test_sanitizer_preload()[0] != '\0')
         cr_skip_test("libasan, first in LD_PRELOAD, is no library a musl "
                      "program can load");
     RUN(&o, &r, "arm", "fork", "execother:libc,pipe2,pipe2", "end", "fork",
